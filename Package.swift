@@ -1,0 +1,83 @@
+// swift-tools-version:6.2
+//
+// Warden's package. The target graph mirrors the architecture, lowest layer first:
+//   L0 pure core      WardenCore, WardenConfig, WardenAPI       (no syscalls, no clocks read)
+//   L1 system edges   CWarden (C shim), WardenLinux             (posix_spawn, pidfd, /proc, files)
+//   L2 runtime        WardenSupervisor                          (the actor that owns every state machine)
+//   L3 interfaces     WardenHTTP, WardenClient, warden          (control API, CLI)
+// warden-workload is a foreign program used by the tests and the demo; it imports nothing from Warden.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
+
+let package = Package(
+    name: "Warden",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "warden", targets: ["warden"]),
+        .executable(name: "warden-workload", targets: ["warden-workload"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+    ],
+    targets: [
+        // L0 — pure
+        .target(name: "WardenCore", swiftSettings: strict),
+        .target(
+            name: "WardenConfig",
+            dependencies: ["WardenCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict),
+        .target(name: "WardenAPI", dependencies: ["WardenCore"], swiftSettings: strict),
+        // L1 — Linux edges
+        .target(name: "CWarden"),
+        .target(name: "WardenLinux", dependencies: ["WardenCore", "CWarden"], swiftSettings: strict),
+        // L2 — runtime
+        .target(
+            name: "WardenSupervisor",
+            dependencies: [
+                "WardenCore", "WardenConfig", "WardenLinux", "WardenAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        // L3 — interfaces
+        .target(
+            name: "WardenHTTP",
+            dependencies: [
+                "WardenSupervisor", "WardenAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "WardenClient",
+            dependencies: [
+                "WardenAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "warden",
+            dependencies: [
+                "WardenCore", "WardenConfig", "WardenAPI", "WardenSupervisor", "WardenHTTP", "WardenClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(name: "warden-workload", swiftSettings: strict),
+        // Tests
+        .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
+        .testTarget(name: "WardenConfigTests", dependencies: ["WardenConfig", "WardenCore"]),
+        .testTarget(name: "WardenLinuxTests", dependencies: ["WardenLinux", "WardenCore"]),
+        .testTarget(
+            name: "WardenIntegrationTests",
+            dependencies: ["WardenAPI", "WardenCore", "warden", "warden-workload"]),
+    ]
+)
