@@ -77,6 +77,9 @@ let package = Package(
         .testTarget(name: "WardenConfigTests", dependencies: ["WardenConfig", "WardenCore"]),
         .testTarget(name: "WardenLinuxTests", dependencies: ["WardenLinux", "WardenCore"]),
         .testTarget(
+            name: "WardenInterfaceTests",
+            dependencies: ["WardenHTTP", "WardenClient", "WardenAPI", "WardenSupervisor", "WardenCore"]),
+        .testTarget(
             name: "WardenIntegrationTests",
             dependencies: ["WardenAPI", "WardenCore", "warden", "warden-workload"]),
     ]

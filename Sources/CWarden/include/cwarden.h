@@ -1,5 +1,6 @@
 // C shims for what Swift cannot import from glibc: variadic calls (prctl, syscall), _GNU_SOURCE-only
-// symbols (POSIX_SPAWN_SETSID, addclosefrom_np, addchdir_np, pipe2) and the wait-status macros.
+// symbols (POSIX_SPAWN_SETSID, addclosefrom_np, addchdir_np, pipe2, strerrordesc_np), the wait-status
+// macros, and epoll/eventfd (absent from Swift's Glibc module).
 // Everything here is a thin, allocation-free wrapper; the Swift edge (WardenLinux) owns the policy.
 #ifndef CWARDEN_H
 #define CWARDEN_H
@@ -22,10 +23,32 @@ int cw_spawn_addclosefrom(posix_spawn_file_actions_t *fa, int from);
 int cw_spawn_addchdir(posix_spawn_file_actions_t *fa, const char *path);
 /// pipe2(fds, O_CLOEXEC).
 int cw_pipe2_cloexec(int fds[2]);
-/// Fill `set` with every signal, for POSIX_SPAWN_SETSIGDEF (KILL/STOP are ignored by the kernel).
+/// Fill `set` with every signal (glibc's sigfillset: its internal signals 32 and 33 are left out).
 void cw_sigfillset(sigset_t *set);
+/// Every signal *including* glibc's internal SIGCANCEL/SIGSETXID (32, 33), for POSIX_SPAWN_SETSIGDEF.
+/// Without them glibc's spawn helper sets 32 and 33 to SIG_IGN in the child (so that Warden's handlers
+/// cannot run there before exec), and the ignored disposition survives exec (measured: SigIgn 180000000).
+/// Setting them to SIG_DFL instead is safe: nothing sends those signals to the child's new thread group.
+void cw_spawn_sigdefault_all(sigset_t *set);
 /// Empty `set`, for POSIX_SPAWN_SETSIGMASK.
 void cw_sigemptyset(sigset_t *set);
+
+/// Thread-safe strerror: glibc's strerrordesc_np (a static string), or "Unknown error" for an unknown errno.
+const char *cw_strerror(int errnum);
+
+// epoll and eventfd are not in Swift's Glibc module, and `struct epoll_event` is packed on x86_64, so the
+// shim hides the struct: registrations carry the fd itself as the epoll data.
+/// epoll_create1(EPOLL_CLOEXEC).
+int cw_epoll_create(void);
+/// epoll_ctl(EPOLL_CTL_ADD, fd) for level-triggered EPOLLIN (EPOLLHUP and EPOLLERR are always reported).
+int cw_epoll_add_readable(int epfd, int fd);
+/// epoll_ctl(EPOLL_CTL_DEL, fd).
+int cw_epoll_remove(int epfd, int fd);
+/// epoll_wait: stores the fds of up to `max` (at most 64) ready registrations into `fds`.
+/// Returns their number, 0 on timeout, or -1 with errno (EINTR included). `timeout_ms` < 0 waits forever.
+int cw_epoll_wait_fds(int epfd, int *fds, int max, int timeout_ms);
+/// eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK).
+int cw_eventfd(void);
 
 static inline int cw_wifexited(int status) { return (status & 0x7f) == 0; }
 static inline int cw_wexitstatus(int status) { return (status >> 8) & 0xff; }

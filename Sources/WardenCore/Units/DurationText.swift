@@ -34,8 +34,14 @@ public enum DurationText {
             case "m", "min": seconds = value * 60
             case "h": seconds = value * 3600
             case "d": seconds = value * 86400
-            case "": throw ParseError(description: "duration \"\(text)\" has no unit; write e.g. \"\(text)s\"")
+            case "" where i == bytes.count:
+                throw ParseError(description: "duration \"\(text)\" has no unit; write e.g. \"\(text)s\"")
+            case "": throw ParseError(description: "invalid duration \"\(text)\"; write e.g. \"250ms\", \"10s\", \"5m\"")
             default: throw ParseError(description: "unknown duration unit \"\(unit)\" in \"\(text)\"; use ms, s, m, h or d")
+            }
+            // Int64 nanoseconds hold about 292 years; anything near that is a typo, not a timeout.
+            guard seconds < 9e9, total.nanoseconds < 9_000_000_000_000_000_000 - Int64(seconds * 1e9) else {
+                throw ParseError(description: "duration \"\(text)\" is too large")
             }
             total += .nanoseconds(Int64((seconds * 1e9).rounded()))
         }

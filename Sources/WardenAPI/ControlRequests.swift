@@ -1,0 +1,35 @@
+/// Body of `POST /v1/processes/start|stop|restart`: `{"names": ["api", "worker:*", "all"]}`.
+///
+/// Names are instance names (`api:0`), program names (all instances), `PROGRAM:*`, or `all`.
+public struct ProcessActionRequest: Codable, Sendable, Equatable {
+    public var names: [String]
+    public init(names: [String]) { self.names = names }
+}
+
+/// Body of a successful action: the instances acted on and their state once the action finished.
+public struct ProcessActionResult: Codable, Sendable, Equatable {
+    public var processes: [ProcessStatus]
+    public init(processes: [ProcessStatus]) { self.processes = processes }
+}
+
+/// Body of every error answer (HTTP 4xx/5xx): `{"error": {"field": "names", "message": "..."}}`.
+public struct APIErrorBody: Codable, Sendable, Equatable, Error {
+    public struct Detail: Codable, Sendable, Equatable {
+        /// The request field at fault (`names`, `body`), or `nil` when the fault is not a field's.
+        public var field: String?
+        public var message: String
+    }
+    public var error: Detail
+    public init(field: String?, message: String) { error = Detail(field: field, message: message) }
+}
+
+/// Route paths of the control API (HTTP/1.1 + JSON on `STATE_DIR/warden.sock`).
+public enum APIRoute {
+    public static let processes = "/v1/processes"
+    public static let start = "/v1/processes/start"
+    public static let stop = "/v1/processes/stop"
+    public static let restart = "/v1/processes/restart"
+    public static let shutdown = "/v1/shutdown"
+    public static let reload = "/v1/reload"
+    public static let health = "/v1/health"
+}

@@ -1,0 +1,117 @@
+public import WardenCore
+
+/// One element of `GET /v1/processes` and of `warden status --json`.
+///
+/// JSON keys are snake_case (`rss_bytes`, `uptime_seconds`); sizes are bytes, durations seconds,
+/// growth rates MB/min (MiB, as /proc reports) or count per minute. `nil` encodes as JSON `null`.
+public struct ProcessStatus: Codable, Sendable, Equatable {
+    /// Instance name: the program name, or `program:index` when `numprocs > 1`.
+    public var name: String
+    /// Program (the `[programs.X]` table) this instance belongs to.
+    public var program: String
+    /// supervisord state name.
+    public var state: ProcessState
+    /// Main pid, `nil` when no process exists.
+    public var pid: Int32?
+    /// RFC 3339 time the current process was spawned, `nil` when not running.
+    public var startedAt: String?
+    /// Seconds since `startedAt`, `nil` when not running.
+    public var uptimeSeconds: Double?
+    /// Restarts of this instance since Warden started (any reason, manual ones included).
+    public var restarts: Int
+    /// How the last process of this instance ended, e.g. `"exit status 1"`, `nil` if none ended yet.
+    public var lastExitStatus: String?
+    /// Reason of the last restart (`exit`, `memory-growth`, `rss-max`, ...), `nil` if never restarted.
+    public var lastRestartReason: String?
+    /// Resident set size of the main process, bytes (from /proc/PID/statm).
+    public var rssBytes: UInt64?
+    /// Sum of RSS over the main process and all its descendants, bytes.
+    public var treeRSSBytes: UInt64?
+    /// Thread count of the main process (/proc/PID/stat num_threads).
+    public var threads: Int?
+    /// Open file descriptors of the main process (entries in /proc/PID/fd).
+    public var fds: Int?
+    /// Number of processes in the tree, main process included.
+    public var treeProcesses: Int?
+    /// CPU use of the tree over the last sample interval, percent of one core.
+    public var cpuPercent: Double?
+    /// Growth verdict of the leak detector.
+    public var leak: LeakStatus
+    /// Human description of the state, e.g. `"next attempt in 2.0s"`, `"exited: exit status 1"`.
+    public var description: String?
+
+    public init(
+        name: String, program: String, state: ProcessState, pid: Int32?, startedAt: String?,
+        uptimeSeconds: Double?, restarts: Int, lastExitStatus: String?, lastRestartReason: String?,
+        rssBytes: UInt64?, treeRSSBytes: UInt64?, threads: Int?, fds: Int?, treeProcesses: Int?,
+        cpuPercent: Double?, leak: LeakStatus, description: String?
+    ) {
+        self.name = name; self.program = program; self.state = state; self.pid = pid
+        self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds; self.restarts = restarts
+        self.lastExitStatus = lastExitStatus; self.lastRestartReason = lastRestartReason
+        self.rssBytes = rssBytes; self.treeRSSBytes = treeRSSBytes; self.threads = threads; self.fds = fds
+        self.treeProcesses = treeProcesses; self.cpuPercent = cpuPercent; self.leak = leak
+        self.description = description
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, program, state, pid, threads, fds, restarts, leak, description
+        case startedAt = "started_at", uptimeSeconds = "uptime_seconds"
+        case lastExitStatus = "last_exit_status", lastRestartReason = "last_restart_reason"
+        case rssBytes = "rss_bytes", treeRSSBytes = "tree_rss_bytes", treeProcesses = "tree_processes"
+        case cpuPercent = "cpu_percent"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        // Explicit so that nil values are written as `null` rather than omitted (the API promises keys).
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name); try c.encode(program, forKey: .program)
+        try c.encode(state, forKey: .state); try c.encode(pid, forKey: .pid)
+        try c.encode(startedAt, forKey: .startedAt); try c.encode(uptimeSeconds, forKey: .uptimeSeconds)
+        try c.encode(restarts, forKey: .restarts); try c.encode(lastExitStatus, forKey: .lastExitStatus)
+        try c.encode(lastRestartReason, forKey: .lastRestartReason); try c.encode(rssBytes, forKey: .rssBytes)
+        try c.encode(treeRSSBytes, forKey: .treeRSSBytes); try c.encode(threads, forKey: .threads)
+        try c.encode(fds, forKey: .fds); try c.encode(treeProcesses, forKey: .treeProcesses)
+        try c.encode(cpuPercent, forKey: .cpuPercent); try c.encode(leak, forKey: .leak)
+        try c.encode(description, forKey: .description)
+    }
+}
+
+/// The leak detector's view of one process, as shown in status.
+public struct LeakStatus: Codable, Sendable, Equatable {
+    /// `none|low|medium|high|critical`, or `warming-up` before the window has enough samples.
+    public var severity: String
+    /// Slope of RSS over the window, MB/min (MiB); `nil` while warming up.
+    public var rssGrowthMBPerMin: Double?
+    /// Slope of the open-fd count, fds per minute; `nil` while warming up.
+    public var fdGrowthPerMin: Double?
+    /// Slope of the thread count, threads per minute; `nil` while warming up.
+    public var threadGrowthPerMin: Double?
+    /// Samples currently in the window.
+    public var samples: Int
+
+    public init(severity: String, rssGrowthMBPerMin: Double?, fdGrowthPerMin: Double?, threadGrowthPerMin: Double?, samples: Int) {
+        self.severity = severity; self.rssGrowthMBPerMin = rssGrowthMBPerMin
+        self.fdGrowthPerMin = fdGrowthPerMin; self.threadGrowthPerMin = threadGrowthPerMin; self.samples = samples
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case severity, samples
+        case rssGrowthMBPerMin = "rss_growth_mb_per_min", fdGrowthPerMin = "fd_growth_per_min"
+        case threadGrowthPerMin = "thread_growth_per_min"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(severity, forKey: .severity); try c.encode(samples, forKey: .samples)
+        try c.encode(rssGrowthMBPerMin, forKey: .rssGrowthMBPerMin)
+        try c.encode(fdGrowthPerMin, forKey: .fdGrowthPerMin)
+        try c.encode(threadGrowthPerMin, forKey: .threadGrowthPerMin)
+    }
+}
+
+/// Body of `GET /v1/processes`: `{"processes": [...]}`.
+public struct ProcessList: Codable, Sendable, Equatable {
+    public var processes: [ProcessStatus]
+    public init(processes: [ProcessStatus]) { self.processes = processes }
+}

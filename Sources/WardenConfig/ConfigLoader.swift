@@ -1,0 +1,71 @@
+import TOMLKit
+
+/// Reads and validates Warden's TOML config; the only way to obtain a `WardenConfiguration`.
+///
+/// Called by `warden check`, at start-up and on every reload (SIGHUP). Pure apart from reading the file
+/// (and the working directory when the file's path is relative). Safe from any thread.
+public enum ConfigLoader {
+    /// Reads the file at `path` and validates it (see `parse(_:file:)`).
+    /// - Parameter path: the config file, absolute or relative to the working directory; diagnostics show
+    ///   it exactly as given.
+    /// - Throws: `ConfigError` with one line-less diagnostic when the file cannot be read or is not UTF-8,
+    ///   otherwise as `parse(_:file:)`.
+    public static func load(path: String) throws(ConfigError) -> WardenConfiguration {
+        let text: String
+        switch ConfigFile.contents(of: path) {
+        case .success(let contents): text = contents
+        case .failure(let problem):
+            throw ConfigError(diagnostics: [Diagnostic(file: path, line: nil, key: nil, message: problem.message)])
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses and validates config text.
+    ///
+    /// Every problem is collected in one pass: syntax errors (only the first, with TOMLKit's line, as
+    /// parsing stops there), unknown keys, wrong types, bad durations, sizes, signals and enum values,
+    /// out-of-range numbers, `backoff_max < backoff`, empty commands, thresholds out of order and bad
+    /// program names, each at the line of the offending key.
+    /// - Parameters:
+    ///   - text: the TOML document.
+    ///   - file: the file the text came from, as diagnostics should name it; relative paths in the config
+    ///     (`state_dir`, `directory`) are resolved against its directory (a relative `file` is first made
+    ///     absolute against the working directory).
+    /// - Returns: the configuration with defaults applied and programs sorted by name. An empty document
+    ///   is valid: default `[supervisor]` settings and no programs.
+    /// - Throws: `ConfigError` with every diagnostic, sorted by line.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> WardenConfiguration {
+        let absoluteFile = LexicalPath.resolve(file, against: file.hasPrefix("/") ? "/" : ConfigFile.workingDirectory())
+        if let nul = text.utf8.firstIndex(of: 0) {
+            let line = text.utf8[..<nul].count(where: { $0 == UInt8(ascii: "\n") }) + 1
+            throw ConfigError(diagnostics: [Diagnostic(file: file, line: line, key: nil, message: "syntax error: NUL character in the file")])
+        }
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            // toml++ phrases these "Error while parsing array: expected comma or closing ']', saw 'r'".
+            let position = error.source.begin
+            let prefix = "Error while "
+            let message = error.description.hasPrefix(prefix)
+                ? "syntax error while " + error.description.dropFirst(prefix.count) : "syntax error: " + error.description
+            throw ConfigError(diagnostics: [
+                Diagnostic(file: file, line: position.line, key: nil, message: "\(message) (column \(position.column))")
+            ])
+        } catch {
+            throw ConfigError(diagnostics: [Diagnostic(file: file, line: nil, key: nil, message: "syntax error: \(error)")])
+        }
+
+        var validator = ConfigValidator(
+            file: file, baseDirectory: LexicalPath.directory(of: absoluteFile), index: KeyLineIndex(scanning: text))
+        let (supervisor, programs) = validator.validate(root)
+        guard validator.diagnostics.isEmpty else {
+            let sorted = validator.diagnostics.enumerated().sorted { a, b in
+                let (lineA, lineB) = (a.element.line ?? 0, b.element.line ?? 0)
+                return lineA != lineB ? lineA < lineB : a.offset < b.offset
+            }
+            throw ConfigError(diagnostics: sorted.map(\.element))
+        }
+        return WardenConfiguration(file: absoluteFile, supervisor: supervisor, programs: programs)
+    }
+}

@@ -1,0 +1,570 @@
+import TOMLKit
+import WardenCore
+
+/// Turns a parsed `TOMLTable` into typed settings, collecting a `Diagnostic` for every problem.
+///
+/// Walks every table once, in key order. A key with a problem keeps its default so that the walk can go
+/// on and later, independent problems are reported too; cross-key rules (`backoff_max >= backoff`,
+/// increasing thresholds) are checked only when the keys involved are individually valid, so one
+/// mistake produces one diagnostic.
+struct ConfigValidator {
+    /// The config file as the caller named it; copied into every diagnostic.
+    let file: String
+    /// Absolute directory of the config file; relative paths in the config are resolved against it.
+    let baseDirectory: String
+    let index: KeyLineIndex
+    private(set) var diagnostics: [Diagnostic] = []
+
+    init(file: String, baseDirectory: String, index: KeyLineIndex) {
+        self.file = file
+        self.baseDirectory = baseDirectory
+        self.index = index
+    }
+
+    // MARK: Key tables
+
+    static let rootKeys = ["supervisor", "programs"]
+    static let supervisorKeys = ["state_dir", "sample_interval", "shutdown_timeout", "log_max_bytes", "log_backups"]
+    static let programKeys = [
+        "command", "directory", "environment", "numprocs", "autostart", "restart", "start_seconds",
+        "start_retries", "backoff", "backoff_max", "stop_signal", "stop_timeout", "leak",
+    ]
+    static let leakKeys = [
+        "window", "low", "medium", "high", "critical", "sustain", "rss_max", "fds_max", "threads_max",
+        "on_critical", "cleanup_signal",
+    ]
+    static let numprocsRange = 1...1000
+    static let logBackupsRange = 0...1000
+
+    // MARK: Reporting
+
+    /// Records a problem with the key at `path`, located at that key's line (or its table's, when the
+    /// key is missing).
+    mutating func report(_ path: [String], _ message: String) {
+        diagnostics.append(
+            Diagnostic(file: file, line: index.line(of: path), key: path.isEmpty ? nil : TOMLText.keyPath(path), message: message))
+    }
+
+    // MARK: Document
+
+    /// Validates the whole document.
+    /// - Returns: the settings and the programs (sorted by name); meaningful only if `diagnostics` is empty.
+    mutating func validate(_ root: TOMLTable) -> (SupervisorSettings, [ProgramConfiguration]) {
+        rejectUnknownKeys(in: root, at: [], allowed: Self.rootKeys)
+        var supervisor = SupervisorSettings(
+            stateDirectory: LexicalPath.resolve(SupervisorSettings.defaultStateDirectory, against: baseDirectory))
+        if let value = root["supervisor"], let table = table(value, at: ["supervisor"]) {
+            supervisor = validateSupervisor(table)
+        }
+        var programs: [ProgramConfiguration] = []
+        if let value = root["programs"],
+            let table = table(value, at: ["programs"], hint: "; write one [programs.NAME] table per program")
+        {
+            for name in table.keys.sorted() {
+                guard let programValue = table[name],
+                    let programTable = self.table(programValue, at: ["programs", name], hint: "; write [programs.\(TOMLText.key(name))]")
+                else { continue }
+                if let program = validateProgram(name: name, programTable) { programs.append(program) }
+            }
+        }
+        return (supervisor, programs)
+    }
+
+    mutating func validateSupervisor(_ table: TOMLTable) -> SupervisorSettings {
+        let path = ["supervisor"]
+        rejectUnknownKeys(in: table, at: path, allowed: Self.supervisorKeys)
+        var settings = SupervisorSettings(
+            stateDirectory: LexicalPath.resolve(SupervisorSettings.defaultStateDirectory, against: baseDirectory))
+        if let value = table["state_dir"], let directory = self.path(value, at: path + ["state_dir"]) {
+            settings.stateDirectory = directory
+        }
+        if let value = table["sample_interval"], let interval = duration(value, at: path + ["sample_interval"], positive: true) {
+            settings.sampleInterval = interval
+        }
+        if let value = table["shutdown_timeout"], let timeout = duration(value, at: path + ["shutdown_timeout"]) {
+            settings.shutdownTimeout = timeout
+        }
+        if let value = table["log_max_bytes"], let size = size(value, at: path + ["log_max_bytes"]) {
+            settings.logMaxBytes = size.bytes
+        }
+        if let value = table["log_backups"], let count = integer(value, at: path + ["log_backups"], in: Self.logBackupsRange) {
+            settings.logBackups = count
+        }
+        return settings
+    }
+
+    /// - Returns: `nil` when the program cannot be built (bad name, no usable command).
+    mutating func validateProgram(name: String, _ table: TOMLTable) -> ProgramConfiguration? {
+        let path = ["programs", name]
+        var valid = true
+        if let problem = Self.programNameProblem(name) {
+            report(path, problem)
+            valid = false
+        }
+        rejectUnknownKeys(in: table, at: path, allowed: Self.programKeys)
+
+        var program = ProgramConfiguration(name: name, command: [])
+        if let value = table["command"] {
+            if let command = command(value, at: path + ["command"]) { program.command = command } else { valid = false }
+        } else {
+            report(path + ["command"], "missing required key; write e.g. command = [\"python3\", \"-m\", \"http.server\"]")
+            valid = false
+        }
+        if let value = table["directory"], let directory = self.path(value, at: path + ["directory"]) {
+            program.directory = directory
+        }
+        if let value = table["environment"], let environment = environment(value, at: path + ["environment"]) {
+            program.environment = environment
+        }
+        if let value = table["numprocs"], let count = integer(value, at: path + ["numprocs"], in: Self.numprocsRange) {
+            program.numprocs = count
+        }
+        if let value = table["autostart"], let flag = boolean(value, at: path + ["autostart"]) {
+            program.autostart = flag
+        }
+        if let value = table["restart"], let policy: RestartPolicy = choice(value, at: path + ["restart"]) {
+            program.restart = policy
+        }
+        if let value = table["start_seconds"], let seconds = duration(value, at: path + ["start_seconds"]) {
+            program.startSeconds = seconds
+        }
+        if let value = table["start_retries"], let retries = integer(value, at: path + ["start_retries"], in: 0...Int.max) {
+            program.startRetries = retries
+        }
+        var backoffValid = true
+        if let value = table["backoff"] {
+            if let backoff = duration(value, at: path + ["backoff"]) { program.backoff = backoff } else { backoffValid = false }
+        }
+        if let value = table["backoff_max"] {
+            if let backoffMax = duration(value, at: path + ["backoff_max"]) { program.backoffMax = backoffMax } else { backoffValid = false }
+        }
+        if backoffValid, program.backoffMax < program.backoff {
+            let maxText = DurationText.format(program.backoffMax)
+            let minText = DurationText.format(program.backoff)
+            if table["backoff_max"] != nil {
+                report(path + ["backoff_max"], "must be >= backoff (\(minText)), got \(maxText)")
+            } else {
+                report(path + ["backoff"], "must be <= backoff_max (\(maxText), the default), got \(minText); raise backoff_max too")
+            }
+        }
+        if let value = table["stop_signal"], let signal = signal(value, at: path + ["stop_signal"]) {
+            program.stopSignal = signal
+        }
+        if let value = table["stop_timeout"], let timeout = duration(value, at: path + ["stop_timeout"]) {
+            program.stopTimeout = timeout
+        }
+        if let value = table["leak"], let leakTable = self.table(value, at: path + ["leak"]) {
+            program.leak = validateLeak(leakTable, at: path + ["leak"])
+        }
+        return valid ? program : nil
+    }
+
+    mutating func validateLeak(_ table: TOMLTable, at path: [String]) -> LeakSettings {
+        rejectUnknownKeys(in: table, at: path, allowed: Self.leakKeys)
+        var leak = LeakSettings()
+        if let value = table["window"], let window = duration(value, at: path + ["window"], positive: true) {
+            leak.window = window
+        }
+        if let value = table["sustain"], let sustain = duration(value, at: path + ["sustain"]) {
+            leak.sustain = sustain
+        }
+
+        let thresholdKeys = ["low", "medium", "high", "critical"]
+        var thresholds = [leak.low, leak.medium, leak.high, leak.critical]
+        var thresholdsValid = true
+        for (position, key) in thresholdKeys.enumerated() {
+            guard let value = table[key] else { continue }
+            if let rate = number(value, at: path + [key], unit: "MB/min") {
+                thresholds[position] = rate
+            } else {
+                thresholdsValid = false
+            }
+        }
+        (leak.low, leak.medium, leak.high, leak.critical) = (thresholds[0], thresholds[1], thresholds[2], thresholds[3])
+        if thresholdsValid {
+            let order = "thresholds must satisfy low <= medium <= high <= critical"
+            for position in 0..<3 where thresholds[position] > thresholds[position + 1] {
+                let (lower, upper) = (thresholdKeys[position], thresholdKeys[position + 1])
+                let (lowerValue, upperValue) = (TOMLText.number(thresholds[position]), TOMLText.number(thresholds[position + 1]))
+                if table[upper] != nil {
+                    let lowerNote = table[lower] != nil ? "" : ", the default"
+                    report(path + [upper], "must be >= \(lower) (\(lowerValue)\(lowerNote)), got \(upperValue); \(order)")
+                } else {
+                    report(path + [lower], "must be <= \(upper) (\(upperValue), the default), got \(lowerValue); \(order)")
+                }
+            }
+        }
+
+        if let value = table["rss_max"], let size = size(value, at: path + ["rss_max"]) {
+            leak.rssMax = size
+        }
+        if let value = table["fds_max"], let limit = integer(value, at: path + ["fds_max"], in: 1...Int.max) {
+            leak.fdsMax = limit
+        }
+        if let value = table["threads_max"], let limit = integer(value, at: path + ["threads_max"], in: 1...Int.max) {
+            leak.threadsMax = limit
+        }
+        if let value = table["on_critical"], let action: LeakSettings.CriticalAction = choice(value, at: path + ["on_critical"]) {
+            leak.onCritical = action
+        }
+        if let value = table["cleanup_signal"], let signal = signal(value, at: path + ["cleanup_signal"]) {
+            leak.cleanupSignal = signal
+        }
+        return leak
+    }
+
+    // MARK: Keys
+
+    /// Reports every key of `table` that is not in `allowed`, suggesting a close known key.
+    mutating func rejectUnknownKeys(in table: TOMLTable, at path: [String], allowed: [String]) {
+        for key in table.keys.sorted() where !allowed.contains(key) {
+            if let suggestion = Self.suggestion(for: key, among: allowed) {
+                report(path + [key], "unknown key \(TOMLText.quoted(key)); did you mean \(TOMLText.quoted(suggestion))?")
+            } else {
+                report(path + [key], "unknown key \(TOMLText.quoted(key)); expected one of: \(allowed.joined(separator: ", "))")
+            }
+        }
+    }
+
+    /// The known key that `key` is probably a misspelling of: same words with other case or `-`, or at
+    /// most two edits away (one for keys of up to four letters).
+    static func suggestion(for key: String, among allowed: [String]) -> String? {
+        let normalized = key.lowercased().replacingDashes()
+        if let match = allowed.first(where: { $0 == normalized }) { return match }
+        let budget = key.count <= 4 ? 1 : 2
+        let ranked = allowed.map { ($0, editDistance(normalized, $0)) }.filter { $0.1 <= budget }
+        return ranked.min { $0.1 < $1.1 }?.0
+    }
+
+    /// Levenshtein distance over characters.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var row = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = row
+        }
+        return previous[b.count]
+    }
+
+    /// Why `name` cannot name a program, or `nil` when it can.
+    ///
+    /// Names are `[A-Za-z0-9_.-]+` (instance names add `:INDEX`). Also refused: `.` and `..`, because
+    /// names become log file names in `state_dir`; a leading `-`, which the CLI would take for an option;
+    /// and `all`, which control commands read as "every program".
+    static func programNameProblem(_ name: String) -> String? {
+        let allowed = !name.isEmpty && name.utf8.allSatisfy { byte in
+            (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+        }
+        let quoted = TOMLText.quoted(name)
+        if !allowed { return "invalid program name \(quoted); use only letters, digits, \"_\", \".\" and \"-\"" }
+        if name == "." || name == ".." { return "invalid program name \(quoted); it is used as a file name" }
+        if name.hasPrefix("-") { return "invalid program name \(quoted); it must not start with \"-\"" }
+        if name == "all" { return "program name \"all\" is reserved: control commands use it for every program" }
+        return nil
+    }
+
+    // MARK: Values
+
+    /// `string "2"`, `integer 2`, `array`: what was found, for "expected X, got Y".
+    static func describe(_ value: TOMLValueConvertible) -> String {
+        switch value.type {
+        case .string: return "string \(TOMLText.quoted(value.string ?? ""))"
+        case .int: return "integer \(value.int ?? 0)"
+        case .double: return "floating-point number \(value.double.map { String($0) } ?? "")"
+        case .bool: return "boolean \(value.bool ?? false)"
+        case .array: return "array"
+        case .table: return "table"
+        case .date, .time, .dateTime: return value.type.description
+        }
+    }
+
+    mutating func mismatch(_ path: [String], expected: String, got value: TOMLValueConvertible, hint: String = "") {
+        report(path, "expected \(expected), got \(Self.describe(value))\(hint)")
+    }
+
+    mutating func table(_ value: TOMLValueConvertible, at path: [String], hint: String = "") -> TOMLTable? {
+        guard let table = value.table else {
+            mismatch(path, expected: "table", got: value, hint: hint)
+            return nil
+        }
+        return table
+    }
+
+    mutating func string(_ value: TOMLValueConvertible, at path: [String]) -> String? {
+        guard let text = value.string else {
+            mismatch(path, expected: "string", got: value)
+            return nil
+        }
+        return text
+    }
+
+    mutating func boolean(_ value: TOMLValueConvertible, at path: [String]) -> Bool? {
+        guard let flag = value.bool else {
+            let hint = value.string.map { ["true", "false"].contains($0.lowercased()) ? "; write \($0.lowercased()) without quotes" : "" } ?? ""
+            mismatch(path, expected: "boolean (true or false)", got: value, hint: hint)
+            return nil
+        }
+        return flag
+    }
+
+    /// An integer in `range`.
+    mutating func integer(_ value: TOMLValueConvertible, at path: [String], in range: ClosedRange<Int>) -> Int? {
+        guard let number = value.int else {
+            let hint = value.string.flatMap { Int($0) }.map { "; write \($0) without quotes" } ?? ""
+            mismatch(path, expected: "integer", got: value, hint: hint)
+            return nil
+        }
+        guard range.contains(number) else {
+            if range.upperBound == .max {
+                report(path, "must be >= \(range.lowerBound), got \(number)")
+            } else {
+                report(path, "must be between \(range.lowerBound) and \(range.upperBound), got \(number)")
+            }
+            return nil
+        }
+        return number
+    }
+
+    /// A finite number >= 0, integer or floating-point.
+    mutating func number(_ value: TOMLValueConvertible, at path: [String], unit: String) -> Double? {
+        let number: Double
+        if let integer = value.int {
+            number = Double(integer)
+        } else if let double = value.double {
+            number = double
+        } else {
+            let hint = value.string.flatMap { Double($0) }.map { "; write \(TOMLText.number($0)) without quotes (\(unit))" } ?? ""
+            mismatch(path, expected: "number (\(unit))", got: value, hint: hint)
+            return nil
+        }
+        guard number.isFinite, number >= 0 else {
+            report(path, "must be a finite number >= 0 (\(unit)), got \(TOMLText.number(number))")
+            return nil
+        }
+        return number
+    }
+
+    /// A duration string (`"10s"`); a bare number gets `DurationText`'s "has no unit" message.
+    mutating func duration(_ value: TOMLValueConvertible, at path: [String], positive: Bool = false) -> Duration? {
+        let text: String
+        if let string = value.string {
+            text = string
+        } else if let bare = Self.bareNumberText(value) {
+            text = bare
+        } else {
+            mismatch(path, expected: "duration string such as \"10s\"", got: value)
+            return nil
+        }
+        if let spaceless = Self.withoutBlanks(text) {
+            report(path, "duration \(TOMLText.quoted(text)) must not contain spaces; write \(TOMLText.quoted(spaceless))")
+            return nil
+        }
+        if Self.roughSeconds(text) > Self.maximumDurationSeconds {
+            report(path, "duration \(TOMLText.quoted(text)) is too large; the maximum is \"3650d\"")
+            return nil
+        }
+        do {
+            let duration = try DurationText.parse(text)
+            if positive, duration <= .zero {
+                report(path, "must be greater than zero, got \(TOMLText.quoted(text))")
+                return nil
+            }
+            return duration
+        } catch {
+            report(path, error.description)
+            return nil
+        }
+    }
+
+    /// A size string (`"100MB"`) greater than zero; a bare number gets `ByteSize`'s "has no unit" message.
+    mutating func size(_ value: TOMLValueConvertible, at path: [String]) -> ByteSize? {
+        let text: String
+        if let string = value.string {
+            text = string
+        } else if let bare = Self.bareNumberText(value) {
+            text = bare
+        } else {
+            mismatch(path, expected: "size string such as \"100MB\"", got: value)
+            return nil
+        }
+        if let spaceless = Self.withoutBlanks(text) {
+            report(path, "size \(TOMLText.quoted(text)) must not contain spaces; write \(TOMLText.quoted(spaceless))")
+            return nil
+        }
+        do {
+            let size = try ByteSize.parse(text)
+            guard size.bytes > 0 else {
+                report(path, "must be greater than zero, got \(TOMLText.quoted(text))")
+                return nil
+            }
+            return size
+        } catch {
+            report(path, error.description)
+            return nil
+        }
+    }
+
+    /// Ten years: more than any timeout needs, far below `Duration`'s nanosecond range.
+    static let maximumDurationSeconds: Double = 3650 * 86400
+
+    /// Seconds a duration text stands for, estimated with `DurationText`'s grammar (number, unit,
+    /// repeated); unknown parts count as zero, as `DurationText.parse` rejects them anyway.
+    ///
+    /// - Note: Checked before `DurationText.parse`, which traps converting more than ~292 years to
+    ///   `Int64` nanoseconds (`"200000d"`).
+    static func roughSeconds(_ text: String) -> Double {
+        var total = 0.0
+        var scalars = Substring(text).unicodeScalars[...]
+        while !scalars.isEmpty {
+            let number = scalars.prefix { ("0"..."9").contains($0) || $0 == "." }
+            scalars = scalars.dropFirst(number.count)
+            let unit = scalars.prefix { ("a"..."z").contains($0) || ("A"..."Z").contains($0) }
+            scalars = scalars.dropFirst(unit.count)
+            if number.isEmpty, unit.isEmpty { break }
+            let multiplier: Double
+            switch String(String.UnicodeScalarView(unit)) {
+            case "s": multiplier = 1
+            case "m", "min": multiplier = 60
+            case "h": multiplier = 3600
+            case "d": multiplier = 86400
+            default: multiplier = 0
+            }
+            total += (Double(String(String.UnicodeScalarView(number))) ?? 0) * multiplier
+        }
+        return total
+    }
+
+    /// `text` without its spaces and tabs, or `nil` when it has none (or nothing else).
+    static func withoutBlanks(_ text: String) -> String? {
+        let kept = text.filter { $0 != " " && $0 != "\t" }
+        return kept.count == text.count || kept.isEmpty ? nil : kept
+    }
+
+    /// `100` or `2.5` as written, for values that needed a unit.
+    static func bareNumberText(_ value: TOMLValueConvertible) -> String? {
+        if let integer = value.int { return String(integer) }
+        if let double = value.double, double.isFinite { return TOMLText.number(double) }
+        return nil
+    }
+
+    mutating func signal(_ value: TOMLValueConvertible, at path: [String]) -> SignalName? {
+        guard let text = string(value, at: path) else { return nil }
+        guard let signal = SignalName(parsing: text) else {
+            let names = SignalName.allCases.map(\.rawValue).joined(separator: ", ")
+            report(path, "unknown signal \(TOMLText.quoted(text)); use one of \(names) (with or without \"SIG\")")
+            return nil
+        }
+        return signal
+    }
+
+    /// One of the raw values of `Choice`.
+    mutating func choice<Choice: RawRepresentable & CaseIterable>(_ value: TOMLValueConvertible, at path: [String]) -> Choice?
+    where Choice.RawValue == String {
+        guard let text = string(value, at: path) else { return nil }
+        guard let choice = Choice(rawValue: text) else {
+            let names = Choice.allCases.map { TOMLText.quoted($0.rawValue) }
+            let list = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+            report(path, "invalid value \(TOMLText.quoted(text)); expected \(list)")
+            return nil
+        }
+        return choice
+    }
+
+    /// A path string, resolved against the config file's directory.
+    mutating func path(_ value: TOMLValueConvertible, at path: [String]) -> String? {
+        guard let text = string(value, at: path) else { return nil }
+        if text.isEmpty {
+            report(path, "must not be empty; write \".\" for the config file's directory")
+            return nil
+        }
+        if text.contains("\0") {
+            report(path, "must not contain a NUL character")
+            return nil
+        }
+        if text == "~" || text.hasPrefix("~/") {
+            report(path, "\"~\" is not expanded; write an absolute path, or one relative to the config file's directory")
+            return nil
+        }
+        return LexicalPath.resolve(text, against: baseDirectory)
+    }
+
+    /// An argv: a non-empty array of strings whose first element is not empty.
+    mutating func command(_ value: TOMLValueConvertible, at path: [String]) -> [String]? {
+        guard let array = value.array else {
+            var hint = ""
+            if let text = value.string {
+                let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map { TOMLText.quoted(String($0)) }
+                hint = "; the command is an argv run without a shell, write [\(words.joined(separator: ", "))]"
+            }
+            mismatch(path, expected: "array of strings", got: value, hint: hint)
+            return nil
+        }
+        guard !array.isEmpty else {
+            report(path, "must not be empty; give at least the program to run")
+            return nil
+        }
+        var argv: [String] = []
+        var valid = true
+        for (position, element) in array.enumerated() {
+            if let text = element.string {
+                argv.append(text)
+            } else {
+                let hint = Self.bareNumberText(element).map { "; quote it: \"\($0)\"" } ?? ""
+                report(path, "expected array of strings, but element \(position) is \(Self.describe(element))\(hint)")
+                valid = false
+            }
+        }
+        if valid, argv[0].isEmpty {
+            report(path, "element 0 (the program to run) must not be empty")
+            valid = false
+        }
+        if valid, argv.contains(where: { $0.contains("\0") }) {
+            report(path, "arguments must not contain a NUL character")
+            valid = false
+        }
+        return valid ? argv : nil
+    }
+
+    /// A table of string values with names usable as environment variables.
+    mutating func environment(_ value: TOMLValueConvertible, at path: [String]) -> [String: String]? {
+        guard let table = table(value, at: path, hint: "; write e.g. environment = { APP_ENV = \"prod\" }") else { return nil }
+        var variables: [String: String] = [:]
+        var valid = true
+        for name in table.keys.sorted() {
+            guard let element = table[name] else { continue }
+            if name.isEmpty || name.contains("=") || name.contains("\0") {
+                report(path + [name], "invalid environment variable name; it must be non-empty and contain no \"=\"")
+                valid = false
+                continue
+            }
+            guard let text = element.string else {
+                let hint = Self.bareNumberText(element).map { "; quote it: \"\($0)\"" }
+                    ?? element.bool.map { "; quote it: \"\($0)\"" } ?? ""
+                mismatch(path + [name], expected: "string", got: element, hint: hint)
+                valid = false
+                continue
+            }
+            if text.contains("\0") {
+                report(path + [name], "must not contain a NUL character")
+                valid = false
+                continue
+            }
+            variables[name] = text
+        }
+        return valid ? variables : nil
+    }
+}
+
+extension String {
+    /// `start-seconds` → `start_seconds`.
+    fileprivate func replacingDashes() -> String {
+        String(map { $0 == "-" ? "_" : $0 })
+    }
+}

@@ -1,0 +1,66 @@
+public import WardenCore
+
+/// Leak detection thresholds and limits of one program: the `[programs.NAME.leak]` table.
+///
+/// Growth thresholds are slopes of RSS in MB/min over `window`, graded into `LeakSeverity`; they satisfy
+/// `low <= medium <= high <= critical`. The absolute limits (`rssMax`, `fdsMax`, `threadsMax`) are off
+/// when `nil`. A condition must hold for `sustain` before Warden acts.
+public struct LeakSettings: Sendable, Equatable {
+    /// What Warden does when growth is critical, or a limit is exceeded, for `sustain` (`on_critical`).
+    public enum CriticalAction: String, Codable, Sendable, CaseIterable {
+        /// Restart the process, with reason `memory-growth`, `rss-max`, `fds-max` or `threads-max`.
+        case restart
+        /// Only record an event and show the verdict; never touch the process.
+        case alert
+    }
+
+    /// Span of samples the growth slope is fitted over (`window`), greater than zero. Default 5 min.
+    public var window: Duration
+    /// How long a condition must hold before Warden acts (`sustain`). Default 1 min.
+    public var sustain: Duration
+    /// Growth threshold of `LeakSeverity.low`, MB/min, >= 0. Default 3.
+    public var low: Double
+    /// Growth threshold of `LeakSeverity.medium`, MB/min. Default 6.
+    public var medium: Double
+    /// Growth threshold of `LeakSeverity.high`, MB/min. Default 12.
+    public var high: Double
+    /// Growth threshold of `LeakSeverity.critical`, MB/min. Default 15.
+    public var critical: Double
+    /// Tree RSS limit (`rss_max`); `nil` means none. Default none.
+    public var rssMax: ByteSize?
+    /// Open file descriptor limit of the main process (`fds_max`), > 0; `nil` means none.
+    public var fdsMax: Int?
+    /// Thread limit of the main process (`threads_max`), > 0; `nil` means none.
+    public var threadsMax: Int?
+    /// Action on a sustained critical condition (`on_critical`). Default `.restart`.
+    public var onCritical: CriticalAction
+    /// Signal sent to ask the process to release memory (drop caches, close idle connections) when a
+    /// leak is detected (`cleanup_signal`); `nil` means none.
+    public var cleanupSignal: SignalName?
+
+    public init(
+        window: Duration = .seconds(300),
+        sustain: Duration = .seconds(60),
+        low: Double = 3,
+        medium: Double = 6,
+        high: Double = 12,
+        critical: Double = 15,
+        rssMax: ByteSize? = nil,
+        fdsMax: Int? = nil,
+        threadsMax: Int? = nil,
+        onCritical: CriticalAction = .restart,
+        cleanupSignal: SignalName? = nil
+    ) {
+        self.window = window
+        self.sustain = sustain
+        self.low = low
+        self.medium = medium
+        self.high = high
+        self.critical = critical
+        self.rssMax = rssMax
+        self.fdsMax = fdsMax
+        self.threadsMax = threadsMax
+        self.onCritical = onCritical
+        self.cleanupSignal = cleanupSignal
+    }
+}

@@ -1,0 +1,74 @@
+public import WardenCore
+
+/// One supervised program: a `[programs.NAME]` table. It runs as `numprocs` identical instances.
+///
+/// All durations are `Duration`s already parsed from the config's strings; defaults follow supervisord
+/// where it has the same setting.
+public struct ProgramConfiguration: Sendable, Equatable {
+    /// The NAME of `[programs.NAME]`: letters, digits, `_`, `.` and `-`.
+    public var name: String
+    /// argv of the program, non-empty; `command[0]` is looked up in `PATH` by the spawner. No shell.
+    public var command: [String]
+    /// Working directory (`directory`), absolute (a relative one is resolved against the config file's
+    /// directory); `nil` means Warden's own working directory.
+    public var directory: String?
+    /// Variables added to Warden's environment for this program (`environment`).
+    public var environment: [String: String]
+    /// Number of instances, 1...1000. Default 1.
+    public var numprocs: Int
+    /// Whether the program starts when Warden starts. Default `true`.
+    public var autostart: Bool
+    /// What to do when a RUNNING process exits (`restart`). Default `.onFailure`.
+    public var restart: RestartPolicy
+    /// How long a process must stay up to count as started (`start_seconds`). Default 1 s.
+    public var startSeconds: Duration
+    /// Failed starts in a row allowed before FATAL (`start_retries`), >= 0; zero means no retry. Default 3.
+    public var startRetries: Int
+    /// First delay before retrying a failed start (`backoff`). Default 1 s.
+    public var backoff: Duration
+    /// Ceiling of the growing backoff delay (`backoff_max`), >= `backoff`. Default 30 s.
+    public var backoffMax: Duration
+    /// Signal sent to the process group to stop it (`stop_signal`). Default `TERM`.
+    public var stopSignal: SignalName
+    /// Time allowed after `stopSignal` before the whole tree is killed (`stop_timeout`). Default 10 s.
+    public var stopTimeout: Duration
+    /// The `[programs.NAME.leak]` table, defaults applied.
+    public var leak: LeakSettings
+
+    public init(
+        name: String,
+        command: [String],
+        directory: String? = nil,
+        environment: [String: String] = [:],
+        numprocs: Int = 1,
+        autostart: Bool = true,
+        restart: RestartPolicy = .onFailure,
+        startSeconds: Duration = .seconds(1),
+        startRetries: Int = 3,
+        backoff: Duration = .seconds(1),
+        backoffMax: Duration = .seconds(30),
+        stopSignal: SignalName = .term,
+        stopTimeout: Duration = .seconds(10),
+        leak: LeakSettings = LeakSettings()
+    ) {
+        self.name = name
+        self.command = command
+        self.directory = directory
+        self.environment = environment
+        self.numprocs = numprocs
+        self.autostart = autostart
+        self.restart = restart
+        self.startSeconds = startSeconds
+        self.startRetries = startRetries
+        self.backoff = backoff
+        self.backoffMax = backoffMax
+        self.stopSignal = stopSignal
+        self.stopTimeout = stopTimeout
+        self.leak = leak
+    }
+
+    /// Names of the instances: `["api"]` when `numprocs` is 1, else `["api:0", "api:1", ...]`.
+    public var instanceNames: [String] {
+        numprocs == 1 ? [name] : (0..<max(numprocs, 0)).map { "\(name):\($0)" }
+    }
+}

@@ -1,0 +1,33 @@
+/// Settings of Warden itself: the `[supervisor]` table.
+public struct SupervisorSettings: Sendable, Equatable {
+    /// Where the control socket, captured logs and `events.jsonl` live (`state_dir`). Absolute: a relative
+    /// `state_dir` is resolved against the config file's directory. Default `".warden"`.
+    public var stateDirectory: String
+    /// Period of /proc sampling (`sample_interval`), greater than zero. Default 1 s.
+    public var sampleInterval: Duration
+    /// How long a graceful shutdown of all programs may take before Warden kills what is left
+    /// (`shutdown_timeout`). Default 30 s.
+    public var shutdownTimeout: Duration
+    /// Size at which a captured stdout/stderr log file is rotated (`log_max_bytes`), greater than zero.
+    /// Default 10 MB (10,000,000 bytes).
+    public var logMaxBytes: UInt64
+    /// Rotated log files kept per stream (`log_backups`), 0...1000; zero keeps none. Default 3.
+    public var logBackups: Int
+
+    /// Default `state_dir`, relative to the config file's directory.
+    public static let defaultStateDirectory = ".warden"
+
+    public init(
+        stateDirectory: String,
+        sampleInterval: Duration = .seconds(1),
+        shutdownTimeout: Duration = .seconds(30),
+        logMaxBytes: UInt64 = 10_000_000,
+        logBackups: Int = 3
+    ) {
+        self.stateDirectory = stateDirectory
+        self.sampleInterval = sampleInterval
+        self.shutdownTimeout = shutdownTimeout
+        self.logMaxBytes = logMaxBytes
+        self.logBackups = logBackups
+    }
+}

@@ -1,0 +1,24 @@
+/// A whole Warden config file, validated and typed: the `[supervisor]` table and every
+/// `[programs.NAME]` table.
+///
+/// Produced only by `ConfigLoader`, or built directly in tests. Values are final: defaults are applied,
+/// paths are absolute, and cross-key rules (`backoff_max >= backoff`, increasing leak thresholds) hold.
+public struct WardenConfiguration: Sendable, Equatable {
+    /// Absolute, lexically normalised path of the config file (what a reload reads again).
+    public var file: String
+    /// The `[supervisor]` table, defaults applied when the table is missing.
+    public var supervisor: SupervisorSettings
+    /// One entry per `[programs.NAME]` table, sorted by name; may be empty.
+    public var programs: [ProgramConfiguration]
+
+    public init(file: String, supervisor: SupervisorSettings, programs: [ProgramConfiguration]) {
+        self.file = file
+        self.supervisor = supervisor
+        self.programs = programs.sorted { $0.name < $1.name }
+    }
+
+    /// The program named `name`, if configured.
+    public func program(named name: String) -> ProgramConfiguration? {
+        programs.first { $0.name == name }
+    }
+}

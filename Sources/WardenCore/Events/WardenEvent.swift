@@ -1,0 +1,89 @@
+/// One record of `STATE_DIR/events.jsonl`: a state transition, a severity change, or a supervisor
+/// happening (reload, shutdown), with the evidence that led to it.
+///
+/// Encoded as one JSON object per line with snake_case keys; absent values are omitted. Times are
+/// RFC 3339 in UTC with milliseconds. Sizes are bytes, growth MB/min (MiB), windows seconds.
+public struct WardenEvent: Codable, Sendable, Equatable {
+    /// The kind of event.
+    public enum Kind: String, Codable, Sendable {
+        /// A process changed supervisord state (`old_state` → `new_state`).
+        case stateChange = "state-change"
+        /// The leak detector's severity changed (`old_severity` → `new_severity`).
+        case severityChange = "severity-change"
+        /// Warden decided to restart a process for a leak or limit (`reason` says which).
+        case leakRestart = "leak-restart"
+        /// Critical growth, but `on_critical = "alert"`: recorded, not acted on.
+        case leakAlert = "leak-alert"
+        /// `cleanup_signal` sent when severity reached high.
+        case cleanupSignal = "cleanup-signal"
+        /// Leftover processes of a dead worker's tree were killed.
+        case orphansKilled = "orphans-killed"
+        /// Configuration reloaded (or rejected).
+        case reload
+        /// Warden started or is shutting down.
+        case supervisor
+    }
+
+    /// The evidence behind a leak decision, from the detector's window.
+    public struct Evidence: Codable, Sendable, Equatable {
+        public var rssBytes: UInt64?
+        public var treeRSSBytes: UInt64?
+        public var rssGrowthMBPerMin: Double?
+        public var fds: Int?
+        public var fdGrowthPerMin: Double?
+        public var threads: Int?
+        public var threadGrowthPerMin: Double?
+        public var windowSeconds: Double?
+        public var samples: Int?
+
+        public init(rssBytes: UInt64? = nil, treeRSSBytes: UInt64? = nil, rssGrowthMBPerMin: Double? = nil,
+                    fds: Int? = nil, fdGrowthPerMin: Double? = nil, threads: Int? = nil,
+                    threadGrowthPerMin: Double? = nil, windowSeconds: Double? = nil, samples: Int? = nil) {
+            self.rssBytes = rssBytes; self.treeRSSBytes = treeRSSBytes; self.rssGrowthMBPerMin = rssGrowthMBPerMin
+            self.fds = fds; self.fdGrowthPerMin = fdGrowthPerMin; self.threads = threads
+            self.threadGrowthPerMin = threadGrowthPerMin; self.windowSeconds = windowSeconds; self.samples = samples
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case fds, threads, samples
+            case rssBytes = "rss_bytes", treeRSSBytes = "tree_rss_bytes"
+            case rssGrowthMBPerMin = "rss_growth_mb_per_min", fdGrowthPerMin = "fd_growth_per_min"
+            case threadGrowthPerMin = "thread_growth_per_min", windowSeconds = "window_seconds"
+        }
+    }
+
+    /// RFC 3339 UTC time, e.g. `2026-11-30T03:45:12.345Z`.
+    public var time: String
+    /// Instance name (`api:0`), or `nil` for supervisor-wide events.
+    public var process: String?
+    public var event: Kind
+    public var oldState: ProcessState?
+    public var newState: ProcessState?
+    public var oldSeverity: String?
+    public var newSeverity: String?
+    /// Why (kebab-case): `exit`, `memory-growth`, `rss-max`, `start-limit-hit`, ...
+    public var reason: String?
+    /// The pid concerned, when one exists.
+    public var pid: Int32?
+    /// Termination status text for exits, e.g. `exit status 3`.
+    public var exitStatus: String?
+    public var evidence: Evidence?
+    /// Free-form detail for humans.
+    public var message: String?
+
+    public init(time: String, process: String?, event: Kind, oldState: ProcessState? = nil,
+                newState: ProcessState? = nil, oldSeverity: String? = nil, newSeverity: String? = nil,
+                reason: String? = nil, pid: Int32? = nil, exitStatus: String? = nil,
+                evidence: Evidence? = nil, message: String? = nil) {
+        self.time = time; self.process = process; self.event = event; self.oldState = oldState
+        self.newState = newState; self.oldSeverity = oldSeverity; self.newSeverity = newSeverity
+        self.reason = reason; self.pid = pid; self.exitStatus = exitStatus; self.evidence = evidence
+        self.message = message
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case time, process, event, reason, pid, evidence, message
+        case oldState = "old_state", newState = "new_state"
+        case oldSeverity = "old_severity", newSeverity = "new_severity", exitStatus = "exit_status"
+    }
+}

@@ -1,0 +1,441 @@
+/// Detects memory, file descriptor and thread growth of one process from its resource samples.
+///
+/// Pure and deterministic: no clock is read (time comes from `ResourceSample.time`), nothing is logged.
+/// One detector per process instance; call `reset()` when the process is replaced (new PID), so that the
+/// windows and sustain clocks of the old process are not inherited (monit's counter-not-reset bug).
+///
+/// ## What is a leak
+/// A leak is memory that is retained: the *floor* of RSS (what stays resident after the allocator and the
+/// GC have given back what they can) rises, at a steady rate, for as long as the process runs. Caches that
+/// fill up, JIT warm-ups, GC sawtooths, one big allocation and batch spikes are bounded: their floor stops
+/// rising, or never rose. The detector therefore asks four questions of the RSS floor over the window,
+/// and acts only when all four say "leak" continuously for `sustain`:
+///
+/// 1. **How fast?** The robust slope over the whole window, graded against the thresholds.
+/// 2. **Still now?** The robust slope over the most recent third of the window must be near critical too
+///    (≥ 75 % of it): a warm-up that has finished, or a drift that has slowed down, fails this.
+/// 3. **Everywhere?** The window is cut into 6 equal segments; each of the last 3 segment-to-segment steps
+///    of the median floor must rise by at least a quarter of what critical growth would add. A leak raises
+///    every segment; a single step raises at most two consecutive ones, so a step (however large) can
+///    never pass; a finished warm-up leaves the last segments flat.
+/// 4. **More than noise?** The rise over the window must be at least 3 robust standard deviations of the
+///    floor around the fitted line, so a noisy but flat process cannot pass by chance.
+///
+/// ## The statistics
+/// - **Buckets.** Samples are aggregated into 60 time buckets per window (a ring of 60 + floor width
+///   buckets, so memory is bounded whatever the sample rate: 100 ms samples and a 1 h window still use
+///   ~70 buckets). Each bucket keeps its minimum RSS, fd and thread count, sample count and first time.
+/// - **Floor.** The floor of a bucket is the minimum over the buckets within ±1/8 of the window of it
+///   (a moving minimum, an erosion). It removes every upward excursion narrower than a quarter of the
+///   window: GC sawtooths (the floor is the post-GC trough), batch spikes that are freed again, noise
+///   peaks. On a rising series it is the value 1/8 of a window earlier, a constant lag that does not
+///   change the slope.
+/// - **Slope.** A long-baseline Theil–Sen estimator: the median of the slopes of all bucket pairs at
+///   least half the covered span apart (at most ~465 pairs). Medians ignore outliers (up to ~29 % of
+///   contaminated points); long pairs average over any remaining periodic shape, where short pairs
+///   would all sit on a rising edge.
+///
+/// ## Why each non-leak shape is rejected
+/// - *Warm-up / cache fill* (fast growth, then flat): the recent-third slope (2) and the last segment
+///   steps (3) go flat as soon as the growth (delayed by the floor's 1/8-window lag) stops. Growth that
+///   lasts less than about half a window plus `sustain` can never act; a warning grade during the
+///   warm-up itself is possible and intended.
+/// - *Sawtooth* (allocate, free, repeat): the floor is the trough, which does not rise; with periods
+///   longer than the floor width the long-baseline median still averages the cycles out, and the segment
+///   steps alternate in sign.
+/// - *Single step*: at most two rising segment steps (3); it leaves the recent third flat soon (2).
+/// - *Noisy flat*: robust slope near zero, and the significance test (4).
+/// - *Batch spikes*: removed by the floor; they are also outliers for the medians.
+///
+/// ## Warm-up rule
+/// The verdict is `warmingUp` until the samples cover at least half of `window` and number at least 8.
+/// Not the whole window: a leak that starts with the process must be acted on within `window +
+/// sustain` of its start, and the estimate needs some slack to settle and then hold for `sustain`.
+/// Half a window is already several cycles of any sawtooth the floor can remove, and enough span for a
+/// median slope; the growth criteria (2)–(4) then guard against what a half window cannot yet see.
+/// The absolute limits (`rssMaxBytes`, `fdsMax`, `threadsMax`) do not need a trend and apply from the
+/// first sample.
+///
+/// ## Hysteresis
+/// The severity goes up as soon as the slope reaches a higher threshold, but comes down from a level only
+/// when the slope falls below 90 % of that level's threshold, so a slope hovering at a boundary does not
+/// flap on every sample. The sustain clock of `memory-growth` runs while the (hysteretic) severity is
+/// critical and criteria (2)–(4) hold; any sample failing them restarts it.
+///
+/// ## Absolute limits
+/// `rssMaxBytes`, `fdsMax`, `threadsMax`: a value strictly above its limit starts that limit's clock; a
+/// single sample at or below the limit stops it. The action is due when the limit has been exceeded for
+/// `sustain` (immediately when `sustain` is zero). Limits take precedence over `memory-growth`, in the
+/// order rss, fds, threads.
+///
+/// ## Cost
+/// `observe` is O(B·F + P) for B = 60 buckets, F ≈ 16 buckets of floor width and P ≈ 465 long pairs per
+/// series, independent of the sample rate and of the window length: a few microseconds. Memory is
+/// O(B). The verdict keeps reporting `action` on every sample while the condition holds: act once, then
+/// `reset()` for the new process.
+public struct LeakDetector: Sendable {
+    /// The configuration. Changing `window` clears the state (the buckets depend on it); changing the
+    /// thresholds, `sustain` or the limits keeps the collected samples.
+    public var configuration: LeakDetectorConfiguration {
+        didSet {
+            if configuration.window != oldValue.window {
+                geometry = Geometry(window: configuration.window, tuning: tuning)
+                reset()
+            }
+        }
+    }
+
+    let tuning: LeakTuning
+    private var geometry: Geometry
+
+    // State (cleared by reset()).
+    private var ring: BucketRing
+    private var firstTime: Int64?
+    private var lastTime: Int64?
+    private var severity: LeakSeverity = .none
+    private var growthSince: Int64?
+    private var rssOverSince: Int64?
+    private var fdsOverSince: Int64?
+    private var threadsOverSince: Int64?
+
+    /// Why the last verdict did (not) count towards `memory-growth`; for tests and diagnosis.
+    private(set) var diagnostics = LeakDiagnostics()
+
+    // Scratch buffers, reused between observations (not state).
+    private var xs: [Double] = []
+    private var rssFloor: [Double] = []
+    private var fdsFloor: [Double] = []
+    private var threadsFloor: [Double] = []
+    private var scratch: [Double] = []
+
+    public init(configuration: LeakDetectorConfiguration) {
+        self.init(configuration: configuration, tuning: LeakTuning())
+    }
+
+    init(configuration: LeakDetectorConfiguration, tuning: LeakTuning) {
+        self.configuration = configuration
+        self.tuning = tuning
+        self.geometry = Geometry(window: configuration.window, tuning: tuning)
+        self.ring = BucketRing(capacity: geometry.ringCapacity)
+    }
+
+    /// Forgets every sample, the severity and every sustain clock (call it for a new PID).
+    public mutating func reset() {
+        ring = BucketRing(capacity: geometry.ringCapacity)
+        firstTime = nil
+        lastTime = nil
+        severity = .none
+        growthSince = nil
+        rssOverSince = nil
+        fdsOverSince = nil
+        threadsOverSince = nil
+    }
+
+    /// Adds one sample and returns the verdict. Samples must come in time order (a sample older than the
+    /// previous one is treated as taken at the previous one's time). O(1) amortised bookkeeping plus the
+    /// O(B·F + P) trend analysis described on the type.
+    public mutating func observe(_ sample: ResourceSample) -> LeakVerdict {
+        var now = sample.time.nanoseconds
+        if let last = lastTime, now < last { now = last }
+        if firstTime == nil { firstTime = now }
+        lastTime = now
+        let rssMiB = Double(sample.rssBytes) / mebibyte
+        ring.add(index: geometry.bucketIndex(of: now), time: now, rss: rssMiB,
+                 fds: Double(sample.fds), threads: Double(sample.threads),
+                 keepingFrom: geometry.bucketIndex(of: now) - Int64(geometry.buckets - 1) - Int64(geometry.floorHalfWidth))
+
+        let sustain = configuration.sustain.nanoseconds
+        let limitAction = checkLimits(sample, now: now, sustain: sustain)
+
+        var verdict = analyse(now: now)
+        if verdict.warmingUp {
+            severity = .none
+            growthSince = nil
+        }
+        if let limitAction {
+            verdict.action = limitAction
+        } else if let since = growthSince, now - since >= sustain {
+            verdict.action = .memoryGrowth
+        }
+        return verdict
+    }
+
+    // MARK: - Limits
+
+    private mutating func checkLimits(_ sample: ResourceSample, now: Int64, sustain: Int64) -> RestartReason? {
+        func track(_ over: Bool, _ since: inout Int64?) -> Bool {
+            guard over else {
+                since = nil
+                return false
+            }
+            if since == nil { since = now }
+            return now - since! >= sustain
+        }
+        let rss = track(configuration.rssMaxBytes.map { sample.rssBytes > $0 } ?? false, &rssOverSince)
+        let fds = track(configuration.fdsMax.map { sample.fds > $0 } ?? false, &fdsOverSince)
+        let threads = track(configuration.threadsMax.map { sample.threads > $0 } ?? false, &threadsOverSince)
+        if rss { return .rssMax }
+        if fds { return .fdsMax }
+        if threads { return .threadsMax }
+        return nil
+    }
+
+    // MARK: - Trend
+
+    private mutating func analyse(now: Int64) -> LeakVerdict {
+        let newest = geometry.bucketIndex(of: now)
+        let lowest = newest - Int64(geometry.buckets - 1)
+        // Ring positions of the buckets inside the window (the ring also keeps floorHalfWidth older ones).
+        var first = ring.count
+        var samples = 0
+        for position in 0..<ring.count where ring[position].index >= lowest {
+            if first == ring.count { first = position }
+            samples += ring[position].count
+        }
+        let windowStart = first < ring.count ? ring[first].firstTime : now
+        let covered = Double(now - windowStart) / 1e9
+        let windowSeconds = configuration.window.seconds
+        var verdict = LeakVerdict(
+            warmingUp: true, severity: .none, rssGrowthMBPerMinute: nil, fdGrowthPerMinute: nil,
+            threadGrowthPerMinute: nil, samples: samples, windowSeconds: covered, action: nil)
+        guard covered >= tuning.minimumSpan * windowSeconds, samples >= tuning.minimumSamples, covered > 0 else {
+            return verdict
+        }
+
+        // Floor points: x = bucket centre (clipped to the covered span), seconds relative to now.
+        let m = ring.count - first
+        xs.removeAll(keepingCapacity: true)
+        rssFloor.removeAll(keepingCapacity: true)
+        fdsFloor.removeAll(keepingCapacity: true)
+        threadsFloor.removeAll(keepingCapacity: true)
+        let halfWidth = Int64(geometry.floorHalfWidth)
+        let width = Double(geometry.bucketNanoseconds)
+        for position in first..<ring.count {
+            let bucket = ring[position]
+            let centre = Double(bucket.index) * width + width / 2
+            let clipped = min(max(centre, Double(windowStart)), Double(now))
+            xs.append((clipped - Double(now)) / 1e9)
+            var rss = bucket.rss, fds = bucket.fds, threads = bucket.threads
+            var left = position - 1
+            while left >= 0, ring[left].index >= bucket.index - halfWidth {
+                let other = ring[left]
+                rss = min(rss, other.rss); fds = min(fds, other.fds); threads = min(threads, other.threads)
+                left -= 1
+            }
+            var right = position + 1
+            while right < ring.count, ring[right].index <= bucket.index + halfWidth {
+                let other = ring[right]
+                rss = min(rss, other.rss); fds = min(fds, other.fds); threads = min(threads, other.threads)
+                right += 1
+            }
+            rssFloor.append(rss)
+            fdsFloor.append(fds)
+            threadsFloor.append(threads)
+        }
+
+        let all = 0..<m
+        let separation = tuning.pairSeparation * covered
+        guard let slope = RobustTrend.longBaselineSlope(
+            xs: xs, ys: rssFloor, range: all, minimumSeparation: separation, scratch: &scratch)
+        else { return verdict }
+        let fdSlope = RobustTrend.longBaselineSlope(
+            xs: xs, ys: fdsFloor, range: all, minimumSeparation: separation, scratch: &scratch) ?? 0
+        let threadSlope = RobustTrend.longBaselineSlope(
+            xs: xs, ys: threadsFloor, range: all, minimumSeparation: separation, scratch: &scratch) ?? 0
+        let rate = slope * 60
+        verdict.warmingUp = false
+        verdict.rssGrowthMBPerMinute = rate
+        verdict.fdGrowthPerMinute = fdSlope * 60
+        verdict.threadGrowthPerMinute = threadSlope * 60
+        severity = Self.grade(rate, previous: severity, thresholds: configuration.thresholds,
+                              margin: tuning.hysteresis)
+        verdict.severity = severity
+
+        if severity == .critical, growthIsCurrent(covered: covered, count: m, slope: slope) {
+            if growthSince == nil { growthSince = now }
+        } else {
+            growthSince = nil
+        }
+        return verdict
+    }
+
+    /// Criteria (2)–(4) of the type's documentation, for the `m` floor points in the scratch arrays.
+    private mutating func growthIsCurrent(covered: Double, count m: Int, slope: Double) -> Bool {
+        let critical = configuration.thresholds.critical / 60  // MiB per second
+        diagnostics = LeakDiagnostics()
+        // (4) More than noise.
+        let scale = RobustTrend.residualScale(xs: xs, ys: rssFloor, range: 0..<m, slope: slope, scratch: &scratch)
+        diagnostics.rise = slope * covered
+        diagnostics.noise = scale
+        guard slope * covered >= tuning.significance * scale else { return false }
+        // (2) Still growing now: slope over the most recent part.
+        let recentSpan = tuning.recentFraction * covered
+        var recentStart = m
+        while recentStart > 0, xs[recentStart - 1] >= -recentSpan { recentStart -= 1 }
+        guard let recent = RobustTrend.longBaselineSlope(
+            xs: xs, ys: rssFloor, range: recentStart..<m,
+            minimumSeparation: tuning.pairSeparation * recentSpan, scratch: &scratch)
+        else { return false }
+        diagnostics.recentRate = recent * 60
+        guard recent >= critical * (1 - tuning.recentTolerance), recent >= tuning.deceleration * slope else {
+            return false
+        }
+        // (3) Everywhere: the last `risingSegments` steps between segment medians all rise.
+        let segments = tuning.segments
+        let segmentLength = covered / Double(segments)
+        let minimumRise = tuning.segmentRise * critical * segmentLength
+        var previous: Double?
+        var end = m
+        for segment in stride(from: segments - 1, through: segments - 1 - tuning.risingSegments, by: -1) {
+            let lowerX = -covered + Double(segment) * segmentLength
+            var start = end
+            while start > 0, xs[start - 1] >= lowerX { start -= 1 }
+            guard start < end else { return false }
+            var count = 0
+            for i in start..<end {
+                if count < scratch.count { scratch[count] = rssFloor[i] } else { scratch.append(rssFloor[i]) }
+                count += 1
+            }
+            let level = RobustTrend.median(&scratch, count: count)
+            diagnostics.segmentLevels.insert(level, at: 0)
+            if let later = previous, later - level < minimumRise { return false }
+            previous = level
+            end = start
+        }
+        diagnostics.growing = true
+        return true
+    }
+
+    /// Grades `rate` (MB/min): up at once, down only below `(1 - margin)` of the current level's threshold.
+    static func grade(_ rate: Double, previous: LeakSeverity, thresholds: LeakThresholds, margin: Double)
+        -> LeakSeverity
+    {
+        var raw = LeakSeverity.none
+        for level in LeakSeverity.allCases.dropFirst() where rate >= thresholds.threshold(of: level) { raw = level }
+        guard raw < previous else { return raw }
+        var level = previous
+        while level > raw, rate < thresholds.threshold(of: level) * (1 - margin) {
+            level = LeakSeverity.allCases[LeakSeverity.allCases.firstIndex(of: level)! - 1]
+        }
+        return level
+    }
+}
+
+private let mebibyte = 1_048_576.0
+
+/// The intermediate results of the growth criteria for the last verdict (internal, for tests).
+struct LeakDiagnostics: Sendable, Equatable {
+    var rise = 0.0
+    var noise = 0.0
+    var recentRate: Double?
+    var segmentLevels: [Double] = []
+    var growing = false
+}
+
+/// Internal constants of the detector (see `LeakDetector` for their meaning). A type rather than literals
+/// so that the tests can name them.
+struct LeakTuning: Sendable, Equatable {
+    /// Buckets per window.
+    var buckets = 60
+    /// Half width of the floor's moving minimum, as a fraction of the window.
+    var floorHalfWidth = 0.125
+    /// Fraction of the window the samples must cover before a verdict.
+    var minimumSpan = 2.0 / 3
+    /// Samples in the window before a verdict.
+    var minimumSamples = 8
+    /// Minimum separation of a Theil–Sen pair, as a fraction of the span fitted.
+    var pairSeparation = 0.5
+    /// Part of the covered span whose slope must still be near critical.
+    var recentFraction = 1.0 / 3
+    /// The recent slope may be this much below critical.
+    var recentTolerance = 0.25
+    /// The recent slope must be at least this fraction of the whole-window slope (not decelerating).
+    var deceleration = 0.6
+    /// Segments the covered span is cut into.
+    var segments = 6
+    /// How many of the last segment-to-segment steps must all rise.
+    var risingSegments = 3
+    /// Each of those steps must rise by this fraction of critical growth over one segment.
+    var segmentRise = 0.25
+    /// Minimum rise over the span, in robust standard deviations of the floor about the fitted line.
+    var significance = 3.0
+    /// Relative margin below a level's threshold before the severity goes down.
+    var hysteresis = 0.1
+}
+
+/// Bucket layout derived from the window.
+private struct Geometry: Sendable {
+    var buckets: Int
+    var bucketNanoseconds: Int64
+    var floorHalfWidth: Int
+    var ringCapacity: Int
+
+    init(window: Duration, tuning: LeakTuning) {
+        buckets = max(tuning.buckets, 2)
+        bucketNanoseconds = max(window.nanoseconds / Int64(buckets), 1)
+        floorHalfWidth = max(Int((tuning.floorHalfWidth * Double(buckets)).rounded()), 0)
+        ringCapacity = buckets + floorHalfWidth + 1
+    }
+
+    func bucketIndex(of time: Int64) -> Int64 {
+        let (quotient, remainder) = time.quotientAndRemainder(dividingBy: bucketNanoseconds)
+        return remainder < 0 ? quotient - 1 : quotient
+    }
+}
+
+/// Aggregate of the samples whose time falls in one bucket.
+private struct Bucket: Sendable {
+    var index: Int64
+    var count: Int
+    var firstTime: Int64
+    var rss: Double  // minimum, MiB
+    var fds: Double  // minimum
+    var threads: Double  // minimum
+}
+
+/// Fixed-capacity ring of buckets in ascending index order.
+private struct BucketRing: Sendable {
+    private var storage: [Bucket] = []
+    private var head = 0
+    private(set) var count = 0
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        storage.reserveCapacity(capacity)
+    }
+
+    subscript(position: Int) -> Bucket {
+        get { storage[(head + position) % capacity] }
+        set { storage[(head + position) % capacity] = newValue }
+    }
+
+    /// Adds a sample to bucket `index` (the newest or a new one) and drops buckets older than `oldest`.
+    mutating func add(index: Int64, time: Int64, rss: Double, fds: Double, threads: Double, keepingFrom oldest: Int64) {
+        while count > 0, self[0].index < oldest {
+            head = (head + 1) % capacity
+            count -= 1
+        }
+        if count > 0, self[count - 1].index >= index {
+            var bucket = self[count - 1]
+            bucket.count += 1
+            bucket.rss = min(bucket.rss, rss)
+            bucket.fds = min(bucket.fds, fds)
+            bucket.threads = min(bucket.threads, threads)
+            self[count - 1] = bucket
+            return
+        }
+        let bucket = Bucket(index: index, count: 1, firstTime: time, rss: rss, fds: fds, threads: threads)
+        if count == capacity {  // cannot happen after the drop above, kept for safety
+            head = (head + 1) % capacity
+            count -= 1
+        }
+        if storage.count < capacity {
+            // Storage fills once; until then the ring has never wrapped and head is 0.
+            storage.append(bucket)
+        } else {
+            storage[(head + count) % capacity] = bucket
+        }
+        count += 1
+    }
+}

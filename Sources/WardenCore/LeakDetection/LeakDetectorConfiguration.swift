@@ -1,0 +1,123 @@
+/// Growth thresholds of the leak detector, in MB of RSS per minute (MB means MiB, 1 048 576 bytes, as
+/// `/proc` reports). A slope at or above a threshold grades the trend at that `LeakSeverity`.
+public struct LeakThresholds: Sendable, Equatable {
+    /// Slope of `LeakSeverity.low`, MB/min.
+    public var low: Double
+    /// Slope of `LeakSeverity.medium`, MB/min.
+    public var medium: Double
+    /// Slope of `LeakSeverity.high`, MB/min.
+    public var high: Double
+    /// Slope of `LeakSeverity.critical`, MB/min: the only grade that can lead to a `memory-growth` restart.
+    public var critical: Double
+
+    public init(low: Double, medium: Double, high: Double, critical: Double) {
+        self.low = low
+        self.medium = medium
+        self.high = high
+        self.critical = critical
+    }
+
+    /// 3 / 6 / 12 / 15 MB/min.
+    public static let defaults = LeakThresholds(low: 3, medium: 6, high: 12, critical: 15)
+
+    /// The threshold of `severity` (`.none` has threshold 0).
+    public func threshold(of severity: LeakSeverity) -> Double {
+        switch severity {
+        case .none: return 0
+        case .low: return low
+        case .medium: return medium
+        case .high: return high
+        case .critical: return critical
+        }
+    }
+}
+
+/// What the leak detector of one process needs to know: the trend window, how long a condition must hold
+/// before Warden acts, the growth thresholds and the optional absolute limits.
+public struct LeakDetectorConfiguration: Sendable, Equatable {
+    /// Span of samples the growth trend is estimated over. Default 5 min.
+    public var window: Duration
+    /// How long critical growth, or an exceeded limit, must hold before the verdict demands action.
+    /// Default 1 min.
+    public var sustain: Duration
+    /// Growth thresholds (MB/min).
+    public var thresholds: LeakThresholds
+    /// RSS limit in bytes; `nil` means none.
+    public var rssMaxBytes: UInt64?
+    /// Open file descriptor limit; `nil` means none.
+    public var fdsMax: Int?
+    /// Thread limit; `nil` means none.
+    public var threadsMax: Int?
+
+    public init(
+        window: Duration = .seconds(300),
+        sustain: Duration = .seconds(60),
+        thresholds: LeakThresholds = .defaults,
+        rssMaxBytes: UInt64? = nil,
+        fdsMax: Int? = nil,
+        threadsMax: Int? = nil
+    ) {
+        self.window = window
+        self.sustain = sustain
+        self.thresholds = thresholds
+        self.rssMaxBytes = rssMaxBytes
+        self.fdsMax = fdsMax
+        self.threadsMax = threadsMax
+    }
+}
+
+/// One measurement of a process (or process tree) taken by the sampler.
+public struct ResourceSample: Sendable, Equatable {
+    /// Monotonic time of the measurement, as an offset from an arbitrary epoch (the same for every sample
+    /// given to one detector).
+    public var time: Duration
+    /// Resident set size, bytes.
+    public var rssBytes: UInt64
+    /// Open file descriptors.
+    public var fds: Int
+    /// Threads.
+    public var threads: Int
+
+    public init(time: Duration, rssBytes: UInt64, fds: Int, threads: Int) {
+        self.time = time
+        self.rssBytes = rssBytes
+        self.fds = fds
+        self.threads = threads
+    }
+}
+
+/// The detector's judgement after one sample.
+public struct LeakVerdict: Sendable, Equatable {
+    /// `true` until the window holds enough samples for a trend (see `LeakDetector`); `severity` is then
+    /// `.none` and the growth rates are `nil`. The absolute limits are enforced while warming up too.
+    public var warmingUp: Bool
+    /// Grade of the RSS growth trend (with hysteresis; see `LeakDetector`).
+    public var severity: LeakSeverity
+    /// Robust RSS slope over the window, MB (MiB) per minute; `nil` while warming up.
+    public var rssGrowthMBPerMinute: Double?
+    /// Robust slope of the open file descriptor count over the window, per minute; `nil` while warming up.
+    public var fdGrowthPerMinute: Double?
+    /// Robust slope of the thread count over the window, per minute; `nil` while warming up.
+    public var threadGrowthPerMinute: Double?
+    /// Samples inside the window.
+    public var samples: Int
+    /// Span of time the window actually covers, seconds (at most the configured window).
+    public var windowSeconds: Double
+    /// Non-`nil` exactly when the supervisor must act now: `.memoryGrowth`, `.rssMax`, `.fdsMax` or
+    /// `.threadsMax`.
+    public var action: RestartReason?
+
+    public init(
+        warmingUp: Bool, severity: LeakSeverity, rssGrowthMBPerMinute: Double?, fdGrowthPerMinute: Double?,
+        threadGrowthPerMinute: Double?, samples: Int, windowSeconds: Double, action: RestartReason?
+    ) {
+        self.warmingUp = warmingUp
+        self.severity = severity
+        self.rssGrowthMBPerMinute = rssGrowthMBPerMinute
+        self.fdGrowthPerMinute = fdGrowthPerMinute
+        self.threadGrowthPerMinute = threadGrowthPerMinute
+        self.samples = samples
+        self.windowSeconds = windowSeconds
+        self.action = action
+    }
+}

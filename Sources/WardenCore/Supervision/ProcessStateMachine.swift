@@ -1,0 +1,261 @@
+/// The life cycle of one supervised process instance, as a pure value: it is fed inputs (with the current
+/// monotonic time) and answers with the actions the runtime must perform. It never makes a syscall, reads
+/// a clock or logs.
+///
+/// States and transitions follow supervisord (STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL);
+/// the full state-by-input table is in `docs/states.md`, and each cell has a test. Races — an exit that
+/// arrives after a stop request, a deadline that fires after the state moved on — are tolerated inputs,
+/// never crashes.
+///
+/// Times are `Duration` offsets on one monotonic clock chosen by the caller (e.g. since Warden started).
+///
+/// Stopping is a two-step plan: `stop_signal` to the process group, then after `stop_timeout` SIGKILL to
+/// every process of the tree. STOPPING ends only when the runtime reports that the main process was reaped
+/// *and* the whole tree is gone (`treeGone`), because a fast-exiting parent must not leave children behind.
+public struct ProcessStateMachine: Sendable {
+    /// The settings of the program that govern the life cycle (from `[programs.X]`).
+    public struct Settings: Sendable, Equatable {
+        /// Restart policy applied when a RUNNING process exits.
+        public var restart: RestartPolicy
+        /// How long a process must stay up to count as started; zero means RUNNING at once.
+        public var startSeconds: Duration
+        /// Failed starts in a row that are retried; one more failure makes the process FATAL.
+        public var startRetries: Int
+        /// Delay schedule between failed starts.
+        public var backoff: Backoff
+        /// Linux signal number sent to the process group to ask for a stop.
+        public var stopSignal: Int32
+        /// Grace period after `stopSignal` before SIGKILL of the whole tree.
+        public var stopTimeout: Duration
+
+        public init(restart: RestartPolicy, startSeconds: Duration, startRetries: Int, backoff: Backoff,
+                    stopSignal: Int32, stopTimeout: Duration) {
+            self.restart = restart; self.startSeconds = startSeconds; self.startRetries = startRetries
+            self.backoff = backoff; self.stopSignal = stopSignal; self.stopTimeout = stopTimeout
+        }
+    }
+
+    /// What the runtime must do in response to an input, in order.
+    public enum Action: Sendable, Equatable {
+        /// Spawn a new process for this instance, then report `spawned` or `spawnFailed`.
+        case spawn
+        /// Send this signal to the instance's process group.
+        case signalGroup(Int32)
+        /// SIGKILL every process of the instance's tree (the main process, descendants, adopted orphans).
+        case killTree
+        /// Record one state transition (one line in events.jsonl).
+        case transition(Transition)
+    }
+
+    /// One state change, with the reason that caused it (kebab-case, systemd style).
+    public struct Transition: Sendable, Equatable {
+        public var from: ProcessState
+        public var to: ProcessState
+        /// Why, e.g. `exit`, `start-seconds-elapsed`, `memory-growth`, `start-limit-hit`, `stop-requested`.
+        public var reason: String
+        public init(from: ProcessState, to: ProcessState, reason: String) {
+            self.from = from; self.to = to; self.reason = reason
+        }
+    }
+
+    /// What to do once a stop has completed.
+    public enum AfterStop: Sendable, Equatable {
+        /// Stay STOPPED.
+        case stay
+        /// Start again (a restart), with the reason recorded.
+        case start(reason: String)
+    }
+
+    public private(set) var settings: Settings
+    /// The current supervisord state.
+    public private(set) var state: ProcessState = .stopped
+    /// Failed starts in a row (reset when a process reaches RUNNING or an operator starts it).
+    public private(set) var failedStarts = 0
+    /// The instant at which `deadlineReached` must be called, or `nil` when no timer is armed.
+    public private(set) var deadline: Duration?
+    /// During STOPPING: whether the main process was reaped already.
+    public private(set) var mainExited = false
+    /// During STOPPING: whether SIGKILL has been sent to the tree.
+    public private(set) var killSent = false
+    /// During STOPPING: what happens when the stop completes.
+    public private(set) var afterStop: AfterStop = .stay
+    /// The last termination status seen, if any.
+    public private(set) var lastTermination: TerminationStatus?
+    /// The reason of the last transition (sticky "why are we here").
+    public private(set) var reason: String = "initial"
+
+    public init(settings: Settings) { self.settings = settings }
+
+    /// Replaces the settings (used when a reload changes nothing that requires a restart). Current timers
+    /// keep their instants.
+    public mutating func update(settings: Settings) { self.settings = settings }
+
+    // MARK: Inputs
+
+    /// An operator (or autostart) asks for the process to run.
+    ///
+    /// From STOPPED, EXITED, FATAL and BACKOFF it spawns at once (an operator start overrides backoff and
+    /// resets the failure count). In STARTING/RUNNING it is ignored; during STOPPING it turns the stop into
+    /// a restart.
+    public mutating func start(now: Duration, reason: String = "start-requested") -> [Action] {
+        switch state {
+        case .stopped, .exited, .fatal, .backoff:
+            failedStarts = 0
+            return beginStart(now: now, reason: reason)
+        case .stopping:
+            afterStop = .start(reason: reason)
+            return []
+        case .starting, .running:
+            return []
+        }
+    }
+
+    /// The runtime spawned the process asked for by `.spawn`.
+    public mutating func spawned(now: Duration) -> [Action] {
+        guard state == .starting else { return [] }
+        if settings.startSeconds <= .zero {
+            return enterRunning(now: now)
+        }
+        deadline = now + settings.startSeconds
+        return []
+    }
+
+    /// The runtime could not spawn the process (e.g. the executable is missing): counts as a failed start.
+    public mutating func spawnFailed(now: Duration, reason: String = "spawn-failed") -> [Action] {
+        guard state == .starting else { return [] }
+        return failedStart(now: now, reason: reason)
+    }
+
+    /// The main process was reaped with `status`.
+    public mutating func exited(_ status: TerminationStatus, now: Duration) -> [Action] {
+        lastTermination = status
+        switch state {
+        case .starting:
+            return failedStart(now: now, reason: "exited-before-start-seconds")
+        case .running:
+            let restart: Bool
+            switch settings.restart {
+            case .always: restart = true
+            case .onFailure: restart = !status.isSuccess
+            case .never: restart = false
+            }
+            var actions = [move(to: .exited, reason: "exit")]
+            deadline = nil
+            if restart {
+                failedStarts = 0
+                actions += beginStart(now: now, reason: "exit")
+            }
+            return actions
+        case .stopping:
+            mainExited = true
+            return []
+        case .stopped, .backoff, .exited, .fatal:
+            return []   // a late or duplicate exit: tolerated
+        }
+    }
+
+    /// An operator asks for the process to stop (or a removal by reload).
+    public mutating func stop(now: Duration, reason: String = "stop-requested") -> [Action] {
+        switch state {
+        case .starting, .running:
+            afterStop = .stay
+            return beginStop(now: now, reason: reason)
+        case .backoff:
+            deadline = nil
+            return [move(to: .stopped, reason: reason)]
+        case .stopping:
+            afterStop = .stay
+            return []
+        case .stopped, .exited, .fatal:
+            return []
+        }
+    }
+
+    /// A graceful restart: stop (signal, timeout, SIGKILL of the tree), then start. From a state without a
+    /// process it is a plain start.
+    public mutating func restart(now: Duration, reason: String) -> [Action] {
+        switch state {
+        case .starting, .running:
+            afterStop = .start(reason: reason)
+            return beginStop(now: now, reason: reason)
+        case .stopping:
+            afterStop = .start(reason: reason)
+            return []
+        case .stopped, .exited, .fatal, .backoff:
+            failedStarts = 0
+            return beginStart(now: now, reason: reason)
+        }
+    }
+
+    /// The armed `deadline` passed. Calls with `now` before the deadline, or with no deadline armed, are
+    /// ignored (a timer that raced with a transition).
+    public mutating func deadlineReached(now: Duration) -> [Action] {
+        guard let due = deadline, now >= due else { return [] }
+        deadline = nil
+        switch state {
+        case .starting:
+            return enterRunning(now: now)
+        case .backoff:
+            return beginStart(now: now, reason: "backoff-elapsed")
+        case .stopping:
+            guard !killSent else { return [] }
+            killSent = true
+            return [.killTree]
+        default:
+            return []
+        }
+    }
+
+    /// The runtime saw the main process reaped and no process of the tree left. Ends STOPPING.
+    public mutating func treeGone(now: Duration) -> [Action] {
+        guard state == .stopping, mainExited else { return [] }
+        deadline = nil
+        let next = afterStop
+        afterStop = .stay
+        var actions = [move(to: .stopped, reason: killSent ? "stop-timeout-killed" : "stopped")]
+        if case .start(let reason) = next {
+            failedStarts = 0
+            actions += beginStart(now: now, reason: reason)
+        }
+        return actions
+    }
+
+    // MARK: Transitions
+
+    private mutating func move(to next: ProcessState, reason: String) -> Action {
+        let transition = Transition(from: state, to: next, reason: reason)
+        state = next
+        self.reason = reason
+        return .transition(transition)
+    }
+
+    private mutating func beginStart(now: Duration, reason: String) -> [Action] {
+        deadline = nil
+        mainExited = false
+        killSent = false
+        return [move(to: .starting, reason: reason), .spawn]
+    }
+
+    private mutating func enterRunning(now: Duration) -> [Action] {
+        deadline = nil
+        failedStarts = 0
+        return [move(to: .running, reason: "start-seconds-elapsed")]
+    }
+
+    private mutating func failedStart(now: Duration, reason: String) -> [Action] {
+        failedStarts += 1
+        if failedStarts > settings.startRetries {
+            deadline = nil
+            return [move(to: .fatal, reason: "start-limit-hit")]
+        }
+        deadline = now + settings.backoff.delay(afterFailures: failedStarts)
+        return [move(to: .backoff, reason: reason)]
+    }
+
+    private mutating func beginStop(now: Duration, reason: String) -> [Action] {
+        mainExited = false
+        killSent = false
+        deadline = now + settings.stopTimeout
+        return [move(to: .stopping, reason: reason), .signalGroup(settings.stopSignal)]
+    }
+}

@@ -1,0 +1,54 @@
+/// A signal that Warden's config may name (`stop_signal`, `cleanup_signal`), with its Linux number.
+///
+/// The raw value is the name without the `SIG` prefix, as the config and the CLI write it (`"TERM"`).
+/// This is a pure name table; sending signals belongs to WardenLinux.
+///
+/// - Note: Numbers are Linux's generic ones (signal(7), x86-64 and arm64); they differ on other systems.
+public enum SignalName: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+    case hup = "HUP"
+    case int = "INT"
+    case quit = "QUIT"
+    case kill = "KILL"
+    case usr1 = "USR1"
+    case usr2 = "USR2"
+    case alrm = "ALRM"
+    case term = "TERM"
+    case cont = "CONT"
+    case stop = "STOP"
+    case winch = "WINCH"
+
+    /// The Linux signal number, e.g. 15 for `TERM`.
+    public var number: Int32 {
+        switch self {
+        case .hup: 1
+        case .int: 2
+        case .quit: 3
+        case .kill: 9
+        case .usr1: 10
+        case .usr2: 12
+        case .alrm: 14
+        case .term: 15
+        case .cont: 18
+        case .stop: 19
+        case .winch: 28
+        }
+    }
+
+    /// The signal with Linux number `number`, or `nil` for a signal outside this table.
+    public init?(number: Int32) {
+        guard let match = Self.allCases.first(where: { $0.number == number }) else { return nil }
+        self = match
+    }
+
+    /// Parses a config spelling: `"TERM"` or `"SIGTERM"`, in any letter case.
+    /// - Returns: `nil` for an unknown name or a number (`"15"` is not accepted).
+    public init?(parsing text: String) {
+        var name = text.uppercased()
+        if name.hasPrefix("SIG") { name.removeFirst(3) }
+        guard let match = Self(rawValue: name) else { return nil }
+        self = match
+    }
+
+    /// `"SIGTERM"`, the way kill(1) and logs spell it.
+    public var description: String { "SIG" + rawValue }
+}

@@ -1,0 +1,127 @@
+import Hummingbird
+import Logging
+import NIOCore
+import WardenAPI
+import WardenSupervisor
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The handlers of the control API; each turns a request into a `SupervisorControl` call.
+struct ControlRoutes: Sendable {
+    let control: any SupervisorControl
+    let logger: Logger
+
+    /// Largest request body accepted (an action request is a few hundred bytes).
+    static let maxBodyBytes = 1 << 20
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get(RouterPath(APIRoute.processes)) { request, _ in try await status(request) }
+        router.post(RouterPath(APIRoute.start)) { request, _ in
+            try await action(request, "start") { try await control.start(names: $0) }
+        }
+        router.post(RouterPath(APIRoute.stop)) { request, _ in
+            try await action(request, "stop") { try await control.stop(names: $0) }
+        }
+        router.post(RouterPath(APIRoute.restart)) { request, _ in
+            try await action(request, "restart") { try await control.restart(names: $0) }
+        }
+        router.post(RouterPath(APIRoute.reload)) { _, _ in try await reload() }
+        router.post(RouterPath(APIRoute.shutdown)) { _, _ in await shutdown() }
+        router.get(RouterPath(APIRoute.health)) { _, _ in JSONResponse.make(HealthStatus(status: "ok")) }
+    }
+
+    /// `GET /v1/processes?name=a&name=b`; no `name` means every process.
+    func status(_ request: Request) async throws -> Response {
+        var names: [String] = []
+        for (key, value) in request.uri.queryParameters where key == "name" {
+            guard !value.isEmpty else {
+                throw APIFailure(.badRequest, field: "name", message: "query parameter \"name\" is empty; write ?name=api")
+            }
+            names.append(String(value))
+        }
+        let processes = try await control.status(names: names)
+        return JSONResponse.make(ProcessList(processes: processes))
+    }
+
+    /// `POST /v1/processes/{start,stop,restart}` with `{"names": [...]}`; waits until the action is done.
+    func action(
+        _ request: Request, _ verb: String,
+        _ perform: ([String]) async throws -> [ProcessStatus]
+    ) async throws -> Response {
+        let body = try await ActionRequestDecoder.decode(request)
+        logger.info("control request", metadata: ["action": "\(verb)", "names": "\(body.names)"])
+        let processes = try await perform(body.names)
+        return JSONResponse.make(ProcessActionResult(processes: processes))
+    }
+
+    /// `POST /v1/reload`.
+    func reload() async throws -> Response {
+        logger.info("control request", metadata: ["action": "reload"])
+        let changes = try await control.reload()
+        return JSONResponse.make(ReloadResult(changes: changes))
+    }
+
+    /// `POST /v1/shutdown`: starts the graceful shutdown and answers 202 at once.
+    func shutdown() async -> Response {
+        logger.notice("shutdown requested through the control API")
+        await control.shutdown()
+        return JSONResponse.make(EmptyObject(), status: .accepted)
+    }
+}
+
+/// `{}`.
+struct EmptyObject: Codable {}
+
+/// Turns the body of an action request into a `ProcessActionRequest`, or a 400 naming the field at fault.
+enum ActionRequestDecoder {
+    static let example = #"{"names": ["api"]}"#
+
+    static func decode(_ request: Request) async throws -> ProcessActionRequest {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: ControlRoutes.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIFailure(
+                .contentTooLarge, field: "body", message: "request body is larger than \(ControlRoutes.maxBodyBytes) bytes")
+        }
+        let decoded = try decode(bytes: Array(buffer.readableBytesView))
+        guard !decoded.names.isEmpty else {
+            throw APIFailure(
+                .badRequest, field: "names",
+                message: "\"names\" is empty; list instance or program names, PROGRAM:* or \"all\"")
+        }
+        if decoded.names.contains(where: \.isEmpty) {
+            throw APIFailure(.badRequest, field: "names", message: "\"names\" contains an empty name")
+        }
+        return decoded
+    }
+
+    /// Decodes `bytes`, mapping every `DecodingError` to a 400 `APIFailure`.
+    static func decode(bytes: [UInt8]) throws(APIFailure) -> ProcessActionRequest {
+        guard bytes.contains(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else {
+            throw APIFailure(.badRequest, field: "body", message: "request body is empty; expected JSON like \(example)")
+        }
+        do {
+            return try JSONDecoder().decode(ProcessActionRequest.self, from: Data(bytes))
+        } catch let DecodingError.keyNotFound(key, context) {
+            let field = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            throw APIFailure(.badRequest, field: field, message: "missing \"\(field)\"; expected JSON like \(example)")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            guard let first = context.codingPath.first else {
+                throw APIFailure(.badRequest, field: "body", message: "request body must be a JSON object like \(example)")
+            }
+            throw APIFailure(
+                .badRequest, field: first.stringValue,
+                message: "\"\(first.stringValue)\" must be an array of strings, e.g. \(example)")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            let field = context.codingPath.first!.stringValue
+            throw APIFailure(.badRequest, field: field, message: "\"\(field)\" is invalid: \(context.debugDescription)")
+        } catch {
+            throw APIFailure(.badRequest, field: "body", message: "request body is not valid JSON; expected JSON like \(example)")
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Glibc
+
+/// Finds the executable file for a program's `command[0]`, the way Warden documents it: a name with a `/`
+/// is a path; a bare name is looked up next to the warden binary first, then on PATH.
+public enum ExecutableResolver {
+    /// Default search path when none is given and Warden's own PATH is unset.
+    public static let defaultSearchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    /// Resolves `name` to the absolute path of a regular file that is executable (access(2) X_OK).
+    ///
+    /// - A `name` containing `/` is used as is when absolute. A relative one (`./bin/app`, `bin/app`) is
+    ///   taken relative to `workingDirectory` when given (the program's `directory`, where the child will
+    ///   run), otherwise relative to Warden's current working directory (getcwd(3)).
+    /// - A bare name is looked up in `preferDirectory` (normally `currentExecutableDirectory()`, so that
+    ///   helper programs shipped next to warden win), then in each entry of `searchPath` in order.
+    ///   `searchPath` nil means Warden's own `PATH`, or `defaultSearchPath` if that is unset. Empty and
+    ///   relative PATH entries are skipped: a supervisor must not run whatever sits in its working directory.
+    /// - Returns: the absolute path, or nil when no candidate is an executable regular file.
+    public static func resolve(
+        _ name: String, searchPath: String?, preferDirectory: String?, workingDirectory: String? = nil
+    ) -> String? {
+        guard !name.isEmpty, !name.utf8.contains(0) else { return nil }
+        if name.contains("/") {
+            if name.hasPrefix("/") { return isExecutableFile(name) ? name : nil }
+            guard let base = workingDirectory ?? currentDirectory() else { return nil }
+            let relative = name.hasPrefix("./") ? String(name.dropFirst(2)) : name
+            let candidate = (base.hasSuffix("/") ? base : base + "/") + relative
+            return candidate.hasPrefix("/") && isExecutableFile(candidate) ? candidate : nil
+        }
+        let path = searchPath ?? getenv("PATH").map { String(cString: $0) } ?? defaultSearchPath
+        let directories = (preferDirectory.map { [Substring($0)] } ?? []) + path.split(separator: ":")
+        for directory in directories where directory.hasPrefix("/") {
+            let candidate = (directory.hasSuffix("/") ? String(directory) : directory + "/") + name
+            if isExecutableFile(candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// The directory containing the running executable, from readlink(2) of `/proc/self/exe` (symlinks
+    /// resolved). Falls back to the directory of `CommandLine.arguments[0]`, made absolute, if /proc is not
+    /// mounted.
+    public static func currentExecutableDirectory() -> String {
+        var path = withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(PATH_MAX) + 1) { buffer in
+            let count = readlink("/proc/self/exe", buffer.baseAddress!, buffer.count - 1)
+            guard count > 0 else { return String?.none }
+            return String(decoding: UnsafeRawBufferPointer(start: buffer.baseAddress!, count: count), as: UTF8.self)
+        } ?? CommandLine.arguments.first ?? "."
+        if !path.hasPrefix("/") { path = (currentDirectory() ?? "") + "/" + path }
+        guard let slash = path.lastIndex(of: "/") else { return "/" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Whether `path` names a regular file that this process may execute.
+    static func isExecutableFile(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
+        return access(path, X_OK) == 0
+    }
+
+    /// getcwd(3), or nil if the working directory was removed or is too long.
+    static func currentDirectory() -> String? {
+        guard let cwd = getcwd(nil, 0) else { return nil }
+        defer { free(cwd) }
+        return String(cString: cwd)
+    }
+}

@@ -1,0 +1,399 @@
+import CWarden
+import Glibc
+import Synchronization
+
+/// The log pump: copies what workers write to their stdout and stderr pipes into log files, with
+/// size-based rotation.
+///
+/// One dedicated thread (not the Swift cooperative pool: it blocks in epoll_wait and in file writes) waits
+/// with level-triggered epoll on the read end of every pipe. Each wake-up reads at most 64 KiB per ready
+/// pipe, so one chatty worker cannot starve the others.
+///
+/// Guarantees:
+/// - **A failing log file never stalls a worker.** The pump keeps draining the pipes; bytes whose write
+///   fails (ENOSPC, EIO, EFBIG) are dropped and counted in `droppedBytes`.
+/// - **Nothing is lost at exit.** A pipe is read until EOF, i.e. until every process of the tree has closed
+///   its copy of the write end; only then are the read end and the log file closed.
+/// - **Rotation neither loses nor duplicates bytes.** The pump owns the file descriptors, so it rotates
+///   between two writes: `NAME.log.(k)` → `NAME.log.(k+1)`, …, `NAME.log` → `NAME.log.1`, then a new
+///   `NAME.log`. Files are cut after a newline, so lines stay whole (only a line longer than `maxBytes` is
+///   split); a file may therefore exceed `maxBytes` by the end of one line.
+///
+/// Lifecycle: `makePipe` for each stream before spawning, `closeWriteEnd` after spawning, and `shutdown`
+/// once at the end. The pump thread keeps the instance alive until `shutdown` completes.
+public final class OutputCapture: Sendable {
+    /// Size at which a log file is rotated, in bytes; 0 disables rotation.
+    public let maxBytes: UInt64
+    /// Number of rotated files kept per log (`NAME.log.1` … `NAME.log.<backups>`); 0 keeps none (the full
+    /// file is deleted when it reaches `maxBytes`).
+    public let backups: Int
+
+    private let epollFD: Int32
+    /// An eventfd that wakes the pump for new registrations and for shutdown.
+    private let wakeFD: Int32
+    private let shared = Mutex(Shared())
+    private let dropped = Atomic<UInt64>(0)
+
+    /// A pipe and its log file, handed from `makePipe` to the pump.
+    private struct Registration: Sendable {
+        var readFD: Int32
+        var fileFD: Int32
+        var path: String
+        var size: UInt64
+    }
+
+    /// State shared between callers and the pump thread.
+    private struct Shared {
+        /// Registrations the pump has not taken yet.
+        var pending: [Registration] = []
+        /// When set, shutdown has begun: no new pipes, and the pump stops at this instant at the latest.
+        var deadline: ContinuousClock.Instant?
+        /// `shutdown` callers waiting for the pump to stop.
+        var waiters: [CheckedContinuation<Bool, Never>] = []
+        /// Set when the pump has stopped; whether every pipe reached EOF before the deadline.
+        var result: Bool?
+    }
+
+    /// Creates the pump and starts its thread.
+    /// - Parameters:
+    ///   - maxBytes: rotation size in bytes (0: never rotate).
+    ///   - backups: rotated files kept per log (negative counts as 0).
+    /// - Throws: `SystemCallError` for `epoll_create1`, `eventfd`, `epoll_ctl` or `pthread_create` (EMFILE,
+    ///   ENOMEM, EAGAIN).
+    public init(maxBytes: UInt64, backups: Int) throws(SystemCallError) {
+        self.maxBytes = maxBytes
+        self.backups = max(backups, 0)
+        epollFD = cw_epoll_create()
+        guard epollFD >= 0 else { throw SystemCallError.last("epoll_create1") }
+        wakeFD = cw_eventfd()
+        guard wakeFD >= 0 else {
+            let error = SystemCallError.last("eventfd")
+            close(epollFD)
+            throw error
+        }
+        guard cw_epoll_add_readable(epollFD, wakeFD) == 0 else {
+            let error = SystemCallError.last("epoll_ctl")
+            close(epollFD)
+            close(wakeFD)
+            throw error
+        }
+        let rc = Self.startThread { [self] in self.run() }
+        guard rc == 0 else {
+            close(epollFD)
+            close(wakeFD)
+            throw SystemCallError("pthread_create", errno: rc)
+        }
+    }
+
+    // The pump thread holds `self` until it stops, so no wake-up can ever be written to a closed (and
+    // possibly reused) descriptor.
+    deinit {
+        close(epollFD)
+        close(wakeFD)
+    }
+
+    /// Bytes dropped so far because a log file could not be written or opened.
+    public var droppedBytes: UInt64 { dropped.load(ordering: .relaxed) }
+
+    /// Creates a pipe whose output goes to `logPath` and returns its write end for a child's stdout or stderr.
+    ///
+    /// The log file is opened (created with mode 0640, less the umask) O_APPEND|O_CLOEXEC now, so a bad path
+    /// fails here; its directory must exist. Both pipe ends are O_CLOEXEC (`Spawner` dup2's the write end
+    /// onto the child's fd 1 or 2, which clears the flag there). Only the read end is O_NONBLOCK: the
+    /// flag is shared with every copy of the write end, and a worker must see ordinary blocking writes.
+    /// - Returns: the write end. Close it in Warden with `closeWriteEnd(_:)` once the child is spawned (or
+    ///   the spawn failed); the pump sees EOF only after that.
+    /// - Throws: `SystemCallError` for `open <path>`, `pipe2` or `fcntl`, or ESHUTDOWN once `shutdown` has
+    ///   been called.
+    public func makePipe(logPath: String) throws(SystemCallError) -> Int32 {
+        let fileFD = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard fileFD >= 0 else { throw SystemCallError.last("open \(logPath)") }
+        var info = stat()
+        let size = fstat(fileFD, &info) == 0 ? UInt64(max(info.st_size, 0)) : 0
+        var ends: (read: Int32, write: Int32) = (-1, -1)
+        let piped = withUnsafeMutableBytes(of: &ends) {
+            cw_pipe2_cloexec($0.baseAddress!.assumingMemoryBound(to: Int32.self))
+        }
+        guard piped == 0 else {
+            let error = SystemCallError.last("pipe2")
+            close(fileFD)
+            throw error
+        }
+        let flags = fcntl(ends.read, F_GETFL)
+        guard flags >= 0, fcntl(ends.read, F_SETFL, flags | O_NONBLOCK) == 0 else {
+            let error = SystemCallError.last("fcntl")
+            close(fileFD)
+            close(ends.read)
+            close(ends.write)
+            throw error
+        }
+        let registration = Registration(readFD: ends.read, fileFD: fileFD, path: logPath, size: size)
+        let accepted = shared.withLock { state in
+            guard state.deadline == nil else { return false }
+            state.pending.append(registration)
+            wake()
+            return true
+        }
+        guard accepted else {
+            close(fileFD)
+            close(ends.read)
+            close(ends.write)
+            throw SystemCallError("OutputCapture.makePipe", errno: ESHUTDOWN)
+        }
+        return ends.write
+    }
+
+    /// Closes Warden's copy of a write end returned by `makePipe`. Call it right after spawning.
+    public func closeWriteEnd(_ fd: Int32) {
+        close(fd)  // never retried on EINTR: Linux has released the descriptor either way
+    }
+
+    /// Stops the pump once every pipe has reached EOF, or after `timeout`, whichever comes first, and waits
+    /// for that without blocking a thread.
+    ///
+    /// New pipes are refused from now on. At the deadline, whatever is already buffered in the remaining
+    /// pipes is still written, then they are closed (a worker still writing then gets SIGPIPE/EPIPE).
+    /// Calling it again returns the same result.
+    /// - Returns: true when every pipe reached EOF before the deadline.
+    public func shutdown(timeout: Duration) async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let finished = shared.withLock { state -> Bool? in
+                if let result = state.result { return result }
+                let deadline = ContinuousClock.now.advanced(by: max(timeout, .zero))
+                state.deadline = min(state.deadline ?? deadline, deadline)
+                state.waiters.append(continuation)
+                wake()
+                return nil
+            }
+            if let finished { continuation.resume(returning: finished) }
+        }
+    }
+
+    /// Wakes the pump. Called with the lock held, only while the pump runs (so `wakeFD` is open).
+    private func wake() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeFD, &one, 8)  // EAGAIN only if the counter is saturated: the pump is awake anyway
+    }
+
+    // MARK: - Pump thread
+
+    /// A pipe being pumped into its log file. Owned by the pump thread alone (never shared).
+    private final class Sink {
+        let readFD: Int32
+        let path: String
+        var fileFD: Int32
+        var size: UInt64
+        /// Whether the last byte written is a newline (an empty file counts as ending in one).
+        var endsWithNewline = true
+        /// Number of consecutive rotated files `path.1`, `path.2`, … known to exist; nil until probed.
+        var backupsPresent: Int?
+
+        init(_ registration: Registration) {
+            readFD = registration.readFD
+            path = registration.path
+            fileFD = registration.fileFD
+            size = registration.size
+        }
+    }
+
+    private func run() {
+        // Block every signal here: SIGCHLD and friends belong to Dispatch's signalfd, and this thread
+        // should not be interrupted (synchronous faults are still delivered).
+        var all = sigset_t()
+        cw_sigfillset(&all)
+        pthread_sigmask(SIG_BLOCK, &all, nil)
+
+        var sinks: [Int32: Sink] = [:]
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        defer { chunk.deallocate() }
+        var ready = [Int32](repeating: 0, count: 64)
+
+        while true {
+            let (registrations, deadline) = shared.withLock { state in
+                defer { state.pending.removeAll() }
+                return (state.pending, state.deadline)
+            }
+            for registration in registrations {
+                let sink = Sink(registration)
+                if cw_epoll_add_readable(epollFD, sink.readFD) == 0 {
+                    sinks[sink.readFD] = sink
+                } else {
+                    retire(sink)  // ENOMEM/ENOSPC: the worker gets EPIPE rather than a pipe nobody reads
+                }
+            }
+            // After shutdown began no registration can arrive (makePipe checks the deadline under the lock
+            // that also guards `pending`), so `sinks` only shrinks from here.
+            if let deadline {
+                if sinks.isEmpty { return finish(clean: true) }
+                if ContinuousClock.now >= deadline {
+                    for sink in sinks.values {
+                        var reads = 0  // what is buffered now, at most 16 × 64 KiB
+                        while reads < 16, pump(sink, chunk) == .data { reads += 1 }
+                        retire(sink)
+                    }
+                    return finish(clean: false)
+                }
+            }
+            let timeout = deadline.map { Self.milliseconds(until: $0) } ?? -1
+            let count = ready.withUnsafeMutableBufferPointer {
+                cw_epoll_wait_fds(epollFD, $0.baseAddress!, Int32($0.count), timeout)
+            }
+            guard count >= 0 else {
+                if errno == EINTR { continue }
+                fatalError("epoll_wait failed: \(SystemCallError.last("epoll_wait"))")  // EBADF/EINVAL: a bug
+            }
+            for fd in ready[..<Int(count)] {
+                if fd == wakeFD {
+                    var value: UInt64 = 0
+                    _ = read(wakeFD, &value, 8)
+                } else if let sink = sinks[fd], pump(sink, chunk) == .closed {
+                    sinks[fd] = nil
+                    retire(sink)
+                }
+            }
+        }
+    }
+
+    private enum PumpResult { case data, empty, closed }
+
+    /// Reads once (up to 64 KiB) from `sink`'s pipe and appends what it got to the log file.
+    /// - Returns: `.closed` at EOF (or on a read error, which a pipe does not produce), `.empty` when nothing
+    ///   is buffered (EAGAIN).
+    private func pump(_ sink: Sink, _ chunk: UnsafeMutableRawBufferPointer) -> PumpResult {
+        let count = read(sink.readFD, chunk.baseAddress!, chunk.count)
+        if count > 0 {
+            append(UnsafeRawBufferPointer(rebasing: chunk[..<count]), to: sink)
+            return .data
+        }
+        if count < 0 && (errno == EAGAIN || errno == EINTR) { return .empty }
+        return .closed
+    }
+
+    /// Appends `bytes` to the sink's file, rotating whenever they would push it past `maxBytes`.
+    ///
+    /// The cut goes after the last newline that still fits. When none fits and the file ends inside a line
+    /// (a read ended mid-line), that line is finished first, so a file may exceed `maxBytes` by the rest of
+    /// one line (less than one 64 KiB read). Only a single line longer than `maxBytes` is split.
+    private func append(_ bytes: UnsafeRawBufferPointer, to sink: Sink) {
+        let newline = UInt8(ascii: "\n")
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let room = maxBytes == 0 ? UInt64.max : maxBytes - min(sink.size, maxBytes)
+            if UInt64(rest.count) <= room {
+                store(UnsafeRawBufferPointer(rebasing: rest), in: sink)
+                return
+            }
+            let reach = rest.startIndex + Int(room)
+            let cut: Int
+            if let last = rest[..<reach].lastIndex(of: newline) {
+                cut = last + 1
+            } else if sink.size == 0 {
+                cut = reach  // a line longer than maxBytes: hard cut
+            } else if !sink.endsWithNewline, let first = rest.firstIndex(of: newline) {
+                cut = first + 1  // finish the file's last line
+            } else {
+                cut = rest.startIndex
+            }
+            store(UnsafeRawBufferPointer(rebasing: rest[..<cut]), in: sink)
+            rest = rest[cut...]
+            rotate(sink)
+        }
+    }
+
+    /// Writes all of `bytes` to the sink's file; bytes that cannot be written are dropped and counted.
+    private func store(_ bytes: UnsafeRawBufferPointer, in sink: Sink) {
+        guard !bytes.isEmpty else { return }
+        if sink.fileFD < 0 { reopen(sink) }
+        var offset = 0
+        while sink.fileFD >= 0 && offset < bytes.count {
+            let count = Glibc.write(sink.fileFD, bytes.baseAddress! + offset, bytes.count - offset)
+            if count > 0 {
+                offset += count
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                break  // ENOSPC, EIO, EFBIG: drop the rest of this chunk, keep draining the pipe
+            }
+        }
+        sink.size += UInt64(offset)
+        if offset > 0 { sink.endsWithNewline = bytes[offset - 1] == UInt8(ascii: "\n") }
+        if offset < bytes.count { dropped.add(UInt64(bytes.count - offset), ordering: .relaxed) }
+    }
+
+    /// Shifts the rotated files up by one, moves the current file to `.1` and opens a new one.
+    private func rotate(_ sink: Sink) {
+        if sink.fileFD >= 0 { close(sink.fileFD) }
+        sink.fileFD = -1
+        if backups == 0 {
+            unlink(sink.path)
+        } else {
+            var present = sink.backupsPresent ?? 0
+            if sink.backupsPresent == nil {
+                while present < backups && access("\(sink.path).\(present + 1)", F_OK) == 0 { present += 1 }
+            }
+            // Renaming `.(backups-1)` onto `.backups` drops the oldest file.
+            for index in stride(from: min(present, backups - 1), through: 1, by: -1) {
+                rename("\(sink.path).\(index)", "\(sink.path).\(index + 1)")
+            }
+            rename(sink.path, "\(sink.path).1")
+            sink.backupsPresent = min(present + 1, backups)
+        }
+        reopen(sink)
+    }
+
+    /// Opens (creating) the sink's log file again; on failure the file stays closed and the next write
+    /// retries, dropping bytes until it succeeds.
+    private func reopen(_ sink: Sink) {
+        sink.fileFD = open(sink.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        var info = stat()
+        sink.size = sink.fileFD >= 0 && fstat(sink.fileFD, &info) == 0 ? UInt64(max(info.st_size, 0)) : 0
+        sink.endsWithNewline = true
+    }
+
+    /// Closes a pipe and its file. The epoll registration is removed explicitly: closing alone would not
+    /// remove it while a copy of the descriptor lives on (briefly, in a child being spawned concurrently).
+    private func retire(_ sink: Sink) {
+        cw_epoll_remove(epollFD, sink.readFD)
+        close(sink.readFD)
+        if sink.fileFD >= 0 { close(sink.fileFD) }
+        sink.fileFD = -1
+    }
+
+    /// Records the result and resumes every `shutdown` caller.
+    private func finish(clean: Bool) {
+        let waiters = shared.withLock { state in
+            state.result = clean
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: clean) }
+    }
+
+    /// Milliseconds from now until `deadline`, rounded up so that the wait does not end just before it.
+    private static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
+        let remaining = ContinuousClock.now.duration(to: deadline)
+        guard remaining > .zero else { return 0 }
+        let (seconds, attoseconds) = remaining.components
+        return Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+    }
+
+    /// Starts a detached pthread running `body`. Returns pthread_create's result (0 on success).
+    private static func startThread(_ body: @escaping @Sendable () -> Void) -> Int32 {
+        final class Box: Sendable {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        let context = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { context in
+            Unmanaged<Box>.fromOpaque(context!).takeRetainedValue().body()
+            return nil
+        }, context)
+        if rc == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<Box>.fromOpaque(context).release()
+        }
+        return rc
+    }
+}

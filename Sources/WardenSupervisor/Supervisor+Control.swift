@@ -1,0 +1,252 @@
+public import WardenAPI
+import WardenConfig
+import WardenCore
+import WardenLinux
+
+/// A control request waiting for its instances to settle.
+struct Waiter {
+    var names: [String]
+    var isSettled: (ProcessState) -> Bool
+    var continuation: CheckedContinuation<Void, Never>
+}
+
+extension Supervisor: SupervisorControl {
+    public func status(names: [String]) async throws(ControlError) -> [ProcessStatus] {
+        let resolved = names.isEmpty ? order : try resolve(names)
+        return resolved.compactMap { instances[$0].map(status(of:)) }
+    }
+
+    public func start(names: [String]) async throws(ControlError) -> [ProcessStatus] {
+        let resolved = try resolve(names)
+        guard !shuttingDown else { throw ControlError(.shuttingDown, message: "warden is shutting down") }
+        for name in resolved {
+            guard let instance = instances[name] else { continue }
+            feed(instance) { $0.start(now: $1, reason: "start-requested") }
+        }
+        await waitUntil(resolved) { [.running, .fatal, .exited, .stopped].contains($0) }
+        return try failIfNotRunning(resolved, action: "start")
+    }
+
+    public func stop(names: [String]) async throws(ControlError) -> [ProcessStatus] {
+        let resolved = try resolve(names)
+        for name in resolved {
+            guard let instance = instances[name] else { continue }
+            instance.leakRestartInProgress = false
+            feed(instance) { $0.stop(now: $1, reason: "stop-requested") }
+        }
+        await waitUntil(resolved) { !$0.hasProcess && $0 != .backoff }
+        return resolved.compactMap { instances[$0].map(status(of:)) }
+    }
+
+    public func restart(names: [String]) async throws(ControlError) -> [ProcessStatus] {
+        let resolved = try resolve(names)
+        guard !shuttingDown else { throw ControlError(.shuttingDown, message: "warden is shutting down") }
+        for name in resolved {
+            guard let instance = instances[name] else { continue }
+            feed(instance) { $0.restart(now: $1, reason: "manual") }
+        }
+        // Wait for the stop half first (STOPPING ends), then for the start half.
+        await waitUntil(resolved) { $0 != .stopping }
+        await waitUntil(resolved) { [.running, .fatal, .exited, .stopped].contains($0) }
+        return try failIfNotRunning(resolved, action: "restart")
+    }
+
+    public func reload() async throws(ControlError) -> [String] {
+        let file = configuration.file
+        let loaded: WardenConfiguration
+        do {
+            loaded = try ConfigLoader.load(path: file)
+        } catch {
+            let lines = error.diagnostics.map(\.description)
+            record(WardenEvent(time: RFC3339.now().0, process: nil, event: .reload, reason: "invalid-config",
+                               message: lines.joined(separator: "\n")))
+            logger.error("reload rejected, keeping the running configuration:\n\(lines.joined(separator: "\n"))")
+            throw ControlError(.invalidConfig, message: lines.joined(separator: "\n"))
+        }
+        return apply(loaded)
+    }
+
+    public func shutdown() async {
+        if let requestGroupShutdown { requestGroupShutdown() } else { beginShutdown() }
+    }
+
+    // MARK: Reload
+
+    /// Applies a new, valid configuration: new programs start, removed ones stop, changed ones restart,
+    /// unchanged ones are not touched.
+    private func apply(_ new: WardenConfiguration) -> [String] {
+        let diff = ConfigDiff(old: configuration.programs, new: new.programs)
+        var notes = diff.summary
+        if new.supervisor.stateDirectory != configuration.supervisor.stateDirectory {
+            notes.append("state_dir change needs a restart of warden; keeping \(configuration.supervisor.stateDirectory)")
+        }
+        var supervisorSettings = new.supervisor
+        supervisorSettings.stateDirectory = configuration.supervisor.stateDirectory
+        configuration = WardenConfiguration(file: configuration.file, supervisor: supervisorSettings, programs: new.programs)
+        for name in diff.removed {
+            for instanceName in order where instances[instanceName]?.program.name == name { retire(instanceName) }
+        }
+        for program in diff.changed { replace(program) }
+        for program in diff.added { replace(program) }
+        rebuildOrder()
+        record(WardenEvent(time: RFC3339.now().0, process: nil, event: .reload, reason: "applied",
+                           message: notes.isEmpty ? "no changes" : notes.joined(separator: "; ")))
+        logger.info("configuration reloaded: \(notes.isEmpty ? "no changes" : notes.joined(separator: "; "))")
+        return notes
+    }
+
+    /// Installs a new or changed program: instances that no longer exist retire, existing ones get the new
+    /// settings and restart gracefully (reason `config-changed`), new ones start if autostart.
+    private func replace(_ program: ProgramConfiguration) {
+        let names = program.instanceNames
+        for name in order where instances[name]?.program.name == program.name && !names.contains(name) {
+            retire(name)
+        }
+        for (index, name) in names.enumerated() {
+            retiring.remove(name)
+            if let instance = instances[name] {
+                let wasActive = instance.machine.state.hasProcess || instance.machine.state == .backoff
+                instance.program = program
+                instance.machine.update(settings: program.machineSettings)
+                instance.detector = LeakDetector(configuration: program.leak.detectorConfiguration)
+                if wasActive || program.autostart {
+                    feed(instance) { $0.restart(now: $1, reason: RestartReason.configChanged.rawValue) }
+                }
+            } else {
+                let instance = Instance(name: name, index: index, program: program)
+                instances[name] = instance
+                if program.autostart { feed(instance) { $0.start(now: $1, reason: "added-by-reload") } }
+            }
+        }
+    }
+
+    /// Stops an instance that the configuration no longer has; it is dropped once its tree is gone.
+    private func retire(_ name: String) {
+        guard let instance = instances[name] else { return }
+        retiring.insert(name)
+        feed(instance) { $0.stop(now: $1, reason: "removed-by-reload") }
+        dropRetired()
+    }
+
+    /// Drops retired instances that no longer have a process.
+    func dropRetired() {
+        for name in retiring {
+            guard let instance = instances[name], !instance.machine.state.hasProcess else { continue }
+            instance.timer?.cancel()
+            instances[name] = nil
+            retiring.remove(name)
+            previousCPU[name] = nil
+        }
+        rebuildOrder()
+    }
+
+    private func rebuildOrder() {
+        let configured = configuration.programs.flatMap(\.instanceNames).filter { instances[$0] != nil }
+        let known = Set(configured)
+        order = configured + instances.keys.filter { !known.contains($0) }.sorted()
+    }
+
+    // MARK: Names and waiting
+
+    /// Resolves `all`, `PROGRAM:*`, a program name and instance names into instance names, in order.
+    /// - Throws: `.unknownName` for the first name that matches nothing.
+    func resolve(_ names: [String]) throws(ControlError) -> [String] {
+        var result: [String] = []
+        let visible = order.filter { !retiring.contains($0) }
+        for name in names {
+            let matches: [String]
+            if name == "all" {
+                matches = visible
+            } else if name.hasSuffix(":*") {
+                let program = String(name.dropLast(2))
+                matches = visible.filter { instances[$0]?.program.name == program }
+            } else if instances[name] != nil, !retiring.contains(name) {
+                matches = [name]
+            } else {
+                matches = visible.filter { instances[$0]?.program.name == name }
+            }
+            guard !matches.isEmpty else {
+                throw ControlError(.unknownName, field: "names", message: "no such process: \(name)")
+            }
+            for match in matches where !result.contains(match) { result.append(match) }
+        }
+        return result
+    }
+
+    private func failIfNotRunning(_ names: [String], action: String) throws(ControlError) -> [ProcessStatus] {
+        let statuses = names.compactMap { instances[$0].map(status(of:)) }
+        let failed = statuses.filter { $0.state != .running }
+        if !failed.isEmpty {
+            let detail = failed.map { "\($0.name) is \($0.state.rawValue)\($0.lastExitStatus.map { " (\($0))" } ?? "")" }
+            throw ControlError(.actionFailed, message: "\(action) failed: " + detail.joined(separator: ", "))
+        }
+        return statuses
+    }
+
+    func waitUntil(_ names: [String], _ settled: @escaping (ProcessState) -> Bool) async {
+        if names.allSatisfy({ instances[$0].map { settled($0.machine.state) } ?? true }) { return }
+        await withCheckedContinuation { continuation in
+            waiters.append(Waiter(names: names, isSettled: settled, continuation: continuation))
+        }
+    }
+
+    func resolveWaiters() {
+        guard !waiters.isEmpty else { return }
+        var pending: [Waiter] = []
+        for waiter in waiters {
+            if waiter.names.allSatisfy({ instances[$0].map { waiter.isSettled($0.machine.state) } ?? true }) {
+                waiter.continuation.resume()
+            } else {
+                pending.append(waiter)
+            }
+        }
+        waiters = pending
+    }
+
+    // MARK: Shutdown
+
+    /// Stops every worker in parallel; after `shutdown_timeout` SIGKILLs every tree still alive.
+    func beginShutdown() {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        logger.info("shutting down: stopping \(order.count) processes")
+        record(WardenEvent(time: RFC3339.now().0, process: nil, event: .supervisor, reason: "shutdown"))
+        for name in order {
+            guard let instance = instances[name] else { continue }
+            feed(instance) { $0.stop(now: $1, reason: "shutdown") }
+        }
+        let timeout = configuration.supervisor.shutdownTimeout
+        Task { [clock] in
+            try? await clock.sleep(for: timeout)
+            self.shutdownTimedOut()
+        }
+        checkShutdownComplete()
+    }
+
+    private func shutdownTimedOut() {
+        guard !shutdownFinished else { return }
+        let stopping = order.compactMap { instances[$0] }.filter { $0.machine.state == .stopping }
+        logger.warning("shutdown_timeout elapsed: SIGKILL to \(stopping.count) process trees")
+        for instance in stopping where !instance.machine.killSent {
+            feed(instance) { machine, now in
+                // Bring the stop deadline forward: the machine escalates exactly as at stop_timeout.
+                guard let deadline = machine.deadline else { return [] }
+                return machine.deadlineReached(now: max(now, deadline))
+            }
+        }
+    }
+
+    func checkShutdownComplete() {
+        guard shuttingDown, !shutdownFinished else { return }
+        guard instances.values.allSatisfy({ !$0.machine.state.hasProcess }) else { return }
+        shutdownFinished = true
+        stopMonitor?.cancel()
+        for instance in instances.values { instance.timer?.cancel() }
+        logger.info("all processes stopped")
+        let continuations = shutdownContinuations
+        shutdownContinuations = []
+        for continuation in continuations { continuation.resume() }
+        for waiter in waiters { waiter.continuation.resume() }
+        waiters = []
+    }
+}

@@ -1,0 +1,153 @@
+import WardenCore
+import WardenLinux
+
+/// Stopping: the stop signal to the group, SIGKILL of the whole tree after `stop_timeout`, and the
+/// watch that ends STOPPING only when every process of the tree is gone (a parent that exits fast must
+/// not leave its children behind — Circus issue 1044).
+extension Supervisor {
+    /// How often the stop monitor re-scans /proc while some instance is STOPPING.
+    static let stopScanInterval: Duration = .milliseconds(20)
+
+    func signalGroup(of instance: Instance, signal: Int32) {
+        guard let pid = instance.pid else { return }
+        let table = ProcessTable.snapshot()
+        instance.stopMembers = treeMembers(of: instance, table: table)
+        // setsid at spawn makes pgid == pid; the group reaches every descendant that did not leave it.
+        _ = try? Signals.sendToGroup(pid, signal: signal)
+        // Members that left the group (setsid/setpgid daemons) get the stop signal too.
+        for (member, start) in instance.stopMembers where member != pid {
+            if let entry = table[member], entry.pgid != pid {
+                signalVerified(pid: member, startTime: start, signal: signal)
+            }
+        }
+    }
+
+    func killTree(of instance: Instance) {
+        let table = ProcessTable.snapshot()
+        instance.stopMembers = treeMembers(of: instance, table: table)
+        var killed: [Int32] = []
+        if let pidfd = instance.pidfd { _ = try? pidfd.signal(9) }
+        for (member, start) in instance.stopMembers where signalVerified(pid: member, startTime: start, signal: 9) {
+            killed.append(member)
+        }
+        logger.warning("\(instance.name): stop_timeout elapsed, SIGKILL sent to \(killed.count) processes",
+                       metadata: ["pids": "\(killed.sorted())"])
+        record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .stateChange,
+                           oldState: .stopping, newState: .stopping, reason: "stop-timeout",
+                           pid: instance.pid,
+                           message: "escalated to SIGKILL after \(DurationText.format(instance.program.stopTimeout)); \(killed.count) processes killed: \(killed.sorted())"))
+    }
+
+    /// Starts the /proc watch that completes stops, if it is not running.
+    func ensureStopMonitor() {
+        guard stopMonitor == nil else { return }
+        stopMonitor = Task { [clock] in
+            while !Task.isCancelled {
+                try? await clock.sleep(for: Self.stopScanInterval)
+                if !self.stopMonitorTick() { break }
+            }
+        }
+    }
+
+    /// One scan: refreshes each stopping instance's members and completes the stops whose main process
+    /// was reaped and whose tree is empty. Returns whether another scan is needed.
+    private func stopMonitorTick() -> Bool {
+        let stopping = order.compactMap { instances[$0] }.filter { $0.machine.state == .stopping }
+        guard !stopping.isEmpty else { stopMonitor = nil; return false }
+        let table = ProcessTable.snapshot()
+        for instance in stopping {
+            instance.stopMembers = treeMembers(of: instance, table: table)
+            if instance.machine.mainExited && instance.stopMembers.isEmpty {
+                feed(instance) { $0.treeGone(now: $1) }
+            }
+        }
+        let more = order.contains { instances[$0]?.machine.state == .stopping }
+        if !more { stopMonitor = nil }
+        return more
+    }
+
+    /// Live processes of a worker whose main process just died unexpectedly (reparented to us).
+    func liveLeftovers(of instance: Instance) -> [Int32: UInt64] {
+        guard !instance.knownTree.isEmpty else { return [:] }
+        let table = ProcessTable.snapshot()
+        var members = treeMembers(of: instance, table: table)
+        if let pid = instance.pid { members[pid] = nil }
+        return members
+    }
+
+    /// Ends a dead worker's leftover descendants (tini issue 236: exactly one generation afterwards):
+    /// `stop_signal` now, SIGKILL to survivors after `stop_timeout`.
+    func cleanUpOrphans(_ leftovers: [Int32: UInt64], of instance: Instance) {
+        let signal = instance.program.stopSignal.number
+        for (pid, start) in leftovers { signalVerified(pid: pid, startTime: start, signal: signal) }
+        record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .orphansKilled,
+                           reason: "main-process-exited",
+                           message: "sent \(instance.program.stopSignal) to leftover processes \(leftovers.keys.sorted()); SIGKILL follows after \(DurationText.format(instance.program.stopTimeout))"))
+        logger.warning("\(instance.name): main process exited, ending leftover processes \(leftovers.keys.sorted())")
+        let timeout = instance.program.stopTimeout
+        Task { [clock] in
+            try? await clock.sleep(for: timeout)
+            self.killSurvivors(leftovers)
+        }
+    }
+
+    private func killSurvivors(_ leftovers: [Int32: UInt64]) {
+        for (pid, start) in leftovers { signalVerified(pid: pid, startTime: start, signal: 9) }
+    }
+
+    /// Every live process of `instance`'s tree now (see `collectTree`).
+    func treeMembers(of instance: Instance, table: [Int32: ProcStatEntry]) -> [Int32: UInt64] {
+        Self.collectTree(
+            root: instance.pid, rootStart: instance.startTicks,
+            known: instance.knownTree.merging(instance.stopMembers, uniquingKeysWith: { a, _ in a }),
+            name: instance.name, table: table, mains: Set(byPID.keys), wardenPID: wardenPID)
+    }
+
+    /// Every live process of one instance's tree, pid → starttime: the main process, its descendants, the
+    /// processes still in its process group, processes seen in the tree before (matched by starttime, so a
+    /// reused pid is never taken for ours), and orphans reparented to Warden (the subreaper) that carry the
+    /// instance's `WARDEN_PROCESS_NAME` — plus all their descendants. Zombies count as gone.
+    ///
+    /// Cost: O(table) per pass plus one /proc/PID/environ read per orphan of Warden; the descendant
+    /// closure is O(table × depth).
+    /// - Parameters:
+    ///   - mains: main pids of every instance; never counted as another instance's orphan.
+    static func collectTree(root: Int32?, rootStart: UInt64?, known: [Int32: UInt64], name: String,
+                            table: [Int32: ProcStatEntry], mains: Set<Int32>, wardenPID: Int32) -> [Int32: UInt64] {
+        var members: [Int32: UInt64] = [:]
+        func alive(_ pid: Int32, _ start: UInt64?) -> ProcStatEntry? {
+            guard let entry = table[pid], entry.state != "Z" else { return nil }
+            if let start, entry.startTime != start { return nil }
+            return entry
+        }
+        if let root, let entry = alive(root, rootStart) { members[root] = entry.startTime }
+        for (pid, start) in known where alive(pid, start) != nil { members[pid] = start }
+        for (pid, entry) in table where entry.state != "Z" && members[pid] == nil && !mains.contains(pid) {
+            if let root, entry.pgid == root {
+                members[pid] = entry.startTime
+            } else if entry.ppid == wardenPID,
+                      ProcessTable.environmentValue(pid: pid, key: "WARDEN_PROCESS_NAME") == name {
+                members[pid] = entry.startTime
+            }
+        }
+        var changed = !members.isEmpty
+        while changed {
+            changed = false
+            for (pid, entry) in table where members[pid] == nil && entry.state != "Z" && members[entry.ppid] != nil {
+                members[pid] = entry.startTime
+                changed = true
+            }
+        }
+        return members
+    }
+
+    /// Sends `signal` to `pid` only if it is still the process that started at `startTime`: the pidfd is
+    /// opened first and the identity checked after, so the signal cannot reach a process that reused the
+    /// pid. Returns whether the signal was sent.
+    @discardableResult
+    func signalVerified(pid: Int32, startTime: UInt64, signal: Int32) -> Bool {
+        guard let pidfd = try? PIDFD(pid: pid) else { return false }
+        guard ProcReader.sample(pid: pid)?.startTime == startTime else { return false }
+        return (try? pidfd.signal(signal)) == .delivered
+    }
+}

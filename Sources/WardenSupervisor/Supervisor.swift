@@ -1,0 +1,274 @@
+import Foundation
+public import Logging
+public import ServiceLifecycle
+public import WardenConfig
+import WardenCore
+import WardenLinux
+
+/// The runtime: the single owner of every process instance and its state machine.
+///
+/// All inputs — reaped children (from `ChildReaper`), timer deadlines, samples, control requests,
+/// reloads — reach this actor one at a time; it feeds them to the pure `ProcessStateMachine` of the
+/// instance concerned and performs the returned actions (spawn, signal, kill the tree) through
+/// WardenLinux. Nothing here blocks on a syscall wait: reaping happens on the reaper's own queue, and
+/// /proc reads in the sampler are short, bounded reads.
+///
+/// Run it as a `Service` in a `ServiceGroup`: graceful shutdown (SIGTERM/SIGINT) stops every worker in
+/// parallel within `shutdown_timeout`, SIGKILLs what is left, and returns when no process of any tree
+/// remains.
+public actor Supervisor: Service {
+    let logger: Logger
+    var configuration: WardenConfiguration
+    /// Instances by name, and the order in which they are listed (program name, then index).
+    var instances: [String: Instance] = [:]
+    var order: [String] = []
+    /// Main pid → instance name, for reaped children.
+    var byPID: [Int32: String] = [:]
+    let eventLog: EventLog
+    let capture: OutputCapture
+    let clock = ContinuousClock()
+    let epoch: ContinuousClock.Instant
+    let wardenPID: Int32
+    let executableDirectory: String
+    var waiters: [Waiter] = []
+    /// Instances removed by a reload that are still stopping; dropped once their tree is gone.
+    var retiring: Set<String> = []
+    var shuttingDown = false
+    var shutdownFinished = false
+    var shutdownContinuations: [CheckedContinuation<Void, Never>] = []
+    var stopMonitor: Task<Void, Never>?
+    /// Called by `shutdown()` (the control API) to start the graceful shutdown of the whole service group.
+    var requestGroupShutdown: (@Sendable () -> Void)?
+    /// Previous tree CPU ticks and the monotonic time they were read, per instance, for `cpu_percent`.
+    var previousCPU: [String: (ticks: UInt64, at: Duration)] = [:]
+
+    /// Creates the supervisor for `configuration`; nothing is spawned until `run()`.
+    ///
+    /// Creates `state_dir` (mode 0700) and `state_dir/logs`.
+    /// - Throws: `SupervisorError` when the state directory cannot be created.
+    public init(configuration: WardenConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let state = configuration.supervisor.stateDirectory
+        for dir in [state, state + "/logs"] {
+            if mkdir(dir, 0o700) != 0 && errno != EEXIST {
+                throw SupervisorError(message: "cannot create \(dir): \(String(cString: strerror(errno)))")
+            }
+        }
+        chmod(state, 0o700)
+        eventLog = EventLog(path: state + "/events.jsonl")
+        do {
+            capture = try OutputCapture(maxBytes: configuration.supervisor.logMaxBytes,
+                                        backups: configuration.supervisor.logBackups)
+        } catch {
+            throw SupervisorError(message: "cannot start output capture: \(error)")
+        }
+        epoch = clock.now
+        wardenPID = getpid()
+        executableDirectory = ExecutableResolver.currentExecutableDirectory()
+        for program in configuration.programs {
+            for (index, name) in program.instanceNames.enumerated() {
+                instances[name] = Instance(name: name, index: index, program: program)
+                order.append(name)
+            }
+        }
+    }
+
+    /// Sets the hook that `shutdown()` calls to stop the whole service group (HTTP server included).
+    public func setGroupShutdownHandler(_ handler: @escaping @Sendable () -> Void) {
+        requestGroupShutdown = handler
+    }
+
+    /// Monotonic time since the supervisor was created.
+    func now() -> Duration { clock.now - epoch }
+
+    // MARK: Service
+
+    /// Starts the autostart programs and supervises until graceful shutdown completes.
+    public func run() async throws {
+        let reaped = ChildReaper.start()
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { for await child in reaped { await self.handleReaped(child) } }
+                group.addTask { await self.samplingLoop() }
+                self.startAutostart()
+                await self.waitForShutdown()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            Task { await self.beginShutdown() }
+        }
+        // Output written by workers while they stopped is drained before exit (supervisord issue 11).
+        _ = await capture.shutdown(timeout: .seconds(2))
+        logger.info("supervisor stopped", metadata: ["events_failed": "\(eventLog.failedWrites)"])
+    }
+
+    private func startAutostart() {
+        record(WardenEvent(time: RFC3339.now().0, process: nil, event: .supervisor, reason: "started",
+                           message: "warden \(wardenPID) supervising \(order.count) processes"))
+        for name in order {
+            guard let instance = instances[name], instance.program.autostart else { continue }
+            feed(instance) { $0.start(now: $1, reason: "autostart") }
+        }
+    }
+
+    private func waitForShutdown() async {
+        if shutdownFinished { return }
+        await withCheckedContinuation { shutdownContinuations.append($0) }
+    }
+
+    // MARK: Feeding the state machines
+
+    /// Applies one input to `instance`'s state machine and performs the resulting actions.
+    func feed(_ instance: Instance,
+              _ input: (inout ProcessStateMachine, Duration) -> [ProcessStateMachine.Action]) {
+        let actions = input(&instance.machine, now())
+        perform(actions, for: instance)
+        armTimer(for: instance)
+        if instance.machine.state == .stopping { ensureStopMonitor() }
+        if !retiring.isEmpty { dropRetired() }
+        resolveWaiters()
+        checkShutdownComplete()
+    }
+
+    private func perform(_ actions: [ProcessStateMachine.Action], for instance: Instance) {
+        for action in actions {
+            switch action {
+            case .transition(let t):
+                recordTransition(t, of: instance)
+            case .spawn:
+                spawn(instance)
+            case .signalGroup(let signal):
+                signalGroup(of: instance, signal: signal)
+            case .killTree:
+                killTree(of: instance)
+            }
+        }
+    }
+
+    private func recordTransition(_ t: ProcessStateMachine.Transition, of instance: Instance) {
+        if t.to == .starting, instance.spawns > 0 {
+            instance.restarts += 1
+            // A retry after BACKOFF is still a restart because the process exited.
+            instance.lastRestartReason = t.reason == "backoff-elapsed" ? "exit" : t.reason
+        }
+        switch t.to {
+        case .running, .fatal, .backoff, .exited: instance.leakRestartInProgress = false
+        default: break
+        }
+        let exitText = (t.to == .exited || t.to == .backoff || t.to == .fatal) ? instance.lastExit?.description : nil
+        record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .stateChange,
+                           oldState: t.from, newState: t.to, reason: t.reason, pid: instance.pid,
+                           exitStatus: exitText))
+        let level: Logger.Level = (t.to == .fatal || t.to == .backoff) ? .warning : .info
+        logger.log(level: level, "\(instance.name): \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason))",
+                   metadata: instance.pid.map { ["pid": "\($0)"] } ?? [:])
+    }
+
+    func record(_ event: WardenEvent) { eventLog.append(event) }
+
+    // MARK: Spawning
+
+    private func spawn(_ instance: Instance) {
+        let program = instance.program
+        let at = now()
+        guard let executable = ExecutableResolver.resolve(
+            program.command[0], searchPath: ProcessInfo.processInfo.environment["PATH"],
+            preferDirectory: executableDirectory)
+        else {
+            logger.error("\(instance.name): cannot find executable \"\(program.command[0])\" (next to warden or on PATH)")
+            instance.lastExit = nil
+            let actions = instance.machine.spawnFailed(now: at, reason: "executable-not-found")
+            perform(actions, for: instance)
+            return
+        }
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in program.environment { environment[key] = value }
+        environment["WARDEN_PROCESS_NAME"] = instance.name
+        environment["WARDEN_PROCESS_INDEX"] = "\(instance.index)"
+        environment["WARDEN_PROGRAM_NAME"] = program.name
+        let logs = configuration.supervisor.stateDirectory + "/logs/" + instance.name
+        do {
+            let out = try capture.makePipe(logPath: logs + ".out.log")
+            let err: Int32
+            do { err = try capture.makePipe(logPath: logs + ".err.log") } catch {
+                capture.closeWriteEnd(out); throw error
+            }
+            defer { capture.closeWriteEnd(out); capture.closeWriteEnd(err) }
+            let spawned = try Spawner.spawn(SpawnRequest(
+                executablePath: executable, arguments: program.command, environment: environment,
+                directory: program.directory, stdoutFD: out, stderrFD: err))
+            instance.pid = spawned.pid
+            instance.pidfd = spawned.pidfd
+            instance.startTicks = ProcReader.sample(pid: spawned.pid)?.startTime
+            let (_, wall) = RFC3339.now()
+            instance.startedAt = wall
+            instance.startedAtMonotonic = at
+            instance.spawns += 1
+            instance.detector.reset()
+            instance.verdict = nil
+            instance.alerted = false
+            instance.mainSample = nil
+            instance.tree = TreeTotals()
+            instance.knownTree = [:]
+            instance.cpuPercent = nil
+            previousCPU[instance.name] = nil
+            byPID[spawned.pid] = instance.name
+            logger.debug("\(instance.name): spawned pid \(spawned.pid)")
+            perform(instance.machine.spawned(now: at), for: instance)
+        } catch {
+            logger.error("\(instance.name): spawn failed: \(error)")
+            perform(instance.machine.spawnFailed(now: at), for: instance)
+        }
+    }
+
+    // MARK: Reaping
+
+    func handleReaped(_ child: ReapedChild) {
+        guard let name = byPID.removeValue(forKey: child.pid), let instance = instances[name],
+              instance.pid == child.pid
+        else {
+            // A reparented orphan (we are the subreaper) or a process of a removed program.
+            logger.debug("reaped orphan pid \(child.pid): \(child.status)")
+            return
+        }
+        instance.lastExit = child.status
+        instance.pid = nil
+        instance.pidfd = nil
+        instance.startedAt = nil
+        let wasStopping = instance.machine.state == .stopping
+        let leftovers = wasStopping ? [:] : liveLeftovers(of: instance)
+        feed(instance) { $0.exited(child.status, now: $1) }
+        if !leftovers.isEmpty { cleanUpOrphans(leftovers, of: instance) }
+    }
+
+    // MARK: Timers
+
+    private func armTimer(for instance: Instance) {
+        let deadline = instance.machine.deadline
+        guard deadline != instance.timerDeadline else { return }
+        instance.timer?.cancel()
+        instance.timerDeadline = deadline
+        guard let deadline else { instance.timer = nil; return }
+        let target = epoch + deadline
+        let name = instance.name
+        instance.timer = Task { [clock] in
+            try? await clock.sleep(until: target, tolerance: .milliseconds(1))
+            guard !Task.isCancelled else { return }
+            self.timerFired(name: name, deadline: deadline)
+        }
+    }
+
+    private func timerFired(name: String, deadline: Duration) {
+        guard let instance = instances[name], instance.timerDeadline == deadline else { return }
+        instance.timerDeadline = nil
+        instance.timer = nil
+        feed(instance) { $0.deadlineReached(now: max($1, deadline)) }
+    }
+}
+
+/// An error that prevents the supervisor from starting (not a worker failure: those are events).
+public struct SupervisorError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

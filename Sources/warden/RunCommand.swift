@@ -1,0 +1,87 @@
+public import ArgumentParser
+import Logging
+import ServiceLifecycle
+import UnixSignals
+import WardenClient
+import WardenAPI
+import WardenConfig
+import WardenHTTP
+import WardenSupervisor
+
+/// `warden run -c FILE`: supervise the config's programs in the foreground until SIGTERM/SIGINT.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the supervisor in the foreground (logs to stderr).",
+        discussion: """
+            Starts every autostart program of FILE, samples each process tree from /proc every \
+            sample_interval, restarts processes whose memory keeps growing, and serves the control API \
+            on STATE_DIR/warden.sock.
+
+            Signals: SIGTERM/SIGINT stop every worker in parallel (SIGKILL after shutdown_timeout) and \
+            exit 0; SIGHUP re-reads FILE and applies the difference (an invalid file is rejected and the \
+            running set is kept).
+
+            Exit codes: 0 after a graceful shutdown, 1 when Warden cannot start (state_dir, socket in use), \
+            2 invalid config.
+            """)
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let path = try options.requiredConfigPath()
+        let configuration = try options.loadConfiguration(path: path)
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "warden")
+        let socketPath = options.socket ?? ControlSocket.path(inStateDirectory: configuration.supervisor.stateDirectory)
+
+        // Binding removes a stale socket file, so make sure no live Warden owns it first.
+        if (try? await WardenClient(socketPath: socketPath).status(names: [])) != nil {
+            Terminal.error("another warden is already running on \(socketPath)")
+            throw ExitCode(1)
+        }
+
+        let supervisor: Supervisor
+        do {
+            supervisor = try Supervisor(configuration: configuration, logger: logger)
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(1)
+        }
+        let server = makeControlServer(control: supervisor, socketPath: socketPath, logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: supervisor),
+                .init(service: server),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            cancellationSignals: [.sigquit],
+            logger: logger)
+        // Our own shutdown enforces shutdown_timeout with SIGKILL; this is only the last resort.
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.supervisor.shutdownTimeout + .seconds(10)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        await supervisor.setGroupShutdownHandler { Task { await group.triggerGracefulShutdown() } }
+
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                    _ = try? await supervisor.reload()
+                }
+            }
+            tasks.addTask { try await group.run() }
+            try await tasks.next()
+            tasks.cancelAll()
+        }
+        logger.info("warden exiting")
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,524 @@
+import Testing
+import WardenCore
+@testable import WardenConfig
+
+@Suite("ConfigLoader: diagnostics")
+struct DiagnosticTests {
+    // MARK: Format
+
+    @Test("description is FILE:LINE: KEY: MESSAGE, leaving out what is unknown")
+    func descriptionFormat() {
+        #expect(Diagnostic(file: "etc/w.toml", line: 14, key: "programs.api.numprocs", message: "bad").description
+            == "etc/w.toml:14: programs.api.numprocs: bad")
+        #expect(Diagnostic(file: "etc/w.toml", line: 3, key: nil, message: "syntax error: x").description
+            == "etc/w.toml:3: syntax error: x")
+        #expect(Diagnostic(file: "etc/w.toml", line: nil, key: nil, message: "cannot open").description == "etc/w.toml: cannot open")
+        #expect(ConfigError(diagnostics: [
+            Diagnostic(file: "a", line: 1, key: "k", message: "m"), Diagnostic(file: "a", line: 2, key: nil, message: "n"),
+        ]).description == "a:1: k: m\na:2: n")
+    }
+
+    @Test("the brief's example: a bare-number rss_max demands a unit, at its line, naming the key")
+    func bareNumberRSSMax() throws {
+        let text = """
+            [supervisor]
+            state_dir = ".warden"
+
+            [programs.api]
+            command = ["python3", "app.py"]
+            numprocs = 1
+            autostart = true
+            restart = "on-failure"
+            start_seconds = "1s"
+            start_retries = 3
+            stop_signal = "TERM"
+
+            [programs.api.leak]
+            rss_max = 100
+            """
+        let diagnostic = try #require(onlyDiagnostic(of: text, file: "etc/w.toml"))
+        #expect(diagnostic.description
+            == #"etc/w.toml:14: programs.api.leak.rss_max: size "100" has no unit; write e.g. "100MB" or "100MiB""#)
+    }
+
+    @Test("a quoted bare number for rss_max is rejected the same way")
+    func quotedBareNumberRSSMax() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: minimalProgram + "\nleak = { rss_max = \"100\" }\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 3, key: "programs.api.leak.rss_max",
+                                         message: #"size "100" has no unit; write e.g. "100MB" or "100MiB""#))
+    }
+
+    // MARK: Syntax
+
+    @Test("a syntax error carries TOMLKit's line and no key")
+    func syntaxError() throws {
+        let text = """
+            [supervisor]
+            state_dir = ".warden"
+
+            [programs.api]
+            command = ["a", "b"
+            restart = "always"
+            """
+        let diagnostic = try #require(onlyDiagnostic(of: text))
+        #expect(diagnostic.file == fixtureFile)
+        #expect(diagnostic.key == nil)
+        #expect(diagnostic.line == 6)
+        #expect(diagnostic.message == "syntax error while parsing array: expected comma or closing ']', saw 'r' (column 1)")
+        #expect(diagnostic.description.hasPrefix("/etc/warden/warden.toml:6: syntax error while parsing array"))
+    }
+
+    @Test("an unterminated string is a syntax error on its line")
+    func unterminatedString() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: "[supervisor]\n\nstate_dir = \"abc\n"))
+        #expect(diagnostic.line == 3)
+        #expect(diagnostic.key == nil)
+        #expect(diagnostic.message.hasPrefix("syntax error while parsing string: "))
+    }
+
+    @Test("a duplicate key is a syntax error on the second occurrence's line")
+    func duplicateKey() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: minimalProgram + "\nrestart = \"always\"\nrestart = \"never\"\n"))
+        #expect(diagnostic.line == 4)
+        #expect(diagnostic.message == "syntax error while parsing key-value pair: cannot redefine existing string 'restart' (column 11)")
+    }
+
+    @Test("a redefined table is a syntax error at the second header")
+    func duplicateTable() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: minimalProgram + "\n\n[programs.api]\n"))
+        #expect(diagnostic.line == 4)
+        #expect(diagnostic.message == "syntax error while parsing table header: cannot redefine existing table 'programs.api' (column 1)")
+    }
+
+    @Test("a NUL character is reported at its line")
+    func nulCharacter() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: "[supervisor]\nstate_dir = \"a\u{0}b\"\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 2, key: nil, message: "syntax error: NUL character in the file"))
+    }
+
+    // MARK: Types
+
+    @Test("numprocs = \"2\" says expected integer, at its line")
+    func quotedInteger() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: minimalProgram + "\nautostart = true\nnumprocs = \"2\"\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 4, key: "programs.api.numprocs",
+                                         message: #"expected integer, got string "2"; write 2 without quotes"#))
+    }
+
+    @Test("wrong types name what was expected and what was found", arguments: [
+        ("autostart = \"yes\"", "programs.api.autostart", #"expected boolean (true or false), got string "yes""#),
+        ("autostart = \"true\"", "programs.api.autostart", #"expected boolean (true or false), got string "true"; write true without quotes"#),
+        ("numprocs = 2.0", "programs.api.numprocs", "expected integer, got floating-point number 2.0"),
+        ("restart = 1", "programs.api.restart", "expected string, got integer 1"),
+        ("start_seconds = true", "programs.api.start_seconds", #"expected duration string such as "10s", got boolean true"#),
+        ("stop_signal = 15", "programs.api.stop_signal", "expected string, got integer 15"),
+        ("directory = [\"/srv\"]", "programs.api.directory", "expected string, got array"),
+        ("leak = \"on\"", "programs.api.leak", #"expected table, got string "on""#),
+        ("environment = [\"A=1\"]", "programs.api.environment",
+         #"expected table, got array; write e.g. environment = { APP_ENV = "prod" }"#),
+    ])
+    func wrongTypes(line: String, key: String, message: String) throws {
+        let diagnostic = try #require(onlyDiagnostic(of: minimalProgram + "\n" + line + "\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 3, key: key, message: message))
+    }
+
+    @Test("a wrong-typed leak threshold and limit", arguments: [
+        ("low = \"3\"", "programs.api.leak.low", #"expected number (MB/min), got string "3"; write 3 without quotes (MB/min)"#),
+        ("high = true", "programs.api.leak.high", "expected number (MB/min), got boolean true"),
+        ("fds_max = \"1024\"", "programs.api.leak.fds_max", #"expected integer, got string "1024"; write 1024 without quotes"#),
+        ("rss_max = true", "programs.api.leak.rss_max", #"expected size string such as "100MB", got boolean true"#),
+        ("cleanup_signal = 10", "programs.api.leak.cleanup_signal", "expected string, got integer 10"),
+    ])
+    func wrongLeakTypes(line: String, key: String, message: String) throws {
+        let diagnostic = try #require(onlyDiagnostic(of: minimalProgram + "\n[programs.api.leak]\n" + line + "\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 4, key: key, message: message))
+    }
+
+    @Test("supervisor and programs must be tables")
+    func topLevelTypes() throws {
+        let found = diagnostics(of: "supervisor = 1\nprograms = [\"api\"]\n")
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 1, key: "supervisor", message: "expected table, got integer 1"),
+            Diagnostic(file: fixtureFile, line: 2, key: "programs",
+                       message: "expected table, got array; write one [programs.NAME] table per program"),
+        ])
+    }
+
+    @Test("a program must be a table")
+    func programNotTable() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: "[programs]\napi = \"python3 app.py\"\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 2, key: "programs.api",
+                                         message: #"expected table, got string "python3 app.py"; write [programs.api]"#))
+    }
+
+    @Test("an array of tables for programs is rejected at its header")
+    func arrayOfTables() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: "# programs\n[[programs]]\ncommand = [\"a\"]\n"))
+        #expect(diagnostic.line == 2)
+        #expect(diagnostic.key == "programs")
+        #expect(diagnostic.message.hasPrefix("expected table, got array"))
+    }
+
+    // MARK: Unknown keys
+
+    @Test("unknown key restrat = 1 says unknown key, suggests restart, at its line")
+    func misspelledKey() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: minimalProgram + "\nrestrat = 1\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 3, key: "programs.api.restrat",
+                                         message: #"unknown key "restrat"; did you mean "restart"?"#))
+        #expect(diagnostic.description == #"/etc/warden/warden.toml:3: programs.api.restrat: unknown key "restrat"; did you mean "restart"?"#)
+    }
+
+    @Test("an unknown key without a close match lists the known keys")
+    func unknownKeyList() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: "[supervisor]\npidfile = \"/run/w.pid\"\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 2, key: "supervisor.pidfile", message:
+            #"unknown key "pidfile"; expected one of: state_dir, sample_interval, shutdown_timeout, log_max_bytes, log_backups"#))
+    }
+
+    @Test("unknown keys are found at every level: root, supervisor, program, leak, dashed spelling")
+    func unknownKeysEverywhere() throws {
+        let text = """
+            [program.api]
+            command = ["x"]
+
+            [supervisor]
+            sample-interval = "1s"
+
+            [programs.web]
+            command = ["web"]
+            stop_sginal = "TERM"
+
+            [programs.web.leak]
+            windw = "5m"
+            """
+        let found = diagnostics(of: text)
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 1, key: "program", message: #"unknown key "program"; did you mean "programs"?"#),
+            Diagnostic(file: fixtureFile, line: 5, key: "supervisor.sample-interval",
+                       message: #"unknown key "sample-interval"; did you mean "sample_interval"?"#),
+            Diagnostic(file: fixtureFile, line: 9, key: "programs.web.stop_sginal",
+                       message: #"unknown key "stop_sginal"; did you mean "stop_signal"?"#),
+            Diagnostic(file: fixtureFile, line: 12, key: "programs.web.leak.windw",
+                       message: #"unknown key "windw"; did you mean "window"?"#),
+        ])
+    }
+
+    @Test("an unknown key inside an inline table or dotted key is located on its line")
+    func unknownKeyInline() throws {
+        let oneLine = """
+            [programs.api]
+            command = ["x"]
+            environment = { A = "1" }
+            leak = { window = "5m", sustian = "1m" }
+            """
+        let diagnostic = try #require(onlyDiagnostic(of: oneLine))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 4, key: "programs.api.leak.sustian",
+                                         message: #"unknown key "sustian"; did you mean "sustain"?"#))
+        let dotted = try #require(onlyDiagnostic(of: "[programs.api]\ncommand = [\"x\"]\n\nleak.rss = \"1GB\"\n"))
+        #expect(dotted.line == 4)
+        #expect(dotted.key == "programs.api.leak.rss")
+        #expect(dotted.message.hasPrefix(#"unknown key "rss""#))
+    }
+
+    @Test("a wrong-typed value inside a one-line inline table is located on that line")
+    func wrongTypeInline() throws {
+        let text = """
+            [programs.api]
+            command = [
+              "python3",
+              "app.py",
+            ]
+            leak = { low = 1, rss_max = 512 }
+            environment = { A = "1", B = 2 }
+            """
+        let found = diagnostics(of: text)
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 6, key: "programs.api.leak.rss_max",
+                       message: #"size "512" has no unit; write e.g. "512MB" or "512MiB""#),
+            Diagnostic(file: fixtureFile, line: 7, key: "programs.api.environment.B", message: #"expected string, got integer 2; quote it: "2""#),
+        ])
+    }
+
+    @Test("keys of programs whose names need quotes are quoted in the key path")
+    func quotedProgramKeyPath() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: "[programs.\"api.v2\"]\ncommand = [\"x\"]\nnumprocs = \"x\"\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 3, key: #"programs."api.v2".numprocs"#,
+                                         message: #"expected integer, got string "x""#))
+    }
+
+    // MARK: Values
+
+    @Test("bad durations carry DurationText's message", arguments: [
+        ("start_seconds = \"10\"", "programs.api.start_seconds", #"duration "10" has no unit; write e.g. "10s""#),
+        ("stop_timeout = 10", "programs.api.stop_timeout", #"duration "10" has no unit; write e.g. "10s""#),
+        ("stop_timeout = 2.5", "programs.api.stop_timeout", #"duration "2.5" has no unit; write e.g. "2.5s""#),
+        ("backoff = \"5 s\"", "programs.api.backoff", #"duration "5 s" must not contain spaces; write "5s""#),
+        ("backoff_max = \"1y\"", "programs.api.backoff_max", #"unknown duration unit "y" in "1y"; use ms, s, m, h or d"#),
+        ("stop_timeout = \"-1s\"", "programs.api.stop_timeout", #"invalid duration "-1s"; write e.g. "250ms", "10s", "5m""#),
+        ("stop_timeout = \"\"", "programs.api.stop_timeout", #"empty duration; write e.g. "10s""#),
+        ("stop_timeout = \"200000d\"", "programs.api.stop_timeout", #"duration "200000d" is too large; the maximum is "3650d""#),
+        ("stop_timeout = \"3650d1s\"", "programs.api.stop_timeout", #"duration "3650d1s" is too large; the maximum is "3650d""#),
+        ("stop_timeout = \"99999999999999999999h\"", "programs.api.stop_timeout",
+         #"duration "99999999999999999999h" is too large; the maximum is "3650d""#),
+    ])
+    func badDurations(line: String, key: String, message: String) throws {
+        let diagnostic = try #require(onlyDiagnostic(of: minimalProgram + "\n" + line + "\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 3, key: key, message: message))
+    }
+
+    @Test("sample_interval and window must be greater than zero")
+    func zeroDurations() throws {
+        let found = diagnostics(of: "[supervisor]\nsample_interval = \"0s\"\n" + minimalProgram + "\n[programs.api.leak]\nwindow = \"0ms\"\n")
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 2, key: "supervisor.sample_interval", message: #"must be greater than zero, got "0s""#),
+            Diagnostic(file: fixtureFile, line: 6, key: "programs.api.leak.window", message: #"must be greater than zero, got "0ms""#),
+        ])
+    }
+
+    @Test("bad sizes carry ByteSize's message", arguments: [
+        ("log_max_bytes = \"10XB\"", #"unknown size unit "XB" in "10XB"; use B, KB, MB, GB, KiB, MiB or GiB"#),
+        ("log_max_bytes = 4096", #"size "4096" has no unit; write e.g. "4096MB" or "4096MiB""#),
+        ("log_max_bytes = \"0MB\"", #"must be greater than zero, got "0MB""#),
+        ("log_max_bytes = \"big\"", #"invalid size "big"; write e.g. "200MB" or "1GiB""#),
+        ("log_max_bytes = \"100 MB\"", #"size "100 MB" must not contain spaces; write "100MB""#),
+    ])
+    func badSizes(line: String, message: String) throws {
+        let diagnostic = try #require(onlyDiagnostic(of: "[supervisor]\n" + line + "\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 2, key: "supervisor.log_max_bytes", message: message))
+    }
+
+    @Test("an unknown signal lists the known names")
+    func badSignal() throws {
+        let found = diagnostics(of: minimalProgram + "\nstop_signal = \"SIGSEGV\"\n[programs.api.leak]\ncleanup_signal = \"15\"\n")
+        let names = "HUP, INT, QUIT, KILL, USR1, USR2, ALRM, TERM, CONT, STOP, WINCH"
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 3, key: "programs.api.stop_signal",
+                       message: #"unknown signal "SIGSEGV"; use one of \#(names) (with or without "SIG")"#),
+            Diagnostic(file: fixtureFile, line: 5, key: "programs.api.leak.cleanup_signal",
+                       message: #"unknown signal "15"; use one of \#(names) (with or without "SIG")"#),
+        ])
+    }
+
+    @Test("bad enum values list the accepted ones")
+    func badEnums() throws {
+        let found = diagnostics(of: minimalProgram + "\nrestart = \"sometimes\"\n[programs.api.leak]\non_critical = \"kill\"\n")
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 3, key: "programs.api.restart",
+                       message: #"invalid value "sometimes"; expected "always", "on-failure" or "never""#),
+            Diagnostic(file: fixtureFile, line: 5, key: "programs.api.leak.on_critical",
+                       message: #"invalid value "kill"; expected "restart" or "alert""#),
+        ])
+    }
+
+    @Test("out-of-range numbers", arguments: [
+        ("numprocs = 0", "programs.api.numprocs", "must be between 1 and 1000, got 0"),
+        ("numprocs = 1001", "programs.api.numprocs", "must be between 1 and 1000, got 1001"),
+        ("start_retries = -1", "programs.api.start_retries", "must be >= 0, got -1"),
+    ])
+    func outOfRange(line: String, key: String, message: String) throws {
+        let diagnostic = try #require(onlyDiagnostic(of: minimalProgram + "\n" + line + "\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 3, key: key, message: message))
+    }
+
+    @Test("out-of-range supervisor and leak numbers")
+    func outOfRangeOthers() throws {
+        let found = diagnostics(of: """
+            [supervisor]
+            log_backups = -2
+            [programs.api]
+            command = ["x"]
+            [programs.api.leak]
+            fds_max = 0
+            threads_max = -5
+            critical = -1
+            low = nan
+            """)
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 2, key: "supervisor.log_backups", message: "must be between 0 and 1000, got -2"),
+            Diagnostic(file: fixtureFile, line: 6, key: "programs.api.leak.fds_max", message: "must be >= 1, got 0"),
+            Diagnostic(file: fixtureFile, line: 7, key: "programs.api.leak.threads_max", message: "must be >= 1, got -5"),
+            Diagnostic(file: fixtureFile, line: 8, key: "programs.api.leak.critical", message: "must be a finite number >= 0 (MB/min), got -1"),
+            Diagnostic(file: fixtureFile, line: 9, key: "programs.api.leak.low", message: "must be a finite number >= 0 (MB/min), got nan"),
+        ])
+    }
+
+    // MARK: Cross-key rules
+
+    @Test("backoff_max below backoff is reported at backoff_max")
+    func backoffMaxBelowBackoff() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: minimalProgram + "\nbackoff = \"10s\"\nbackoff_max = \"5s\"\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 4, key: "programs.api.backoff_max",
+                                         message: "must be >= backoff (10s), got 5s"))
+    }
+
+    @Test("a backoff above the default backoff_max is reported at backoff")
+    func backoffAboveDefaultMax() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: minimalProgram + "\nbackoff = \"1m\"\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 3, key: "programs.api.backoff",
+                                         message: "must be <= backoff_max (30s, the default), got 1m; raise backoff_max too"))
+    }
+
+    @Test("thresholds out of order are reported at the later explicit key")
+    func thresholdsNotIncreasing() throws {
+        let found = diagnostics(of: minimalProgram + "\n[programs.api.leak]\nlow = 3\nmedium = 2\nhigh = 12\ncritical = 10\n")
+        let order = "thresholds must satisfy low <= medium <= high <= critical"
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 5, key: "programs.api.leak.medium", message: "must be >= low (3), got 2; \(order)"),
+            Diagnostic(file: fixtureFile, line: 7, key: "programs.api.leak.critical", message: "must be >= high (12), got 10; \(order)"),
+        ])
+    }
+
+    @Test("a threshold above the next default is reported at the explicit key, naming the default")
+    func thresholdAboveDefault() throws {
+        let found = diagnostics(of: minimalProgram + "\n[programs.api.leak]\nlow = 7.5\ncritical = 11\n")
+        let order = "thresholds must satisfy low <= medium <= high <= critical"
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 4, key: "programs.api.leak.low", message: "must be <= medium (6, the default), got 7.5; \(order)"),
+            Diagnostic(file: fixtureFile, line: 5, key: "programs.api.leak.critical", message: "must be >= high (12, the default), got 11; \(order)"),
+        ])
+    }
+
+    // MARK: Programs
+
+    @Test("an empty command is rejected")
+    func emptyCommand() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: "[programs.api]\ncommand = []\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 2, key: "programs.api.command",
+                                         message: "must not be empty; give at least the program to run"))
+    }
+
+    @Test("a missing command is reported at the program's header")
+    func missingCommand() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: "[supervisor]\n\n[programs.api]\nnumprocs = 2\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 3, key: "programs.api.command",
+                                         message: #"missing required key; write e.g. command = ["python3", "-m", "http.server"]"#))
+    }
+
+    @Test("a command written as a shell string is rejected with the argv to write instead")
+    func commandAsString() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: "[programs.api]\ncommand = \"python3 -m http.server\"\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 2, key: "programs.api.command", message:
+            #"expected array of strings, got string "python3 -m http.server"; the command is an argv run without a shell, write ["python3", "-m", "http.server"]"#))
+    }
+
+    @Test("command elements must be strings, and the program must not be empty")
+    func commandElements() throws {
+        let found = diagnostics(of: "[programs.a]\ncommand = [\"srv\", 8080, true]\n[programs.b]\ncommand = [\"\", \"x\"]\n")
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 2, key: "programs.a.command",
+                       message: #"expected array of strings, but element 1 is integer 8080; quote it: "8080""#),
+            Diagnostic(file: fixtureFile, line: 2, key: "programs.a.command",
+                       message: "expected array of strings, but element 2 is boolean true"),
+            Diagnostic(file: fixtureFile, line: 4, key: "programs.b.command",
+                       message: "element 0 (the program to run) must not be empty"),
+        ])
+    }
+
+    @Test("a program name outside [A-Za-z0-9_.-] is rejected at its header")
+    func badProgramName() throws {
+        let found = diagnostics(of: "[programs.\"my api\"]\ncommand = [\"x\"]\n\n[programs.\"api:0\"]\ncommand = [\"y\"]\n")
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 1, key: #"programs."my api""#,
+                       message: #"invalid program name "my api"; use only letters, digits, "_", "." and "-""#),
+            Diagnostic(file: fixtureFile, line: 4, key: #"programs."api:0""#,
+                       message: #"invalid program name "api:0"; use only letters, digits, "_", "." and "-""#),
+        ])
+    }
+
+    @Test("reserved and unsafe program names are rejected", arguments: [
+        (#"".""#, #"programs.".""#, #"invalid program name "."; it is used as a file name"#),
+        (#""..""#, #"programs."..""#, #"invalid program name ".."; it is used as a file name"#),
+        ("-api", "programs.-api", #"invalid program name "-api"; it must not start with "-""#),
+        ("all", "programs.all", #"program name "all" is reserved: control commands use it for every program"#),
+        (#""""#, #"programs."""#, #"invalid program name ""; use only letters, digits, "_", "." and "-""#),
+    ])
+    func reservedProgramNames(header: String, key: String, message: String) throws {
+        let diagnostic = try #require(onlyDiagnostic(of: "[programs.\(header)]\ncommand = [\"x\"]\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 1, key: key, message: message))
+    }
+
+    @Test("environment values must be strings, each reported at its own key")
+    func environmentValues() throws {
+        let found = diagnostics(of: minimalProgram + "\n[programs.api.environment]\nPORT = 8080\nDEBUG = false\nNAME = \"ok\"\n")
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 4, key: "programs.api.environment.PORT",
+                       message: #"expected string, got integer 8080; quote it: "8080""#),
+            Diagnostic(file: fixtureFile, line: 5, key: "programs.api.environment.DEBUG",
+                       message: #"expected string, got boolean false; quote it: "false""#),
+        ])
+    }
+
+    @Test("an environment variable name with = is rejected")
+    func environmentName() throws {
+        let diagnostic = try #require(onlyDiagnostic(of: minimalProgram + "\nenvironment = { \"A=B\" = \"x\" }\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 3, key: #"programs.api.environment."A=B""#,
+                                         message: #"invalid environment variable name; it must be non-empty and contain no "=""#))
+    }
+
+    @Test("paths must not be empty or start with ~")
+    func badPaths() throws {
+        let found = diagnostics(of: "[supervisor]\nstate_dir = \"\"\n" + minimalProgram + "\ndirectory = \"~/app\"\n")
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 2, key: "supervisor.state_dir",
+                       message: #"must not be empty; write "." for the config file's directory"#),
+            Diagnostic(file: fixtureFile, line: 5, key: "programs.api.directory",
+                       message: #""~" is not expanded; write an absolute path, or one relative to the config file's directory"#),
+        ])
+    }
+
+    // MARK: Many at once
+
+    @Test("every problem is reported together, sorted by line")
+    func multipleErrors() throws {
+        let text = """
+            [supervisor]
+            sample_interval = 1
+            log_backups = "3"
+
+            [programs.api]
+            command = []
+            numprocs = "2"
+            restrat = 1
+            backoff = "10s"
+            backoff_max = "5s"
+
+            [programs.api.leak]
+            rss_max = 100
+            low = 10
+            medium = 5
+
+            [programs."bad name"]
+            command = ["x"]
+            stop_signal = "TERMINATE"
+            """
+        let found = diagnostics(of: text, file: "etc/w.toml")
+        #expect(found.map(\.description) == [
+            #"etc/w.toml:2: supervisor.sample_interval: duration "1" has no unit; write e.g. "1s""#,
+            #"etc/w.toml:3: supervisor.log_backups: expected integer, got string "3"; write 3 without quotes"#,
+            #"etc/w.toml:6: programs.api.command: must not be empty; give at least the program to run"#,
+            #"etc/w.toml:7: programs.api.numprocs: expected integer, got string "2"; write 2 without quotes"#,
+            #"etc/w.toml:8: programs.api.restrat: unknown key "restrat"; did you mean "restart"?"#,
+            #"etc/w.toml:10: programs.api.backoff_max: must be >= backoff (10s), got 5s"#,
+            #"etc/w.toml:13: programs.api.leak.rss_max: size "100" has no unit; write e.g. "100MB" or "100MiB""#,
+            #"etc/w.toml:15: programs.api.leak.medium: must be >= low (10), got 5; thresholds must satisfy low <= medium <= high <= critical"#,
+            #"etc/w.toml:17: programs."bad name": invalid program name "bad name"; use only letters, digits, "_", "." and "-""#,
+            #"etc/w.toml:19: programs."bad name".stop_signal: unknown signal "TERMINATE"; use one of HUP, INT, QUIT, KILL, USR1, USR2, ALRM, TERM, CONT, STOP, WINCH (with or without "SIG")"#,
+        ])
+    }
+
+    // MARK: Files
+
+    @Test("load(path:) reports a missing file without a line")
+    func missingFile() throws {
+        do {
+            _ = try ConfigLoader.load(path: "/nonexistent/warden.toml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.diagnostics == [
+                Diagnostic(file: "/nonexistent/warden.toml", line: nil, key: nil,
+                           message: "cannot open config file: No such file or directory"),
+            ])
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+
+/// End to end: a real `warden run` with short windows (sample 100 ms, window 5 s, sustain 1 s).
+@Suite("Leak detection end to end", .serialized)
+struct LeakRestartTests {
+    @Test("a leaking worker is restarted for memory-growth; plateau, sawtooth and step workers are not")
+    func leakRestartedOthersNot() throws {
+        let leak = """
+            [programs.%@.leak]
+            window = "5s"
+            sustain = "1s"
+            """
+        func section(_ name: String, _ args: String) -> String {
+            """
+            [programs.\(name)]
+            command = ["WORKLOAD", \(args)]
+            start_seconds = "200ms"
+            stop_timeout = "2s"
+            restart = "always"
+            \(leak.replacingOccurrences(of: "%@", with: name))
+
+            """
+        }
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+            sample_interval = "100ms"
+            shutdown_timeout = "10s"
+
+            """ + section("leaky", #""leak", "--mb-per-min", "900""#)
+                + section("plateau", #""plateau", "--mb", "80", "--seconds", "1""#)
+                + section("sawtooth", #""sawtooth", "--mb", "60", "--period", "2""#)
+                + section("step", #""step", "--mb", "80", "--after", "2""#))
+        let firstPID = try #require(try warden.processPID("leaky"))
+
+        try waitFor("leaky to be restarted", timeout: 30) {
+            warden.events().contains { $0["event"] as? String == "leak-restart" && $0["process"] as? String == "leaky" }
+        }
+        try waitFor("leaky to run again", timeout: 15) {
+            let status = try warden.status()["leaky"]
+            return status?["state"] as? String == "RUNNING" && (status?["pid"] as? NSNumber)?.int32Value != firstPID
+        }
+        let status = try warden.status()
+        #expect(status["leaky"]?["last_restart_reason"] as? String == "memory-growth")
+        #expect((status["leaky"]?["restarts"] as? Int ?? 0) >= 1)
+        #expect(!isAlive(firstPID))
+
+        let restart = try #require(warden.events().first { $0["event"] as? String == "leak-restart" })
+        #expect(restart["reason"] as? String == "memory-growth")
+        let evidence = try #require(restart["evidence"] as? [String: Any])
+        #expect((evidence["rss_growth_mb_per_min"] as? Double ?? 0) >= 15)
+        #expect((evidence["samples"] as? Int ?? 0) > 5)
+        #expect(evidence["rss_bytes"] != nil && evidence["window_seconds"] != nil)
+        #expect(restart["time"] as? String != nil)
+
+        // Let the non-leaking shapes run past a whole window + sustain after their warm-up.
+        Thread.sleep(forTimeInterval: 8)
+        let later = try warden.status()
+        for name in ["plateau", "sawtooth", "step"] {
+            #expect(later[name]?["restarts"] as? Int == 0, "\(name) was restarted")
+            #expect(later[name]?["state"] as? String == "RUNNING")
+            let leakInfo = later[name]?["leak"] as? [String: Any]
+            #expect(leakInfo?["severity"] as? String != "warming-up", "\(name) never left warm-up")
+        }
+        #expect(!warden.events().contains {
+            $0["event"] as? String == "leak-restart" && ["plateau", "sawtooth", "step"].contains($0["process"] as? String ?? "")
+        })
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("fds_max exceeded for sustain restarts with reason fds-max")
+    func fdsMax() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+            sample_interval = "100ms"
+
+            [programs.fds]
+            command = ["WORKLOAD", "fdleak", "--per-sec", "100"]
+            start_seconds = "100ms"
+            restart = "always"
+            [programs.fds.leak]
+            window = "5s"
+            sustain = "500ms"
+            fds_max = 120
+            """)
+        try waitFor("fds-max restart", timeout: 20) {
+            warden.events().contains { $0["event"] as? String == "leak-restart" && $0["reason"] as? String == "fds-max" }
+        }
+        try waitFor("status to show it", timeout: 10) {
+            try warden.status()["fds"]?["last_restart_reason"] as? String == "fds-max"
+        }
+        #expect(try warden.terminate() == 0)
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import Testing
+
+@Suite("Process life cycle end to end", .serialized)
+struct LifecycleTests {
+    @Test("a worker that crashes before start_seconds goes BACKOFF, then FATAL after start_retries")
+    func crashToFatal() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.crasher]
+            command = ["WORKLOAD", "crash", "--after", "0.1"]
+            start_seconds = "1s"
+            start_retries = 2
+            backoff = "100ms"
+            backoff_max = "400ms"
+            """)
+        try waitFor("FATAL", timeout: 15) { try warden.state("crasher") == "FATAL" }
+        let transitions = warden.events()
+            .filter { $0["process"] as? String == "crasher" && $0["event"] as? String == "state-change" }
+            .map { "\($0["old_state"] as? String ?? "")->\($0["new_state"] as? String ?? "")" }
+        #expect(transitions.filter { $0 == "STARTING->BACKOFF" }.count == 2)
+        #expect(transitions.last == "STARTING->FATAL")
+        let fatal = try #require(warden.events().last { $0["new_state"] as? String == "FATAL" })
+        #expect(fatal["reason"] as? String == "start-limit-hit")
+        #expect(fatal["exit_status"] as? String == "exit status 3")
+        let status = try #require(try warden.status()["crasher"])
+        #expect(status["pid"] is NSNull)
+        #expect(status["last_exit_status"] as? String == "exit status 3")
+        // An operator start of a FATAL process is refused with the reason, exit 1.
+        let start = try warden.cli(["start", "crasher"])
+        #expect(start.status == 1)
+        #expect(start.stderr.contains("FATAL"))
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("a RUNNING worker that exits is restarted at once with a new pid")
+    func exitRestarts() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.flaky]
+            command = ["WORKLOAD", "crash", "--after", "0.6"]
+            start_seconds = "200ms"
+            restart = "on-failure"
+            """)
+        try waitFor("a restart", timeout: 10) { (try warden.status()["flaky"]?["restarts"] as? Int ?? 0) >= 2 }
+        let status = try #require(try warden.status()["flaky"])
+        #expect(status["last_restart_reason"] as? String == "exit")
+        #expect(status["last_exit_status"] as? String == "exit status 3")
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("workers get WARDEN_PROCESS_NAME/INDEX, stdin from /dev/null, only fds 0-2, and captured output")
+    func environmentAndFDs() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.env]
+            command = ["WORKLOAD", "env"]
+            numprocs = 2
+            environment = { APP_ENV = "test" }
+            """)
+        let log = warden.stateDirectory + "/logs/env:1.out.log"
+        try waitFor("output", timeout: 10) {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("fd ")
+        }
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.contains("WARDEN_PROCESS_NAME=env:1"))
+        #expect(text.contains("WARDEN_PROCESS_INDEX=1"))
+        #expect(text.contains("APP_ENV=test"))
+        let pid = try #require(try warden.processPID("env:1"))
+        let fds = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap(Int.init).sorted()
+        #expect(fds == [0, 1, 2])
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/0") == "/dev/null")
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        #expect(status.contains("SigBlk:\t0000000000000000"))
+        #expect(status.contains("SigIgn:\t0000000000000000"))
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("SIGHUP with a changed config restarts only the changed program; an invalid one is rejected")
+    func reload() throws {
+        func config(bEnv: String, extra: String = "") -> String {
+            """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.a]
+            command = ["WORKLOAD", "steady"]
+            start_seconds = "100ms"
+
+            [programs.b]
+            command = ["WORKLOAD", "steady"]
+            start_seconds = "100ms"
+            environment = { VERSION = "\(bEnv)" }
+            \(extra)
+            """
+        }
+        let warden = try WardenProcess(config: config(bEnv: "1"))
+        try waitFor("both running", timeout: 10) {
+            try warden.state("a") == "RUNNING" && warden.state("b") == "RUNNING"
+        }
+        let a = try #require(try warden.processPID("a"))
+        let b = try #require(try warden.processPID("b"))
+
+        try warden.writeConfig(config(bEnv: "2", extra: """
+
+            [programs.c]
+            command = ["WORKLOAD", "steady"]
+            start_seconds = "100ms"
+            """))
+        kill(warden.pid, SIGHUP)
+        try waitFor("b restarted and c started", timeout: 10) {
+            let s = try warden.status()
+            return (s["b"]?["pid"] as? NSNumber)?.int32Value != b && s["b"]?["state"] as? String == "RUNNING"
+                && s["c"]?["state"] as? String == "RUNNING"
+        }
+        #expect(try warden.processPID("a") == a)
+        #expect(try warden.status()["a"]?["restarts"] as? Int == 0)
+        #expect(!isAlive(b))
+
+        // An invalid config is rejected with its errors and the running set is kept.
+        let b2 = try #require(try warden.processPID("b"))
+        try warden.writeConfig(config(bEnv: "3", extra: "[programs.d]\ncommand = []\n"))
+        kill(warden.pid, SIGHUP)
+        try waitFor("the rejection", timeout: 10) {
+            warden.events().contains { $0["event"] as? String == "reload" && $0["reason"] as? String == "invalid-config" }
+        }
+        #expect(warden.stderrText().contains("warden.toml:"))
+        #expect(try warden.processPID("a") == a)
+        #expect(try warden.processPID("b") == b2)
+        #expect(try warden.status()["d"] == nil)
+
+        // Removing a program stops it.
+        let c = try #require(try warden.processPID("c"))
+        try warden.writeConfig(config(bEnv: "2"))
+        kill(warden.pid, SIGHUP)
+        try waitFor("c removed", timeout: 10) { try warden.status()["c"] == nil && !isAlive(c) }
+        #expect(try warden.processPID("b") == b2)
+        #expect(try warden.terminate() == 0)
+    }
+}
+
+@Suite("CLI end to end", .serialized)
+struct CLITests {
+    @Test("warden check reports every error as FILE:LINE: and exits 2")
+    func checkBadConfig() throws {
+        let path = "/tmp/wt-check-\(UUID().uuidString.prefix(6)).toml"
+        try """
+            [supervisor]
+            sample_interval = "fast"
+
+            [programs.api]
+            command = ["x"]
+            numprocs = "2"
+            restrat = "always"
+            [programs.api.leak]
+            rss_max = "100"
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try runCommand(wardenPath, ["check", "-c", path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("\(path):2:"))
+        #expect(result.stderr.contains("\(path):6:"))
+        #expect(result.stderr.contains("\(path):7:"))
+        #expect(result.stderr.contains("\(path):9:"))
+        let run = try runCommand(wardenPath, ["run", "-c", path])
+        #expect(run.status == 2)
+    }
+
+    @Test("warden check accepts the example config")
+    func checkExample() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let result = try runCommand(wardenPath, ["check", "-c", root.appendingPathComponent("etc/warden.toml").path])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test("status, start, stop and restart through the CLI; unknown names exit 1")
+    func actions() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.web]
+            command = ["WORKLOAD", "steady"]
+            numprocs = 2
+            start_seconds = "200ms"
+
+            [programs.idle]
+            command = ["WORKLOAD", "steady"]
+            autostart = false
+            """)
+        try waitFor("web running", timeout: 10) { try warden.state("web:1") == "RUNNING" }
+        #expect(try warden.state("idle") == "STOPPED")
+        let json = try warden.cli(["status", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let first = try #require((object?["processes"] as? [[String: Any]])?.first)
+        for key in ["name", "program", "state", "pid", "started_at", "uptime_seconds", "restarts", "last_exit_status",
+                    "last_restart_reason", "rss_bytes", "tree_rss_bytes", "threads", "fds", "cpu_percent", "leak"] {
+            #expect(first.keys.contains(key), "status lacks \(key)")
+        }
+        let leak = try #require(first["leak"] as? [String: Any])
+        for key in ["severity", "rss_growth_mb_per_min", "fd_growth_per_min", "thread_growth_per_min"] {
+            #expect(leak.keys.contains(key), "leak lacks \(key)")
+        }
+
+        let table = try warden.cli(["status"])
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("web:0") && table.stdout.contains("RUNNING") && table.stdout.contains("STOPPED"))
+
+        #expect(try warden.cli(["start", "idle"]).status == 0)
+        #expect(try warden.state("idle") == "RUNNING")
+        let old = try #require(try warden.processPID("web:0"))
+        let restart = try warden.cli(["restart", "web:*"])
+        #expect(restart.status == 0, "\(restart.stderr)")
+        #expect(try warden.processPID("web:0") != old)
+        #expect(try warden.status()["web:0"]?["last_restart_reason"] as? String == "manual")
+        #expect(try warden.cli(["stop", "all"]).status == 0)
+        #expect(try warden.status().values.allSatisfy { $0["state"] as? String == "STOPPED" })
+
+        let unknown = try warden.cli(["stop", "nope"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("nope"))
+        #expect(try warden.cli(["status", "nope"]).status == 1)
+
+        #expect(try warden.cli(["shutdown"]).status == 0)
+        try waitFor("warden gone", timeout: 10) { !warden.process.isRunning }
+        #expect(warden.process.terminationStatus == 0)
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+
+@Suite("Stopping process trees end to end", .serialized)
+struct StopTests {
+    private func config(_ name: String, _ args: String, marker: String, stopTimeout: String = "1s") -> String {
+        """
+        [supervisor]
+        state_dir = "state"
+        sample_interval = "100ms"
+        shutdown_timeout = "5s"
+
+        [programs.\(name)]
+        command = ["WORKLOAD", \(args)]
+        start_seconds = "300ms"
+        stop_timeout = "\(stopTimeout)"
+        environment = { WARDEN_TEST_RUN = "\(marker)" }
+        """
+    }
+
+    @Test("a worker ignoring SIGTERM whose child ignores it too is gone, child included, within stop_timeout + 1 s",
+          arguments: [#""stubborn""#, #""stubborn", "--child-setpgid""#])
+    func stubbornTree(args: String) throws {
+        let marker = UUID().uuidString
+        let warden = try WardenProcess(config: config("stubborn", args, marker: marker))
+        let log = warden.stateDirectory + "/logs/stubborn.out.log"
+        try waitFor("the child to start", timeout: 10) { !printedPIDs("child", inLog: log).isEmpty }
+        let pids = processes(withEnvironment: "WARDEN_TEST_RUN=\(marker)")
+        #expect(pids.count == 2)
+        let started = Date()
+        let result = try warden.cli(["stop", "stubborn"])
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(elapsed < 2.5, "stop took \(elapsed) s")
+        for pid in pids { #expect(!isAlive(pid), "pid \(pid) survived the stop") }
+        #expect(try warden.state("stubborn") == "STOPPED")
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("a daemonized grandchild (new session) is killed on stop")
+    func daemonKilled() throws {
+        let marker = UUID().uuidString
+        let warden = try WardenProcess(config: config("daemon", #""daemonize""#, marker: marker, stopTimeout: "2s"))
+        let log = warden.stateDirectory + "/logs/daemon.out.log"
+        try waitFor("the daemon", timeout: 10) { !printedPIDs("daemon", inLog: log).isEmpty }
+        let daemon = try #require(printedPIDs("daemon", inLog: log).first)
+        #expect(isAlive(daemon))
+        #expect(try warden.cli(["stop", "daemon"]).status == 0)
+        #expect(!isAlive(daemon))
+        #expect(processes(withEnvironment: "WARDEN_TEST_RUN=\(marker)").isEmpty)
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("a daemon orphaned by its exiting parent is reaped into the tree and ended")
+    func orphanedDaemon() throws {
+        let marker = UUID().uuidString
+        let warden = try WardenProcess(config: config("orphaner", #""daemonize", "--exit-parent""#, marker: marker)
+            .replacingOccurrences(of: "start_seconds = \"300ms\"", with: "start_seconds = \"0s\"\nrestart = \"never\""))
+        let log = warden.stateDirectory + "/logs/orphaner.out.log"
+        try waitFor("the daemon", timeout: 10) { !printedPIDs("daemon", inLog: log).isEmpty }
+        let daemon = try #require(printedPIDs("daemon", inLog: log).first)
+        // The parent exited: Warden (the subreaper) ends the leftover daemon within stop_timeout.
+        try waitFor("the orphan to be ended", timeout: 5) { !isAlive(daemon) }
+        #expect(warden.events().contains { $0["event"] as? String == "orphans-killed" })
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("SIGTERM to Warden stops everything and leaves no process behind")
+    func sigtermLeavesNothing() throws {
+        let marker = UUID().uuidString
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+            sample_interval = "200ms"
+            shutdown_timeout = "3s"
+
+            [programs.steady]
+            command = ["WORKLOAD", "steady"]
+            numprocs = 3
+            start_seconds = "100ms"
+            environment = { WARDEN_TEST_RUN = "\(marker)" }
+
+            [programs.stubborn]
+            command = ["WORKLOAD", "stubborn"]
+            start_seconds = "100ms"
+            stop_timeout = "1s"
+            environment = { WARDEN_TEST_RUN = "\(marker)" }
+
+            [programs.tree]
+            command = ["WORKLOAD", "spawn-tree", "--children", "3"]
+            start_seconds = "100ms"
+            environment = { WARDEN_TEST_RUN = "\(marker)" }
+            """)
+        try waitFor("everything running", timeout: 15) {
+            try warden.status().values.allSatisfy { $0["state"] as? String == "RUNNING" }
+                && processes(withEnvironment: "WARDEN_TEST_RUN=\(marker)").count == 3 + 2 + 4
+        }
+        let started = Date()
+        #expect(try warden.terminate(signal: SIGTERM) == 0)
+        #expect(Date().timeIntervalSince(started) < 6)
+        #expect(processes(withEnvironment: "WARDEN_TEST_RUN=\(marker)").isEmpty)
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+
+/// The directory holding the built `warden` and `warden-workload` executables (next to the test bundle).
+let binDirectory: URL = {
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    if FileManager.default.isExecutableFile(atPath: bundle.appendingPathComponent("warden").path) { return bundle }
+    // Fallback: the package's debug build directory.
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug")
+}()
+
+let wardenPath = binDirectory.appendingPathComponent("warden").path
+let workloadPath = binDirectory.appendingPathComponent("warden-workload").path
+
+/// Result of running a short-lived command.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `executable` with `arguments` to completion and captures its output.
+func runCommand(_ executable: String, _ arguments: [String]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus,
+                         stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A real `warden run` on a temporary config, for end-to-end tests.
+///
+/// The config text may use `WORKLOAD` for the workload executable's path; `state_dir` should be
+/// `"state"`. Every test gets its own directory under /tmp (short: socket paths are limited to 108 bytes).
+final class WardenProcess {
+    let directory: URL
+    let configPath: String
+    let process = Process()
+    let stderrPath: String
+
+    init(config: String) throws {
+        let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("wt-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        directory = dir
+        configPath = dir.appendingPathComponent("warden.toml").path
+        stderrPath = dir.appendingPathComponent("warden.stderr").path
+        try writeConfig(config)
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: wardenPath)
+        process.arguments = ["run", "-c", configPath, "--log-level", "debug"]
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        try waitFor("control socket", timeout: 30) {
+            FileManager.default.fileExists(atPath: self.socketPath) && (try? self.status()) != nil
+        }
+    }
+
+    /// Rewrites the config file (for SIGHUP tests).
+    func writeConfig(_ text: String) throws {
+        let expanded = text.replacingOccurrences(of: "WORKLOAD", with: workloadPath)
+        try expanded.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    var stateDirectory: String { directory.appendingPathComponent("state").path }
+    var socketPath: String { stateDirectory + "/warden.sock" }
+    var pid: Int32 { process.processIdentifier }
+
+    /// `warden CMD -c CONFIG ARGS...` through the real CLI.
+    func cli(_ arguments: [String]) throws -> CommandResult {
+        var args = arguments
+        args.insert(contentsOf: ["-c", configPath], at: 1)
+        return try runCommand(wardenPath, args)
+    }
+
+    /// Parsed `warden status --json`, by process name.
+    func status() throws -> [String: [String: Any]] {
+        let result = try cli(["status", "--json"])
+        guard result.status == 0 else { throw HarnessError("status failed: \(result.stderr)") }
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let list = object?["processes"] as? [[String: Any]] ?? []
+        return Dictionary(uniqueKeysWithValues: list.map { ($0["name"] as! String, $0) })
+    }
+
+    func state(_ name: String) throws -> String? { try status()[name]?["state"] as? String }
+    func processPID(_ name: String) throws -> Int32? { (try status()[name]?["pid"] as? NSNumber)?.int32Value }
+
+    /// Every line of events.jsonl, parsed.
+    func events() -> [[String: Any]] {
+        guard let text = try? String(contentsOfFile: stateDirectory + "/events.jsonl", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    func stderrText() -> String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    /// Sends `signal` to Warden and waits for it to exit; returns its exit status.
+    @discardableResult
+    func terminate(signal: Int32 = SIGTERM, timeout: Double = 40) throws -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        try waitFor("warden to exit", timeout: timeout) { !self.process.isRunning }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` every 50 ms until it holds or `timeout` seconds pass.
+func waitFor(_ what: String, timeout: Double, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if (try? condition()) == true { return }
+        usleep(50_000)
+    }
+    throw HarnessError("timed out after \(timeout) s waiting for \(what)")
+}
+
+/// Whether a process with this pid exists and is not a zombie.
+func isAlive(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return false }
+    let state = stat[stat.index(close, offsetBy: 2)]
+    return state != "Z"
+}
+
+/// Pids of live processes whose environment contains `entry` (e.g. `WARDEN_TEST_RUN=abc`).
+func processes(withEnvironment entry: String) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { Int32($0) }.filter { pid in
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+        return data.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == entry } && isAlive(pid)
+    }
+}
+
+/// Children pids printed by a workload (`child pid=N`, `daemon pid=N`) in its captured stdout log.
+func printedPIDs(_ label: String, inLog path: String) -> [Int32] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").compactMap { line in
+        guard let range = line.range(of: "\(label) pid=") else { return nil }
+        return Int32(line[range.upperBound...].prefix { $0.isNumber })
+    }
+}

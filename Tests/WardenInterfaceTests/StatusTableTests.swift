@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import WardenAPI
+import WardenClient
+
+@Suite("warden status table")
+struct StatusTableTests {
+    @Test("uptime is compact", arguments: [
+        (0.0, "0s"), (42.9, "42s"), (60, "1m00s"), (303, "5m03s"), (3725.5, "1h02m"), (86_399, "23h59m"),
+        (273_600, "3d04h"), (-5, "0s"), (.infinity, "0s"),
+    ])
+    func uptime(seconds: Double, text: String) {
+        #expect(StatusTable.uptime(seconds) == text)
+    }
+
+    @Test("sizes are MiB with one decimal")
+    func sizes() {
+        #expect(StatusTable.mebibytes(0) == "0.0MiB")
+        #expect(StatusTable.mebibytes(134_217_728) == "128.0MiB")
+        #expect(StatusTable.mebibytes(1_572_864) == "1.5MiB")
+        #expect(StatusTable.mebibytes(52_428) == "0.0MiB")
+        #expect(StatusTable.mebibytes(104_858) == "0.1MiB")
+    }
+
+    @Test("leak shows severity and signed MB/min, or warming-up")
+    func leak() {
+        let critical = LeakStatus(severity: "critical", rssGrowthMBPerMin: 612.34, fdGrowthPerMin: 0, threadGrowthPerMin: 0, samples: 60)
+        #expect(StatusTable.leak(critical) == "critical +612.3MB/min")
+        let shrinking = LeakStatus(severity: "none", rssGrowthMBPerMin: -1.25, fdGrowthPerMin: 0, threadGrowthPerMin: 0, samples: 60)
+        #expect(StatusTable.leak(shrinking) == "none -1.3MB/min")
+        let warming = LeakStatus(severity: "warming-up", rssGrowthMBPerMin: nil, fdGrowthPerMin: nil, threadGrowthPerMin: nil, samples: 3)
+        #expect(StatusTable.leak(warming) == "warming-up")
+    }
+
+    @Test("rows fill every column, unknown values as -")
+    func rows() {
+        #expect(StatusTable.row(Fixtures.processes[0]) == [
+            "api:0", "RUNNING", "101", "1h02m", "2", "128.0MiB", "192.0MiB", "31", "12", "12.3", "critical +612.3MB/min",
+            "memory-growth",
+        ])
+        #expect(StatusTable.row(Fixtures.stopped) == [
+            "batch", "STOPPED", "-", "-", "0", "-", "-", "-", "-", "-", "warming-up", "-",
+        ])
+    }
+
+    @Test("the table aligns columns under the header")
+    func table() {
+        let lines = StatusTable.render([Fixtures.processes[0], Fixtures.stopped]).split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("NAME   STATE    PID  UPTIME  RESTARTS       RSS  TREE RSS  FDS  THREADS  CPU%  LEAK"))
+        #expect(lines[1].hasPrefix("api:0  RUNNING  101   1h02m         2  128.0MiB  192.0MiB   31       12  12.3  critical"))
+        #expect(lines[2].hasPrefix("batch  STOPPED    -       -         0         -         -    -        -     -  warming-up"))
+        // REASON starts at the same column in every row.
+        let column = lines[0].range(of: "REASON")!.lowerBound.utf16Offset(in: lines[0])
+        #expect(lines[1].dropFirst(column).hasPrefix("memory-growth"))
+        #expect(lines[2].dropFirst(column).hasPrefix("-"))
+        #expect(lines.allSatisfy { !$0.hasSuffix(" ") })
+    }
+}

@@ -1,0 +1,135 @@
+import WardenAPI
+import WardenCore
+import WardenSupervisor
+
+/// A `SupervisorControl` over a fixed list of statuses: the seam the HTTP layer drives, with no processes.
+///
+/// Name resolution follows the protocol: instance names, program names, `PROGRAM:*` and `all`. Programs
+/// listed in `failingPrograms` make start/restart fail with `.actionFailed`.
+actor FakeSupervisor: SupervisorControl {
+    private(set) var processes: [ProcessStatus]
+    private(set) var calls: [String] = []
+    private(set) var shutdownRequested = false
+    var reloadOutcome: Result<[String], ControlError> = .success([])
+    var failingPrograms: Set<String> = []
+    var shuttingDown = false
+    /// Added to named status queries and to actions, to model a slow supervisor (reentrant: the actor
+    /// serves other calls while one waits).
+    var delay: Duration?
+
+    init(processes: [ProcessStatus] = Fixtures.processes) {
+        self.processes = processes.sorted { $0.name < $1.name }
+    }
+
+    func setReloadOutcome(_ outcome: Result<[String], ControlError>) { reloadOutcome = outcome }
+    func setFailingPrograms(_ programs: Set<String>) { failingPrograms = programs }
+    func setShuttingDown() { shuttingDown = true }
+    func setDelay(_ delay: Duration?) { self.delay = delay }
+
+    private func pause() async {
+        if let delay { try? await Task.sleep(for: delay) }
+    }
+
+    private func resolve(_ names: [String]) throws(ControlError) -> [Int] {
+        var selected: [Int] = []
+        for name in names {
+            let matches: [Int]
+            if name == "all" {
+                matches = Array(processes.indices)
+            } else if name.hasSuffix(":*") {
+                let program = String(name.dropLast(2))
+                matches = processes.indices.filter { processes[$0].program == program }
+            } else {
+                matches = processes.indices.filter { processes[$0].name == name || processes[$0].program == name }
+            }
+            guard !matches.isEmpty else {
+                throw ControlError(.unknownName, field: "names", message: "unknown process name \"\(name)\"")
+            }
+            selected += matches.filter { !selected.contains($0) }
+        }
+        return selected.sorted()
+    }
+
+    func status(names: [String]) async throws(ControlError) -> [ProcessStatus] {
+        calls.append("status \(names)")
+        if names.isEmpty { return processes }
+        await pause()
+        return try resolve(names).map { processes[$0] }
+    }
+
+    func start(names: [String]) async throws(ControlError) -> [ProcessStatus] {
+        calls.append("start \(names)")
+        await pause()
+        return try act(names, to: .running)
+    }
+
+    func stop(names: [String]) async throws(ControlError) -> [ProcessStatus] {
+        calls.append("stop \(names)")
+        await pause()
+        return try act(names, to: .stopped)
+    }
+
+    func restart(names: [String]) async throws(ControlError) -> [ProcessStatus] {
+        calls.append("restart \(names)")
+        await pause()
+        let indices = try resolve(names)
+        for index in indices { processes[index].restarts += 1; processes[index].lastRestartReason = "manual" }
+        return try act(names, to: .running)
+    }
+
+    private func act(_ names: [String], to state: ProcessState) throws(ControlError) -> [ProcessStatus] {
+        if shuttingDown { throw ControlError(.shuttingDown, message: "Warden is shutting down") }
+        let indices = try resolve(names)
+        for index in indices {
+            if state == .running, failingPrograms.contains(processes[index].program) {
+                processes[index].state = .fatal
+                throw ControlError(
+                    .actionFailed, field: "names",
+                    message: "\(processes[index].name) could not be started: exited too quickly (FATAL)")
+            }
+            processes[index].state = state
+            processes[index].pid = state == .running ? 4242 + Int32(index) : nil
+        }
+        return indices.map { processes[$0] }
+    }
+
+    func reload() async throws(ControlError) -> [String] {
+        calls.append("reload")
+        return try reloadOutcome.get()
+    }
+
+    func shutdown() async {
+        calls.append("shutdown")
+        shutdownRequested = true
+    }
+}
+
+/// Sample statuses covering every optional field, set and unset.
+enum Fixtures {
+    static func running(_ name: String, program: String, pid: Int32) -> ProcessStatus {
+        ProcessStatus(
+            name: name, program: program, state: .running, pid: pid, startedAt: "2026-01-02T03:04:05Z",
+            uptimeSeconds: 3725.5, restarts: 2, lastExitStatus: "exit status 1", lastRestartReason: "memory-growth",
+            rssBytes: 134_217_728, treeRSSBytes: 201_326_592, threads: 12, fds: 31, treeProcesses: 3,
+            cpuPercent: 12.25,
+            leak: LeakStatus(
+                severity: "critical", rssGrowthMBPerMin: 612.34, fdGrowthPerMin: 0.5, threadGrowthPerMin: 0,
+                samples: 60),
+            description: nil)
+    }
+
+    static let stopped = ProcessStatus(
+        name: "batch", program: "batch", state: .stopped, pid: nil, startedAt: nil, uptimeSeconds: nil,
+        restarts: 0, lastExitStatus: nil, lastRestartReason: nil, rssBytes: nil, treeRSSBytes: nil, threads: nil,
+        fds: nil, treeProcesses: nil, cpuPercent: nil,
+        leak: LeakStatus(
+            severity: "warming-up", rssGrowthMBPerMin: nil, fdGrowthPerMin: nil, threadGrowthPerMin: nil, samples: 0),
+        description: "not started")
+
+    static let processes: [ProcessStatus] = [
+        running("api:0", program: "api", pid: 101),
+        running("api:1", program: "api", pid: 102),
+        stopped,
+        running("worker", program: "worker", pid: 201),
+    ]
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import WardenClient
+import WardenHTTP
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A private directory under /tmp (mode 0700, short path: unix socket paths are limited to 107 bytes).
+func makeTemporaryDirectory() -> String {
+    var template = Array("/tmp/wdn-XXXXXX".utf8CString)
+    let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+    precondition(created != nil, "mkdtemp failed")
+    return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Removes `directory` and the files directly in it.
+func removeTemporaryDirectory(_ directory: String) {
+    if let dir = opendir(directory) {
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { unlink(directory + "/" + name) }
+        }
+        closedir(dir)
+    }
+    rmdir(directory)
+}
+
+/// A thread-safe one-way boolean.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
+
+/// Errors of the harness itself.
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Runs the real control server for `control` on a fresh socket inside a ServiceGroup, waits until it is
+/// bound and restricted (onRunning), runs `body` with the socket path, then shuts the group down
+/// gracefully and waits for it, whatever `body` did.
+func withControlServer<T: Sendable>(
+    _ control: FakeSupervisor,
+    _ body: (String) async throws -> T
+) async throws -> T {
+    let directory = makeTemporaryDirectory()
+    defer { removeTemporaryDirectory(directory) }
+    let socketPath = directory + "/warden.sock"
+    let running = Flag()
+    var logger = Logger(label: "warden.test.http")
+    logger.logLevel = .warning
+    let server = makeControlServer(control: control, socketPath: socketPath, logger: logger) {
+        running.set()
+    }
+    let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        let outcome: Result<T, any Error>
+        do {
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(20)
+            while !running.isSet {
+                guard clock.now < deadline else { throw HarnessError(description: "server did not start in 20 s") }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            outcome = .success(try await body(socketPath))
+        } catch {
+            outcome = .failure(error)
+        }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+        return try outcome.get()
+    }
+}
+
+/// One raw HTTP/1.1 exchange over a POSIX unix socket: writes `request` verbatim and reads until EOF.
+///
+/// The blocking socket calls run on a dedicated thread: blocking the (2-thread) cooperative pool would
+/// starve the server's request handlers.
+/// - Returns: the status code and the body (after the blank line).
+func rawHTTP(socketPath: String, _ request: String) async throws -> (status: Int, body: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try blockingRawHTTP(socketPath: socketPath, request) }) }.start()
+    }
+}
+
+private func blockingRawHTTP(socketPath: String, _ request: String) throws -> (status: Int, body: String) {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw HarnessError(description: "socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let pathBytes = Array(socketPath.utf8)
+    withUnsafeMutableBytes(of: &address.sun_path) { raw in
+        raw.copyBytes(from: pathBytes)
+        raw[pathBytes.count] = 0
+    }
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        }
+    }
+    guard connected == 0 else { throw HarnessError(description: "connect() failed: errno \(errno)") }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+
+    let bytes = Array(request.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard written > 0 else { throw HarnessError(description: "send() failed: errno \(errno)") }
+        offset += written
+    }
+    var answer: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if count <= 0 { break }
+        answer += chunk[..<count]
+    }
+    let text = String(decoding: answer, as: UTF8.self)
+    guard text.hasPrefix("HTTP/1.1 "), let code = Int(text.dropFirst(9).prefix(3)) else {
+        throw HarnessError(description: "not an HTTP answer: \(text.prefix(200))")
+    }
+    let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+    return (code, body)
+}
+
+/// An HTTP/1.1 POST with a JSON body and `Connection: close`.
+func rawPOST(_ path: String, body: String) -> String {
+    "POST \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
+}
+
+/// Runs a program to completion on a dedicated thread and returns its exit status and stdout.
+func runTool(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: path)
+                process.arguments = arguments
+                let output = Pipe()
+                process.standardOutput = output
+                try process.run()
+                let data = output.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+            })
+        }.start()
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Glibc
+import Testing
+import WardenCore
+import WardenLinux
+
+@Suite("OutputCapture on real pipes")
+struct OutputCaptureTests {
+    /// Every log file of `base` oldest first: base.N … base.1, then base.
+    static func rotated(_ directory: TemporaryDirectory, _ base: String) -> [String] {
+        let numbers = TestSupport.list(directory.path).compactMap { name -> Int? in
+            name.hasPrefix(base + ".") ? Int(name.dropFirst(base.count + 1)) : nil
+        }
+        return numbers.sorted(by: >).map { "\(base).\($0)" } + [base]
+    }
+
+    @Test("100k lines through 64 KiB rotation: every line exactly once, in order, files whole")
+    func rotationKeepsEveryLine() async throws {
+        let directory = try TemporaryDirectory()
+        let capture = try OutputCapture(maxBytes: 64 * 1024, backups: 1000)
+        let out = try capture.makePipe(logPath: directory.path + "/seq.out.log")
+        let child = try TestSupport.spawn(["seq", "1", "100000"], stdout: out, stderr: out)
+        capture.closeWriteEnd(out)
+        #expect(await ReapHub.shared.status(of: child.pid) == .exited(0))
+        #expect(await capture.shutdown(timeout: .seconds(20)))
+
+        let files = Self.rotated(directory, "seq.out.log")
+        #expect(files.count >= 9)  // 588,895 bytes / 64 KiB
+        var numbers: [Int] = []
+        for file in files {
+            let text = try #require(directory.read(file))
+            #expect(text.utf8.count <= 64 * 1024 + 6, "\(file)")  // at most the end of one line more
+            #expect(text.hasSuffix("\n"), "\(file)")  // lines stay whole
+            numbers += text.split(separator: "\n").map { Int($0) ?? -1 }
+        }
+        let firstWrong = zip(numbers, 1...).first { $0 != $1 }
+        #expect(numbers.count == 100_000 && firstWrong == nil,
+                "\(numbers.count) lines, first wrong: \(String(describing: firstWrong))")
+        #expect(capture.droppedBytes == 0)
+    }
+
+    @Test("only `backups` rotated files are kept, and they hold the newest lines")
+    func backupsLimit() async throws {
+        let directory = try TemporaryDirectory()
+        let capture = try OutputCapture(maxBytes: 1000, backups: 2)
+        let out = try capture.makePipe(logPath: directory.path + "/w.log")
+        let child = try TestSupport.spawn(["seq", "1", "1000"], stdout: out, stderr: out)
+        capture.closeWriteEnd(out)
+        #expect(await ReapHub.shared.status(of: child.pid) == .exited(0))
+        #expect(await capture.shutdown(timeout: .seconds(10)))
+        #expect(TestSupport.list(directory.path) == ["w.log", "w.log.1", "w.log.2"])
+        let text = Self.rotated(directory, "w.log").compactMap { directory.read($0) }.joined()
+        let numbers = text.split(separator: "\n").compactMap { Int($0) }
+        #expect(numbers.last == 1000)
+        let contiguous = numbers == Array((1001 - numbers.count)...1000)
+        #expect(contiguous)
+        #expect(text.utf8.count <= 3000 + 3 * 4)
+    }
+
+    @Test("an existing log is appended to, and rotated first if already full")
+    func existingFile() async throws {
+        let directory = try TemporaryDirectory()
+        try String(repeating: "old\n", count: 300)
+            .write(toFile: directory.path + "/a.log", atomically: false, encoding: .utf8)
+        let capture = try OutputCapture(maxBytes: 1000, backups: 3)
+        let out = try capture.makePipe(logPath: directory.path + "/a.log")
+        let child = try TestSupport.spawn(["sh", "-c", "echo new"], stdout: out, stderr: out)
+        capture.closeWriteEnd(out)
+        #expect(await ReapHub.shared.status(of: child.pid) == .exited(0))
+        #expect(await capture.shutdown(timeout: .seconds(10)))
+        #expect(directory.read("a.log") == "new\n")
+        #expect(directory.read("a.log.1")?.utf8.count == 1200)
+    }
+
+    @Test("shutdown waits for EOF only until its deadline, keeps what was written, then refuses pipes")
+    func shutdownDeadline() async throws {
+        let directory = try TemporaryDirectory()
+        let capture = try OutputCapture(maxBytes: 0, backups: 0)
+        let out = try capture.makePipe(logPath: directory.path + "/s.log")
+        let child = try TestSupport.spawn(["sh", "-c", "echo early; exec sleep 10"], stdout: out, stderr: out)
+        capture.closeWriteEnd(out)
+        #expect(await TestSupport.eventually { ProcReader.readStat(pid: child.pid)?.comm == "sleep" })
+        let started = ContinuousClock.now
+        #expect(await capture.shutdown(timeout: .milliseconds(200)) == false)
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(await capture.shutdown(timeout: .seconds(1)) == false)  // same result again
+        #expect(directory.read("s.log") == "early\n")
+        #expect(throws: SystemCallError("OutputCapture.makePipe", errno: ESHUTDOWN)) {
+            try capture.makePipe(logPath: directory.path + "/late.log")
+        }
+        try child.pidfd?.signal(SIGKILL)
+        #expect(await ReapHub.shared.status(of: child.pid) == .signaled(SIGKILL, coreDumped: false))
+    }
+
+    @Test("a failing log file drops and counts the bytes without blocking the worker")
+    func diskFull() async throws {
+        let capture = try OutputCapture(maxBytes: 0, backups: 0)  // never rotate: /dev/full must not be renamed
+        let out = try capture.makePipe(logPath: "/dev/full")
+        let child = try TestSupport.spawn(["seq", "1", "30000"], stdout: out, stderr: out)  // > a pipe buffer
+        capture.closeWriteEnd(out)
+        #expect(await ReapHub.shared.status(of: child.pid) == .exited(0))
+        #expect(await capture.shutdown(timeout: .seconds(10)))
+        #expect(capture.droppedBytes == 168_894)  // bytes of `seq 1 30000`
+    }
+
+    @Test("makePipe reports a log path that cannot be opened")
+    func badPath() throws {
+        let capture = try OutputCapture(maxBytes: 0, backups: 0)
+        #expect(throws: SystemCallError("open /nonexistent/dir/x.log", errno: ENOENT)) {
+            try capture.makePipe(logPath: "/nonexistent/dir/x.log")
+        }
+        Task { _ = await capture.shutdown(timeout: .zero) }
+    }
+}
