@@ -68,7 +68,6 @@ extension Supervisor {
 
     /// Live processes of a worker whose main process just died unexpectedly (reparented to us).
     func liveLeftovers(of instance: Instance) -> [Int32: UInt64] {
-        guard !instance.knownTree.isEmpty else { return [:] }
         let table = ProcessTable.snapshot()
         var members = treeMembers(of: instance, table: table)
         if let pid = instance.pid { members[pid] = nil }

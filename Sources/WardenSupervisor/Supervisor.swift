@@ -232,12 +232,13 @@ public actor Supervisor: Service {
             logger.debug("reaped orphan pid \(child.pid): \(child.status)")
             return
         }
+        // Computed while the dead pid still names the process group its leftovers may be in.
+        let wasStopping = instance.machine.state == .stopping
+        let leftovers = wasStopping ? [:] : liveLeftovers(of: instance)
         instance.lastExit = child.status
         instance.pid = nil
         instance.pidfd = nil
         instance.startedAt = nil
-        let wasStopping = instance.machine.state == .stopping
-        let leftovers = wasStopping ? [:] : liveLeftovers(of: instance)
         feed(instance) { $0.exited(child.status, now: $1) }
         if !leftovers.isEmpty { cleanUpOrphans(leftovers, of: instance) }
     }

@@ -76,10 +76,11 @@ final class WardenProcess {
     var socketPath: String { stateDirectory + "/warden.sock" }
     var pid: Int32 { process.processIdentifier }
 
-    /// `warden CMD -c CONFIG ARGS...` through the real CLI.
+    /// `warden CMD --socket SOCKET ARGS...` through the real CLI (the socket, not `-c`, so that a test
+    /// can leave an invalid config on disk while it talks to the running Warden).
     func cli(_ arguments: [String]) throws -> CommandResult {
         var args = arguments
-        args.insert(contentsOf: ["-c", configPath], at: 1)
+        args.insert(contentsOf: ["--socket", socketPath], at: 1)
         return try runCommand(wardenPath, args)
     }
 
