@@ -58,9 +58,11 @@ struct RunCommand: AsyncParsableCommand {
         }
         let server = makeControlServer(control: supervisor, socketPath: socketPath, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
+            // Shutdown runs in reverse order: the supervisor stops every worker first, and the control
+            // API keeps answering (status shows STOPPING) until they are gone.
             services: [
-                .init(service: supervisor),
                 .init(service: server),
+                .init(service: supervisor),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [.sigquit],

@@ -157,6 +157,24 @@ struct CLITests {
             let check = try await warden(["check", "-c", config])
             #expect(check.status == 0)
             #expect(check.out == "\(config): OK (2 programs, 3 processes)\n")
+
+            // An edit breaks a program: clients still find Warden through [supervisor]; check reports it.
+            try """
+                [programs.api]
+                command = []
+
+                [ supervisor ]  # moved down
+                state_dir = "\(stateDirectory)"
+
+                [programs.worker]
+                command = ["sleep", "100"]
+                numprocs = 0
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            let stillFound = try await warden(["stop", "-c", config, "worker"])
+            #expect(stillFound.status == 0)
+            #expect(stillFound.out == "worker: STOPPED\n")
+            #expect(stillFound.err.isEmpty)
+            #expect(try await warden(["check", "-c", config]).status == 2)
         }
     }
 
@@ -184,7 +202,14 @@ struct CLITests {
         #expect(missing.status == 64)
         #expect(missing.err.contains("--config"))
 
+        // Errors outside [supervisor] do not stop a client from finding the socket...
+        let elsewhere = try await warden(["status", "-c", "bad.toml"], in: directory)
+        #expect(elsewhere.status == 3)
+        #expect(elsewhere.err.contains("cannot reach Warden at \(directory)/.warden/warden.sock"))
+        // ...an invalid [supervisor] table does.
+        try "[supervisor]\nstate_dir = 5\n".write(toFile: directory + "/bad.toml", atomically: true, encoding: .utf8)
         let invalidForStatus = try await warden(["status", "-c", "bad.toml"], in: directory)
         #expect(invalidForStatus.status == 2)
+        #expect(invalidForStatus.err.hasPrefix("bad.toml:2: "))
     }
 }

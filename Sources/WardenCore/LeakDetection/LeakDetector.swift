@@ -306,6 +306,9 @@ public struct LeakDetector: Sendable {
         return true
     }
 
+    /// The floor points of the last analysis (internal, for diagnosis).
+    func debugFloor() -> [(Double, Double)] { Array(zip(xs, rssFloor)) }
+
     /// Grades `rate` (MB/min): up at once, down only below `(1 - margin)` of the current level's threshold.
     static func grade(_ rate: Double, previous: LeakSeverity, thresholds: LeakThresholds, margin: Double)
         -> LeakSeverity

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Warden's performance figures, measured on real processes (see README "Performance").
+
+Usage:  swift build -c release && python3 Benchmarks/supervisor_bench.py [--bin .build/release] [--workers 500]
+
+Measures, each on its own fresh `warden run`:
+  1. start-up: time from `warden run` until all N `steady` workers (start_seconds = 0) are RUNNING,
+     read from events.jsonl timestamps;
+  2. sampling cost: Warden's own CPU time (utime+stime from /proc/PID/stat) while it samples N trees
+     every sample_interval, divided by (samples x processes) — an upper bound, since it includes
+     everything else Warden does in that time;
+  3. Warden's RSS with N workers, at start and after a run with restarts (--minutes);
+  4. crash to new PID: a worker that exits every 0.3 s under restart = "always", start_seconds = 0;
+     the gap between the RUNNING->EXITED event and the next ->RUNNING event (which follows the spawn).
+Nothing here is asserted; the figures are printed for the README and the issue notes.
+"""
+import argparse, json, os, shutil, signal, statistics, subprocess, sys, tempfile, time
+from datetime import datetime
+
+def parse_time(s):
+    return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+
+def events(state):
+    path = os.path.join(state, "events.jsonl")
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+
+def start_warden(bin_dir, config_text):
+    d = tempfile.mkdtemp(prefix="wb-", dir="/tmp")
+    cfg = os.path.join(d, "warden.toml")
+    with open(cfg, "w") as f:
+        f.write(config_text.replace("WORKLOAD", os.path.join(bin_dir, "warden-workload")))
+    err = open(os.path.join(d, "stderr.log"), "w")
+    t0 = time.time()
+    p = subprocess.Popen([os.path.join(bin_dir, "warden"), "run", "-c", cfg, "--log-level", "warning"],
+                         stdout=subprocess.DEVNULL, stderr=err)
+    return p, d, os.path.join(d, "state"), t0
+
+def stop_warden(p, d):
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        p.kill()
+    shutil.rmtree(d, ignore_errors=True)
+
+def bench_many(bin_dir, n, interval, minutes):
+    config = f"""
+[supervisor]
+state_dir = "state"
+sample_interval = "{interval}"
+shutdown_timeout = "60s"
+
+[programs.steady]
+command = ["WORKLOAD", "steady"]
+numprocs = {n}
+start_seconds = "0s"
+
+[programs.flaky]
+command = ["WORKLOAD", "crash", "--after", "2"]
+numprocs = 5
+start_seconds = "0s"
+restart = "always"
+"""
+    p, d, state, t0 = start_warden(bin_dir, config)
+    try:
+        deadline = time.time() + 60
+        running = set()
+        while time.time() < deadline:
+            evs = events(state)
+            running = {e["process"] for e in evs if e.get("new_state") == "RUNNING" and e["process"].startswith("steady")}
+            if len(running) >= n:
+                break
+            time.sleep(0.05)
+        evs = events(state)
+        starts = [parse_time(e["time"]) for e in evs if e.get("new_state") == "RUNNING" and e["process"].startswith("steady")]
+        print(f"start-up: {len(running)}/{n} steady workers RUNNING {max(starts) - t0:.2f} s after `warden run` was exec'd "
+              f"({max(starts) - min(starts):.2f} s from first to last)")
+        time.sleep(3)
+        rss0 = rss_mib(p.pid)
+        c0, w0 = cpu_seconds(p.pid), time.time()
+        time.sleep(20)
+        c1, w1 = cpu_seconds(p.pid), time.time()
+        seconds = float(interval[:-2]) / 1000 if interval.endswith("ms") else float(interval[:-1])
+        samples = (w1 - w0) / seconds
+        per = (c1 - c0) / (samples * (n + 5)) * 1e6
+        print(f"sampling: Warden used {c1 - c0:.2f} s CPU in {w1 - w0:.1f} s with {n + 5} workers at {interval}: "
+              f"{per:.1f} µs per process per sample (upper bound: includes restarts of the 5 flaky workers)")
+        print(f"warden RSS with {n + 5} workers: {rss0:.1f} MiB")
+        if minutes > 0:
+            samples_rss = []
+            end = time.time() + minutes * 60
+            while time.time() < end:
+                samples_rss.append(rss_mib(p.pid))
+                time.sleep(10)
+            restarts = sum(1 for e in events(state) if e.get("new_state") == "STARTING" and e["process"].startswith("flaky"))
+            print(f"warden RSS over {minutes} min with restarts ({restarts} flaky restarts): "
+                  f"first {samples_rss[0]:.1f} MiB, max {max(samples_rss):.1f} MiB, last {samples_rss[-1]:.1f} MiB")
+    finally:
+        stop_warden(p, d)
+
+def bench_crash(bin_dir, count):
+    config = """
+[supervisor]
+state_dir = "state"
+sample_interval = "1s"
+
+[programs.crasher]
+command = ["WORKLOAD", "crash", "--after", "0.3"]
+start_seconds = "0s"
+restart = "always"
+"""
+    p, d, state, _ = start_warden(bin_dir, config)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if sum(1 for e in events(state) if e.get("new_state") == "EXITED") > count:
+                break
+            time.sleep(0.2)
+        evs = [e for e in events(state) if e.get("process") == "crasher"]
+        gaps = []
+        for i, e in enumerate(evs):
+            if e.get("new_state") == "EXITED":
+                nxt = next((x for x in evs[i + 1:] if x.get("new_state") == "RUNNING"), None)
+                if nxt:
+                    gaps.append((parse_time(nxt["time"]) - parse_time(e["time"])) * 1000)
+        gaps.sort()
+        print(f"crash to new PID: {len(gaps)} restarts, median {statistics.median(gaps):.1f} ms, "
+              f"p90 {gaps[int(len(gaps) * 0.9)]:.1f} ms, max {gaps[-1]:.1f} ms (event-log resolution 1 ms)")
+    finally:
+        stop_warden(p, d)
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=".build/release")
+    ap.add_argument("--workers", type=int, default=500)
+    ap.add_argument("--interval", default="1s")
+    ap.add_argument("--minutes", type=float, default=0)
+    ap.add_argument("--crashes", type=int, default=50)
+    a = ap.parse_args()
+    bench_crash(a.bin, a.crashes)
+    bench_many(a.bin, a.workers, a.interval, a.minutes)
