@@ -54,11 +54,11 @@ extension Supervisor {
     private static func sample(_ targets: [SamplingTarget], mains: Set<Int32>, wardenPID: Int32,
                                at: Duration) async -> [InstanceSample] {
         guard !targets.isEmpty else { return [] }
-        let table = ProcessTable.snapshot()
+        let index = TreeIndex(table: ProcessTable.snapshot(), mains: mains, wardenPID: wardenPID)
         return targets.map { target in
             var result = InstanceSample(name: target.name, pid: target.pid, at: at)
-            result.members = collectTree(root: target.pid, rootStart: target.startTicks, known: target.known,
-                                         name: target.name, table: table, mains: mains, wardenPID: wardenPID)
+            result.members = index.members(root: target.pid, rootStart: target.startTicks, known: target.known,
+                                           name: target.name)
             for pid in result.members.keys {
                 guard let sample = ProcReader.sample(pid: pid) else { continue }
                 if pid == target.pid { result.main = sample }

@@ -10,21 +10,20 @@ extension Supervisor {
 
     func signalGroup(of instance: Instance, signal: Int32) {
         guard let pid = instance.pid else { return }
-        let table = ProcessTable.snapshot()
-        instance.stopMembers = treeMembers(of: instance, table: table)
+        let index = scanProcesses()
+        instance.stopMembers = treeMembers(of: instance, index: index)
         // setsid at spawn makes pgid == pid; the group reaches every descendant that did not leave it.
         _ = try? Signals.sendToGroup(pid, signal: signal)
         // Members that left the group (setsid/setpgid daemons) get the stop signal too.
         for (member, start) in instance.stopMembers where member != pid {
-            if let entry = table[member], entry.pgid != pid {
+            if let entry = index.table[member], entry.pgid != pid {
                 signalVerified(pid: member, startTime: start, signal: signal)
             }
         }
     }
 
     func killTree(of instance: Instance) {
-        let table = ProcessTable.snapshot()
-        instance.stopMembers = treeMembers(of: instance, table: table)
+        instance.stopMembers = treeMembers(of: instance, index: scanProcesses())
         var killed: [Int32] = []
         if let pidfd = instance.pidfd { _ = try? pidfd.signal(9) }
         for (member, start) in instance.stopMembers where signalVerified(pid: member, startTime: start, signal: 9) {
@@ -54,9 +53,9 @@ extension Supervisor {
     private func stopMonitorTick() -> Bool {
         let stopping = order.compactMap { instances[$0] }.filter { $0.machine.state == .stopping }
         guard !stopping.isEmpty else { stopMonitor = nil; return false }
-        let table = ProcessTable.snapshot()
+        let index = scanProcesses()
         for instance in stopping {
-            instance.stopMembers = treeMembers(of: instance, table: table)
+            instance.stopMembers = treeMembers(of: instance, index: index)
             if instance.machine.mainExited && instance.stopMembers.isEmpty {
                 feed(instance) { $0.treeGone(now: $1) }
             }
@@ -68,8 +67,7 @@ extension Supervisor {
 
     /// Live processes of a worker whose main process just died unexpectedly (reparented to us).
     func liveLeftovers(of instance: Instance) -> [Int32: UInt64] {
-        let table = ProcessTable.snapshot()
-        var members = treeMembers(of: instance, table: table)
+        var members = treeMembers(of: instance, index: scanProcesses())
         if let pid = instance.pid { members[pid] = nil }
         return members
     }
@@ -94,50 +92,17 @@ extension Supervisor {
         for (pid, start) in leftovers { signalVerified(pid: pid, startTime: start, signal: 9) }
     }
 
-    /// Every live process of `instance`'s tree now (see `collectTree`).
-    func treeMembers(of instance: Instance, table: [Int32: ProcStatEntry]) -> [Int32: UInt64] {
-        Self.collectTree(
+    /// Every live process of `instance`'s tree now (see `TreeIndex.members`).
+    func treeMembers(of instance: Instance, index: TreeIndex) -> [Int32: UInt64] {
+        index.members(
             root: instance.pid, rootStart: instance.startTicks,
             known: instance.knownTree.merging(instance.stopMembers, uniquingKeysWith: { a, _ in a }),
-            name: instance.name, table: table, mains: Set(byPID.keys), wardenPID: wardenPID)
+            name: instance.name)
     }
 
-    /// Every live process of one instance's tree, pid → starttime: the main process, its descendants, the
-    /// processes still in its process group, processes seen in the tree before (matched by starttime, so a
-    /// reused pid is never taken for ours), and orphans reparented to Warden (the subreaper) that carry the
-    /// instance's `WARDEN_PROCESS_NAME` — plus all their descendants. Zombies count as gone.
-    ///
-    /// Cost: O(table) per pass plus one /proc/PID/environ read per orphan of Warden; the descendant
-    /// closure is O(table × depth).
-    /// - Parameters:
-    ///   - mains: main pids of every instance; never counted as another instance's orphan.
-    static func collectTree(root: Int32?, rootStart: UInt64?, known: [Int32: UInt64], name: String,
-                            table: [Int32: ProcStatEntry], mains: Set<Int32>, wardenPID: Int32) -> [Int32: UInt64] {
-        var members: [Int32: UInt64] = [:]
-        func alive(_ pid: Int32, _ start: UInt64?) -> ProcStatEntry? {
-            guard let entry = table[pid], entry.state != "Z" else { return nil }
-            if let start, entry.startTime != start { return nil }
-            return entry
-        }
-        if let root, let entry = alive(root, rootStart) { members[root] = entry.startTime }
-        for (pid, start) in known where alive(pid, start) != nil { members[pid] = start }
-        for (pid, entry) in table where entry.state != "Z" && members[pid] == nil && !mains.contains(pid) {
-            if let root, entry.pgid == root {
-                members[pid] = entry.startTime
-            } else if entry.ppid == wardenPID,
-                      ProcessTable.environmentValue(pid: pid, key: "WARDEN_PROCESS_NAME") == name {
-                members[pid] = entry.startTime
-            }
-        }
-        var changed = !members.isEmpty
-        while changed {
-            changed = false
-            for (pid, entry) in table where members[pid] == nil && entry.state != "Z" && members[entry.ppid] != nil {
-                members[pid] = entry.startTime
-                changed = true
-            }
-        }
-        return members
+    /// A fresh /proc scan, indexed.
+    func scanProcesses() -> TreeIndex {
+        TreeIndex(table: ProcessTable.snapshot(), mains: Set(byPID.keys), wardenPID: wardenPID)
     }
 
     /// Sends `signal` to `pid` only if it is still the process that started at `startTime`: the pidfd is
