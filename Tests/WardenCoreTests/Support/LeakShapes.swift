@@ -112,7 +112,7 @@ enum LeakShape: Sendable, CustomStringConvertible {
     case batchSpikes(megabytes: Double, every: Double, width: Double)
     /// Slow bounded wander: `amplitude × sin(2πt/period)`.
     case sine(amplitude: Double, period: Double)
-    /// Leak of `rate` MB/min from `start`, in lumpy allocations (exponential gaps of ~2 s, gamma sizes),
+    /// Leak of `rate` MB/min from `start`, in lumpy allocations (exponential gaps of ~1 s, gamma sizes),
     /// with a ±10 % traffic cycle.
     case leak(rate: Double, start: Double)
     /// The same leak on top of a GC sawtooth.
@@ -155,7 +155,7 @@ enum LeakShape: Sendable, CustomStringConvertible {
         if case .noisyFlat(let sigma) = self { heavy = OUNoise(sigma: sigma, tau: 20 * scale) }
         // Leak state.
         var leaked = 0.0
-        let gap = 2 * scale
+        let gap = 1 * scale
         var nextAllocation = rng.exponential(mean: gap)
         // Sawtooth state.
         var cycleStart = -rng.uniform(0, 1)
