@@ -69,6 +69,42 @@ struct LeakRestartTests {
         #expect(try warden.terminate() == 0)
     }
 
+    @Test("with numprocs > 1, at most one instance of a program is restarted for a leak at a time")
+    func oneLeakRestartAtATime() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+            sample_interval = "100ms"
+
+            [programs.leaky]
+            command = ["WORKLOAD", "leak", "--mb-per-min", "900"]
+            numprocs = 3
+            start_seconds = "100ms"
+            stop_timeout = "3s"
+            restart = "always"
+            [programs.leaky.leak]
+            window = "3s"
+            sustain = "200ms"
+            """)
+        try waitFor("every instance restarted once", timeout: 60) {
+            Set(warden.events().filter { $0["event"] as? String == "leak-restart" }.compactMap { $0["process"] as? String }).count == 3
+        }
+        // Replay the log: between an instance's leak-restart and its return to RUNNING, no other
+        // instance may get a leak-restart.
+        var inProgress: String?
+        for event in warden.events() {
+            let name = event["process"] as? String
+            if event["event"] as? String == "leak-restart" {
+                #expect(inProgress == nil, "\(name ?? "?") restarted while \(inProgress ?? "") was restarting")
+                inProgress = name
+            } else if event["event"] as? String == "state-change", name == inProgress,
+                      event["new_state"] as? String == "RUNNING" {
+                inProgress = nil
+            }
+        }
+        #expect(try warden.terminate() == 0)
+    }
+
     @Test("fds_max exceeded for sustain restarts with reason fds-max")
     func fdsMax() throws {
         let warden = try WardenProcess(config: """

@@ -2,27 +2,26 @@ import Foundation
 import Testing
 import Glibc
 import WardenCore
-import WardenLinux
+@testable import WardenLinux
 
-/// Fans the process-wide `ChildReaper` stream out to tests, which run in parallel in one process.
-/// Statuses are kept until asked for, so a child that exits before its test waits is not missed.
+/// Waits for the tests' own children by pid.
+///
+/// The tests deliberately do NOT start the process-wide `ChildReaper`: its `waitpid(-1)` would also reap
+/// the children that other test suites in this same test process start with Foundation's `Process`
+/// (the CLI and end-to-end tests), which would then read a wrong exit status. Warden itself starts no
+/// process it does not reap, so there the global reaper is right; its behaviour (SIGCHLD, subreaper,
+/// orphans) is exercised end to end by `WardenIntegrationTests` through the real `warden` binary.
 actor ReapHub {
-    static let shared: ReapHub = {
-        let hub = ReapHub()
-        let stream = ChildReaper.start()
-        Task { for await child in stream { await hub.deliver(child) } }
-        return hub
-    }()
+    static let shared = ReapHub()
 
-    private var statuses: [Int32: TerminationStatus] = [:]
-
-    private func deliver(_ child: ReapedChild) { statuses[child.pid] = child.status }
-
-    /// The status of `pid` once it has been reaped, or nil after `timeout`.
+    /// The status of `pid` once it has exited (reaping it), or nil after `timeout`.
     func status(of pid: Int32, timeout: Duration = .seconds(10)) async -> TerminationStatus? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if let status = statuses.removeValue(forKey: pid) { return status }
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { return TerminationStatus(waitStatus: status) }
+            if result < 0 { return nil }
             try? await Task.sleep(for: .milliseconds(5))
         }
         return nil
@@ -37,7 +36,6 @@ enum TestSupport {
         _ arguments: [String], environment: [String: String] = ["PATH": searchPath], directory: String? = nil,
         stdout: Int32, stderr: Int32
     ) throws -> SpawnedProcess {
-        _ = ReapHub.shared
         let path = try #require(ExecutableResolver.resolve(arguments[0], searchPath: searchPath, preferDirectory: nil))
         return try Spawner.spawn(SpawnRequest(
             executablePath: path, arguments: arguments, environment: environment, directory: directory,
