@@ -17,13 +17,13 @@ actor ReapHub {
     /// The status of `pid` once it has exited (reaping it), or nil after `timeout`.
     func status(of pid: Int32, timeout: Duration = .seconds(10)) async -> TerminationStatus? {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        repeat {   // checks at least once, even if this task only runs after the deadline
             var status: Int32 = 0
             let result = waitpid(pid, &status, WNOHANG)
             if result == pid { return TerminationStatus(waitStatus: status) }
             if result < 0 { return nil }
             try? await Task.sleep(for: .milliseconds(5))
-        }
+        } while ContinuousClock.now < deadline
         return nil
     }
 }
