@@ -27,6 +27,7 @@ int cw_spawn_addchdir(posix_spawn_file_actions_t *fa, const char *path) {
     return posix_spawn_file_actions_addchdir_np(fa, path);
 }
 int cw_pipe2_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+int cw_open_flag_path(void) { return O_PATH; }
 void cw_sigfillset(sigset_t *set) { sigfillset(set); }
 void cw_sigemptyset(sigset_t *set) { sigemptyset(set); }
 void cw_spawn_sigdefault_all(sigset_t *set) {

@@ -18,6 +18,10 @@ import Synchronization
 ///   between two writes: `NAME.log.(k)` → `NAME.log.(k+1)`, …, `NAME.log` → `NAME.log.1`, then a new
 ///   `NAME.log`. Files are cut after a newline, so lines stay whole (only a line longer than `maxBytes` is
 ///   split); a file may therefore exceed `maxBytes` by the end of one line.
+/// - **A log file exists only once there was output.** The pump creates (or reopens) it when the first
+///   bytes arrive, not when the pipe is made: spawning does no file-system work beyond `pipe2`, and a
+///   stream that never carries a byte (most workers' stderr) leaves no empty file behind. (Creating 1,000
+///   files on ext4 was most of the time Warden spent spawning 500 workers.)
 ///
 /// Lifecycle: `makePipe` for each stream before spawning, `closeWriteEnd` after spawning, and `shutdown`
 /// once at the end. The pump thread keeps the instance alive until `shutdown` completes.
@@ -34,12 +38,10 @@ public final class OutputCapture: Sendable {
     private let shared = Mutex(Shared())
     private let dropped = Atomic<UInt64>(0)
 
-    /// A pipe and its log file, handed from `makePipe` to the pump.
+    /// A pipe and the path of its log file, handed from `makePipe` to the pump.
     private struct Registration: Sendable {
         var readFD: Int32
-        var fileFD: Int32
         var path: String
-        var size: UInt64
     }
 
     /// State shared between callers and the pump thread.
@@ -97,37 +99,38 @@ public final class OutputCapture: Sendable {
 
     /// Creates a pipe whose output goes to `logPath` and returns its write end for a child's stdout or stderr.
     ///
-    /// The log file is opened (created with mode 0640, less the umask) O_APPEND|O_CLOEXEC now, so a bad path
-    /// fails here; its directory must exist. Both pipe ends are O_CLOEXEC (`Spawner` dup2's the write end
+    /// The log file is not touched here: the pump opens it (O_CREAT|O_APPEND|O_CLOEXEC, mode 0640 less the
+    /// umask) when the first bytes arrive, appending to an existing file. Only its directory is checked now
+    /// (stat(2)), so that a missing directory still fails here; a file that cannot be opened later (EACCES,
+    /// ENOSPC for inodes, the directory removed meanwhile) has its bytes dropped and counted in
+    /// `droppedBytes`, and the open is retried at the next output. Both pipe ends are O_CLOEXEC (`Spawner` dup2's the write end
     /// onto the child's fd 1 or 2, which clears the flag there). Only the read end is O_NONBLOCK: the
     /// flag is shared with every copy of the write end, and a worker must see ordinary blocking writes.
     /// - Returns: the write end. Close it in Warden with `closeWriteEnd(_:)` once the child is spawned (or
     ///   the spawn failed); the pump sees EOF only after that.
-    /// - Throws: `SystemCallError` for `open <path>`, `pipe2` or `fcntl`, or ESHUTDOWN once `shutdown` has
-    ///   been called.
+    /// - Throws: `SystemCallError` for `open <path>` when the directory of `logPath` does not exist (ENOENT)
+    ///   or is not a directory (ENOTDIR), for `pipe2` or `fcntl`, or ESHUTDOWN once `shutdown` has been
+    ///   called.
     public func makePipe(logPath: String) throws(SystemCallError) -> Int32 {
-        let fileFD = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-        guard fileFD >= 0 else { throw SystemCallError.last("open \(logPath)") }
         var info = stat()
-        let size = fstat(fileFD, &info) == 0 ? UInt64(max(info.st_size, 0)) : 0
+        let directory = logPath.utf8.lastIndex(of: UInt8(ascii: "/")).map {
+            $0 == logPath.utf8.startIndex ? "/" : String(logPath[..<$0])
+        } ?? "."
+        guard stat(directory, &info) == 0 else { throw SystemCallError.last("open \(logPath)") }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw SystemCallError("open \(logPath)", errno: ENOTDIR) }
         var ends: (read: Int32, write: Int32) = (-1, -1)
         let piped = withUnsafeMutableBytes(of: &ends) {
             cw_pipe2_cloexec($0.baseAddress!.assumingMemoryBound(to: Int32.self))
         }
-        guard piped == 0 else {
-            let error = SystemCallError.last("pipe2")
-            close(fileFD)
-            throw error
-        }
+        guard piped == 0 else { throw SystemCallError.last("pipe2") }
         let flags = fcntl(ends.read, F_GETFL)
         guard flags >= 0, fcntl(ends.read, F_SETFL, flags | O_NONBLOCK) == 0 else {
             let error = SystemCallError.last("fcntl")
-            close(fileFD)
             close(ends.read)
             close(ends.write)
             throw error
         }
-        let registration = Registration(readFD: ends.read, fileFD: fileFD, path: logPath, size: size)
+        let registration = Registration(readFD: ends.read, path: logPath)
         let accepted = shared.withLock { state in
             guard state.deadline == nil else { return false }
             state.pending.append(registration)
@@ -135,7 +138,6 @@ public final class OutputCapture: Sendable {
             return true
         }
         guard accepted else {
-            close(fileFD)
             close(ends.read)
             close(ends.write)
             throw SystemCallError("OutputCapture.makePipe", errno: ESHUTDOWN)
@@ -181,8 +183,10 @@ public final class OutputCapture: Sendable {
     private final class Sink {
         let readFD: Int32
         let path: String
-        var fileFD: Int32
-        var size: UInt64
+        /// The open log file, or -1: before the first output, and after an open failed.
+        var fileFD: Int32 = -1
+        /// Size of the log file in bytes (valid while `fileFD` is open).
+        var size: UInt64 = 0
         /// Whether the last byte written is a newline (an empty file counts as ending in one).
         var endsWithNewline = true
         /// Number of consecutive rotated files `path.1`, `path.2`, … known to exist; nil until probed.
@@ -191,8 +195,6 @@ public final class OutputCapture: Sendable {
         init(_ registration: Registration) {
             readFD = registration.readFD
             path = registration.path
-            fileFD = registration.fileFD
-            size = registration.size
         }
     }
 
@@ -275,6 +277,7 @@ public final class OutputCapture: Sendable {
     /// (a read ended mid-line), that line is finished first, so a file may exceed `maxBytes` by the rest of
     /// one line (less than one 64 KiB read). Only a single line longer than `maxBytes` is split.
     private func append(_ bytes: UnsafeRawBufferPointer, to sink: Sink) {
+        if sink.fileFD < 0 { reopen(sink) }  // the first output, or an earlier open failed: (re)try now
         let newline = UInt8(ascii: "\n")
         var rest = bytes[...]
         while !rest.isEmpty {
@@ -300,10 +303,10 @@ public final class OutputCapture: Sendable {
         }
     }
 
-    /// Writes all of `bytes` to the sink's file; bytes that cannot be written are dropped and counted.
+    /// Writes all of `bytes` to the sink's file; bytes that cannot be written (or that find the file closed
+    /// because it could not be opened) are dropped and counted.
     private func store(_ bytes: UnsafeRawBufferPointer, in sink: Sink) {
         guard !bytes.isEmpty else { return }
-        if sink.fileFD < 0 { reopen(sink) }
         var offset = 0
         while sink.fileFD >= 0 && offset < bytes.count {
             let count = Glibc.write(sink.fileFD, bytes.baseAddress! + offset, bytes.count - offset)
@@ -341,8 +344,9 @@ public final class OutputCapture: Sendable {
         reopen(sink)
     }
 
-    /// Opens (creating) the sink's log file again; on failure the file stays closed and the next write
-    /// retries, dropping bytes until it succeeds.
+    /// Opens (creating if needed) the sink's log file and takes its size: at the pipe's first output and
+    /// after each rotation. On failure the file stays closed, its bytes are dropped, and the next output
+    /// retries.
     private func reopen(_ sink: Sink) {
         sink.fileFD = open(sink.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         var info = stat()

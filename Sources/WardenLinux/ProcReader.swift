@@ -63,7 +63,7 @@ public enum ProcReader {
         }
     }
 
-    private static func fdCount(_ directory: Int32, _ path: UnsafePointer<CChar>) -> Int? {
+    static func fdCount(_ directory: Int32, _ path: UnsafePointer<CChar>) -> Int? {
         var info = stat()
         guard fstatat(directory, path, &info, 0) == 0 else { return nil }
         if info.st_size > 0 { return Int(info.st_size) }
@@ -102,6 +102,22 @@ public enum ProcReader {
             }
         }
         return nil
+    }
+
+    /// The pid named by a `/proc` directory entry, or nil when the name is not a positive decimal number
+    /// (`self`, `sys`, …).
+    static func pid(of entry: UnsafeMutablePointer<dirent>) -> Int32? {
+        withUnsafeBytes(of: entry.pointee.d_name) { name -> Int32? in
+            var value: Int32 = 0
+            for byte in name {
+                if byte == 0 { break }
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), value < Int32.max / 10 else {
+                    return nil
+                }
+                value = value * 10 + Int32(byte - UInt8(ascii: "0"))
+            }
+            return value > 0 ? value : nil
+        }
     }
 
     /// Calls `body` with the NUL-terminated path `/proc/<pid><suffix>`, built on the stack (a String path
@@ -143,18 +159,9 @@ extension ProcessTable {
         defer { closedir(directory) }
         var table: [Int32: ProcStatEntry] = [:]
         while let entry = readdir(directory) {
-            let pid = withUnsafeBytes(of: entry.pointee.d_name) { name -> Int32? in
-                var value: Int32 = 0
-                for byte in name {
-                    if byte == 0 { break }
-                    guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), value < Int32.max / 10 else {
-                        return nil
-                    }
-                    value = value * 10 + Int32(byte - UInt8(ascii: "0"))
-                }
-                return value > 0 ? value : nil
+            if let pid = ProcReader.pid(of: entry), let stat = ProcReader.readStat(pid: pid) {
+                table[pid] = ProcStatEntry(stat)
             }
-            if let pid, let stat = ProcReader.readStat(pid: pid) { table[pid] = ProcStatEntry(stat) }
         }
         return table
     }

@@ -23,6 +23,9 @@ final class Instance {
     var startedAt: WallClockTime?
     var startedAtMonotonic: Duration?
     var restarts = 0
+    /// How many times this instance left STOPPING (a stop request waits for this to move, so a start
+    /// that arrives mid-stop cannot leave the stop request waiting forever).
+    var stopsCompleted = 0
     var spawns = 0
     var lastExit: TerminationStatus?
     var lastRestartReason: String?

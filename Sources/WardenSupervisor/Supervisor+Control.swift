@@ -6,7 +6,7 @@ import WardenLinux
 /// A control request waiting for its instances to settle.
 struct Waiter {
     var names: [String]
-    var isSettled: (ProcessState) -> Bool
+    var isSettled: (Instance) -> Bool
     var continuation: CheckedContinuation<Void, Never>
 }
 
@@ -23,18 +23,24 @@ extension Supervisor: SupervisorControl {
             guard let instance = instances[name] else { continue }
             feed(instance) { $0.start(now: $1, reason: "start-requested") }
         }
-        await waitUntil(resolved) { [.running, .fatal, .exited, .stopped].contains($0) }
+        await waitUntil(resolved) { [.running, .fatal, .exited, .stopped].contains($0.machine.state) }
         return try failIfNotRunning(resolved, action: "start")
     }
 
     public func stop(names: [String]) async throws(ControlError) -> [ProcessStatus] {
         let resolved = try resolve(names)
+        var before: [String: Int] = [:]
         for name in resolved {
             guard let instance = instances[name] else { continue }
             instance.leakRestartInProgress = false
+            before[name] = instance.stopsCompleted
             feed(instance) { $0.stop(now: $1, reason: "stop-requested") }
         }
-        await waitUntil(resolved) { !$0.hasProcess && $0 != .backoff }
+        // Done when the process is gone — or when the stop completed and a later start took over.
+        await waitUntil(resolved) { instance in
+            (!instance.machine.state.hasProcess && instance.machine.state != .backoff)
+                || instance.stopsCompleted > before[instance.name, default: Int.max]
+        }
         return resolved.compactMap { instances[$0].map(status(of:)) }
     }
 
@@ -46,12 +52,13 @@ extension Supervisor: SupervisorControl {
             feed(instance) { $0.restart(now: $1, reason: "manual") }
         }
         // Wait for the stop half first (STOPPING ends), then for the start half.
-        await waitUntil(resolved) { $0 != .stopping }
-        await waitUntil(resolved) { [.running, .fatal, .exited, .stopped].contains($0) }
+        await waitUntil(resolved) { $0.machine.state != .stopping }
+        await waitUntil(resolved) { [.running, .fatal, .exited, .stopped].contains($0.machine.state) }
         return try failIfNotRunning(resolved, action: "restart")
     }
 
     public func reload() async throws(ControlError) -> [String] {
+        guard !shuttingDown else { throw ControlError(.shuttingDown, message: "warden is shutting down") }
         let file = configuration.file
         let loaded: WardenConfiguration
         do {
@@ -63,6 +70,7 @@ extension Supervisor: SupervisorControl {
             logger.error("reload rejected, keeping the running configuration:\n\(lines.joined(separator: "\n"))")
             throw ControlError(.invalidConfig, message: lines.joined(separator: "\n"))
         }
+        guard !shuttingDown else { throw ControlError(.shuttingDown, message: "warden is shutting down") }
         return apply(loaded)
     }
 
@@ -152,23 +160,26 @@ extension Supervisor: SupervisorControl {
     /// - Throws: `.unknownName` for the first name that matches nothing.
     func resolve(_ names: [String]) throws(ControlError) -> [String] {
         var result: [String] = []
+        var seen: Set<String> = []
         let visible = order.filter { !retiring.contains($0) }
-        for name in names {
+        var byProgram: [String: [String]] = [:]
+        for name in visible { if let program = instances[name]?.program.name { byProgram[program, default: []].append(name) } }
+        var asked: Set<String> = []
+        for name in names where asked.insert(name).inserted {
             let matches: [String]
             if name == "all" {
                 matches = visible
             } else if name.hasSuffix(":*") {
-                let program = String(name.dropLast(2))
-                matches = visible.filter { instances[$0]?.program.name == program }
+                matches = byProgram[String(name.dropLast(2))] ?? []
             } else if instances[name] != nil, !retiring.contains(name) {
                 matches = [name]
             } else {
-                matches = visible.filter { instances[$0]?.program.name == name }
+                matches = byProgram[name] ?? []
             }
             guard !matches.isEmpty else {
                 throw ControlError(.unknownName, field: "names", message: "no such process: \(name)")
             }
-            for match in matches where !result.contains(match) { result.append(match) }
+            for match in matches where seen.insert(match).inserted { result.append(match) }
         }
         return result
     }
@@ -183,8 +194,8 @@ extension Supervisor: SupervisorControl {
         return statuses
     }
 
-    func waitUntil(_ names: [String], _ settled: @escaping (ProcessState) -> Bool) async {
-        if names.allSatisfy({ instances[$0].map { settled($0.machine.state) } ?? true }) { return }
+    func waitUntil(_ names: [String], _ settled: @escaping (Instance) -> Bool) async {
+        if names.allSatisfy({ instances[$0].map(settled) ?? true }) { return }
         await withCheckedContinuation { continuation in
             waiters.append(Waiter(names: names, isSettled: settled, continuation: continuation))
         }
@@ -194,7 +205,7 @@ extension Supervisor: SupervisorControl {
         guard !waiters.isEmpty else { return }
         var pending: [Waiter] = []
         for waiter in waiters {
-            if waiter.names.allSatisfy({ instances[$0].map { waiter.isSettled($0.machine.state) } ?? true }) {
+            if waiter.names.allSatisfy({ instances[$0].map(waiter.isSettled) ?? true }) {
                 waiter.continuation.resume()
             } else {
                 pending.append(waiter)
@@ -215,6 +226,7 @@ extension Supervisor: SupervisorControl {
             guard let instance = instances[name] else { continue }
             feed(instance) { $0.stop(now: $1, reason: "shutdown") }
         }
+        if !leftovers.isEmpty { ensureStopMonitor() }
         let timeout = configuration.supervisor.shutdownTimeout
         Task { [clock] in
             try? await clock.sleep(for: timeout)
@@ -223,8 +235,17 @@ extension Supervisor: SupervisorControl {
         checkShutdownComplete()
     }
 
+    /// The service group was cancelled (SIGQUIT, the control API failed, the graceful shutdown overran):
+    /// stop everything now — SIGKILL to every tree without waiting for `stop_timeout`.
+    func emergencyStop() {
+        logger.warning("cancelled: killing every process tree now")
+        beginShutdown()
+        shutdownTimedOut()
+    }
+
     private func shutdownTimedOut() {
         guard !shutdownFinished else { return }
+        killLeftovers()
         let stopping = order.compactMap { instances[$0] }.filter { $0.machine.state == .stopping }
         logger.warning("shutdown_timeout elapsed: SIGKILL to \(stopping.count) process trees")
         for instance in stopping where !instance.machine.killSent {
@@ -238,7 +259,7 @@ extension Supervisor: SupervisorControl {
 
     func checkShutdownComplete() {
         guard shuttingDown, !shutdownFinished else { return }
-        guard instances.values.allSatisfy({ !$0.machine.state.hasProcess }) else { return }
+        guard instances.values.allSatisfy({ !$0.machine.state.hasProcess }), leftovers.isEmpty else { return }
         shutdownFinished = true
         stopMonitor?.cancel()
         for instance in instances.values { instance.timer?.cancel() }

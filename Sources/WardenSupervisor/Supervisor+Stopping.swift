@@ -52,15 +52,28 @@ extension Supervisor {
     /// was reaped and whose tree is empty. Returns whether another scan is needed.
     private func stopMonitorTick() -> Bool {
         let stopping = order.compactMap { instances[$0] }.filter { $0.machine.state == .stopping }
-        guard !stopping.isEmpty else { stopMonitor = nil; return false }
+        guard !stopping.isEmpty || (shuttingDown && !leftovers.isEmpty) else { stopMonitor = nil; return false }
+        lastScan = nil
         let index = scanProcesses()
         for instance in stopping {
             instance.stopMembers = treeMembers(of: instance, index: index)
+            if instance.machine.killSent {
+                // Processes forked after the SIGKILL pass (a fork loop) get it too, every tick, until
+                // the tree is empty.
+                for (pid, start) in instance.stopMembers { signalVerified(pid: pid, startTime: start, signal: 9) }
+            }
             if instance.machine.mainExited && instance.stopMembers.isEmpty {
                 feed(instance) { $0.treeGone(now: $1) }
             }
         }
-        let more = order.contains { instances[$0]?.machine.state == .stopping }
+        if !leftovers.isEmpty {
+            leftovers = leftovers.filter { pid, start in
+                guard let entry = index.table[pid], entry.state != "Z" else { return false }
+                return entry.startTime == start
+            }
+            checkShutdownComplete()
+        }
+        let more = order.contains { instances[$0]?.machine.state == .stopping } || (shuttingDown && !leftovers.isEmpty)
         if !more { stopMonitor = nil }
         return more
     }
@@ -81,15 +94,22 @@ extension Supervisor {
                            reason: "main-process-exited",
                            message: "sent \(instance.program.stopSignal) to leftover processes \(leftovers.keys.sorted()); SIGKILL follows after \(DurationText.format(instance.program.stopTimeout))"))
         logger.warning("\(instance.name): main process exited, ending leftover processes \(leftovers.keys.sorted())")
+        self.leftovers.merge(leftovers, uniquingKeysWith: { a, _ in a })
+        if shuttingDown { ensureStopMonitor() }
         let timeout = instance.program.stopTimeout
         Task { [clock] in
             try? await clock.sleep(for: timeout)
-            self.killSurvivors(leftovers)
+            self.killLeftovers(leftovers)
         }
     }
 
-    private func killSurvivors(_ leftovers: [Int32: UInt64]) {
-        for (pid, start) in leftovers { signalVerified(pid: pid, startTime: start, signal: 9) }
+    /// SIGKILLs the given leftovers (default: all of them) that are still the processes we saw.
+    func killLeftovers(_ which: [Int32: UInt64]? = nil) {
+        for (pid, start) in which ?? leftovers {
+            signalVerified(pid: pid, startTime: start, signal: 9)
+            // During a shutdown the stop monitor drops them once /proc shows them gone.
+            if !shuttingDown { leftovers[pid] = nil }
+        }
     }
 
     /// Every live process of `instance`'s tree now (see `TreeIndex.members`).
@@ -101,9 +121,20 @@ extension Supervisor {
     }
 
     /// A fresh /proc scan, indexed.
+    ///
+    /// A scan younger than `scanReuse` is reused: stopping hundreds of instances in one actor turn (a
+    /// shutdown) then costs one scan, not one per instance.
     func scanProcesses() -> TreeIndex {
-        TreeIndex(table: ProcessTable.snapshot(), mains: Set(byPID.keys), wardenPID: wardenPID)
+        let at = now()
+        if let last = lastScan, at - last.at < Self.scanReuse { return last.index }
+        let index = TreeIndex(table: ProcessTable.snapshot(), mains: Set(byPID.keys), wardenPID: wardenPID)
+        lastScan = (index, at)
+        return index
     }
+
+    /// How long a /proc scan may be reused (shorter than `stopScanInterval`, so each monitor tick
+    /// sees fresh data).
+    static let scanReuse: Duration = .milliseconds(5)
 
     /// Sends `signal` to `pid` only if it is still the process that started at `startTime`: the pidfd is
     /// opened first and the identity checked after, so the signal cannot reach a process that reused the

@@ -39,6 +39,12 @@ public actor Supervisor: Service {
     var stopMonitor: Task<Void, Never>?
     /// Called by `shutdown()` (the control API) to start the graceful shutdown of the whole service group.
     var requestGroupShutdown: (@Sendable () -> Void)?
+    /// Leftovers of dead workers that were sent the stop signal and await SIGKILL, pid → starttime.
+    /// A graceful shutdown is complete only when they are gone too.
+    var leftovers: [Int32: UInt64] = [:]
+    /// The last /proc scan and when it was taken, reused within `scanReuse` (a shutdown stops hundreds
+    /// of instances in one actor turn; one scan serves them all).
+    var lastScan: (index: TreeIndex, at: Duration)?
     /// Previous tree CPU ticks and the monotonic time they were read, per instance, for `cpu_percent`.
     var previousCPU: [String: (ticks: UInt64, at: Duration)] = [:]
 
@@ -50,12 +56,17 @@ public actor Supervisor: Service {
         self.configuration = configuration
         self.logger = logger
         let state = configuration.supervisor.stateDirectory
+        // Created 0700: the control socket inside is then never reachable by others, even in the
+        // moment between bind and chmod. An existing directory keeps its mode (it may be shared).
         for dir in [state, state + "/logs"] {
             if mkdir(dir, 0o700) != 0 && errno != EEXIST {
                 throw SupervisorError(message: "cannot create \(dir): \(String(cString: strerror(errno)))")
             }
         }
-        chmod(state, 0o700)
+        var info = stat()
+        if stat(state, &info) == 0, info.st_mode & 0o077 != 0 {
+            logger.warning("state_dir \(state) is accessible to other users (mode \(String(info.st_mode & 0o7777, radix: 8)))")
+        }
         eventLog = EventLog(path: state + "/events.jsonl")
         do {
             capture = try OutputCapture(maxBytes: configuration.supervisor.logMaxBytes,
@@ -72,6 +83,12 @@ public actor Supervisor: Service {
                 order.append(name)
             }
         }
+        // About 8 fds per worker (pipes, logs, pidfd, sampler handles); workers inherit a raised limit,
+        // see ResourceLimits.raiseOpenFileLimit.
+        if let limit = try? ResourceLimits.raiseOpenFileLimit(ifBelow: UInt64(256 + 16 * order.count)),
+           limit.after != limit.before {
+            logger.info("raised RLIMIT_NOFILE soft limit from \(limit.before.soft) to \(limit.after.soft)")
+        }
     }
 
     /// Sets the hook that `shutdown()` calls to stop the whole service group (HTTP server included).
@@ -87,32 +104,43 @@ public actor Supervisor: Service {
     /// Starts the autostart programs and supervises until graceful shutdown completes.
     public func run() async throws {
         let reaped = ChildReaper.start()
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { for await child in reaped { await self.handleReaped(child) } }
-                group.addTask { await self.samplingLoop() }
-                self.startAutostart()
+        // Reaping must outlive cancellation of this task: if the service group is cancelled (SIGQUIT,
+        // the control API failing to bind, a graceful shutdown overrunning), exits must still be seen
+        // while every tree is killed. So this loop is not a child task; it ends with the supervisor.
+        let reaper = Task { for await child in reaped { self.handleReaped(child) } }
+        let sampler = Task { await self.samplingLoop() }
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await self.startAutostart()
                 await self.waitForShutdown()
-                group.cancelAll()
+            } onGracefulShutdown: {
+                Task { await self.beginShutdown() }
             }
-        } onGracefulShutdown: {
-            Task { await self.beginShutdown() }
+        } onCancel: {
+            Task { await self.emergencyStop() }
         }
+        // Cancelled before the shutdown completed: wait for the emergency stop (it is bounded).
+        await waitForShutdown()
+        sampler.cancel()
+        reaper.cancel()
         // Output written by workers while they stopped is drained before exit (supervisord issue 11).
         _ = await capture.shutdown(timeout: .seconds(2))
         logger.info("supervisor stopped", metadata: ["events_failed": "\(eventLog.failedWrites)"])
     }
 
-    private func startAutostart() {
+    private func startAutostart() async {
         record(WardenEvent(time: RFC3339.now().0, process: nil, event: .supervisor, reason: "started",
                            message: "warden \(wardenPID) supervising \(order.count) processes"))
-        for name in order {
+        for (count, name) in order.enumerated() {
+            guard !shuttingDown else { return }
             guard let instance = instances[name], instance.program.autostart else { continue }
             feed(instance) { $0.start(now: $1, reason: "autostart") }
+            // Let signals, exits and control requests in between spawns of a large config.
+            if count % 16 == 15 { await Task.yield() }
         }
     }
 
-    private func waitForShutdown() async {
+    func waitForShutdown() async {
         if shutdownFinished { return }
         await withCheckedContinuation { shutdownContinuations.append($0) }
     }
@@ -152,6 +180,7 @@ public actor Supervisor: Service {
             // A retry after BACKOFF is still a restart because the process exited.
             instance.lastRestartReason = t.reason == "backoff-elapsed" ? "exit" : t.reason
         }
+        if t.from == .stopping { instance.stopsCompleted += 1 }
         switch t.to {
         case .running, .fatal, .backoff, .exited: instance.leakRestartInProgress = false
         default: break
@@ -174,7 +203,7 @@ public actor Supervisor: Service {
         let at = now()
         guard let executable = ExecutableResolver.resolve(
             program.command[0], searchPath: ProcessInfo.processInfo.environment["PATH"],
-            preferDirectory: executableDirectory)
+            preferDirectory: executableDirectory, workingDirectory: program.directory)
         else {
             logger.error("\(instance.name): cannot find executable \"\(program.command[0])\" (next to warden or on PATH)")
             instance.lastExit = nil

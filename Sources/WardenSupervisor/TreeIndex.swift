@@ -16,19 +16,25 @@ struct TreeIndex {
     /// - Parameters:
     ///   - mains: main pids of every instance; never treated as another instance's orphan.
     ///   - wardenPID: our pid: processes whose parent is Warden but that are not mains were reparented
-    ///     to us (we are the child subreaper) and are attributed by their environment (one
-    ///     /proc/PID/environ read per orphan per scan).
-    init(table: [Int32: ProcStatEntry], mains: Set<Int32>, wardenPID: Int32) {
+    ///     to us (we are the child subreaper) and are attributed by their environment.
+    ///   - orphanName: the `WARDEN_PROCESS_NAME` of such an orphan; by default read from its
+    ///     /proc/PID/environ (`Sampler` passes a cache, so each orphan's environment is read once).
+    init(table: [Int32: ProcStatEntry], mains: Set<Int32>, wardenPID: Int32,
+         orphanName: (ProcStatEntry) -> String? = TreeIndex.readOrphanName) {
         self.table = table
         self.mains = mains
         for (pid, entry) in table where entry.state != "Z" {
             children[entry.ppid, default: []].append(pid)
             groups[entry.pgid, default: []].append(pid)
-            if entry.ppid == wardenPID, !mains.contains(pid),
-               let name = ProcessTable.environmentValue(pid: pid, key: "WARDEN_PROCESS_NAME") {
+            if entry.ppid == wardenPID, !mains.contains(pid), let name = orphanName(entry) {
                 orphansByName[name, default: []].append(pid)
             }
         }
+    }
+
+    /// The instance name an orphan carries in its environment (`WARDEN_PROCESS_NAME`), or nil.
+    static func readOrphanName(_ entry: ProcStatEntry) -> String? {
+        ProcessTable.environmentValue(pid: entry.pid, key: "WARDEN_PROCESS_NAME")
     }
 
     /// Every live process of one instance's tree, pid → starttime: the main process, its descendants,

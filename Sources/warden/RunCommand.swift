@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Glibc
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -43,6 +44,16 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "warden")
         let socketPath = options.socket ?? ControlSocket.path(inStateDirectory: configuration.supervisor.stateDirectory)
 
+        // Refuse before any worker starts what would make the control API fail to bind later.
+        if socketPath.utf8.count > 103 {
+            Terminal.error("control socket path is \(socketPath.utf8.count) bytes, more than unix sockets allow (103): \(socketPath); use a shorter state_dir")
+            throw ExitCode(1)
+        }
+        var info = stat()
+        if lstat(socketPath, &info) == 0, info.st_mode & S_IFMT != S_IFSOCK {
+            Terminal.error("\(socketPath) exists and is not a socket; remove it or choose another state_dir")
+            throw ExitCode(1)
+        }
         // Binding removes a stale socket file, so make sure no live Warden owns it first.
         if (try? await WardenClient(socketPath: socketPath).status(names: [])) != nil {
             Terminal.error("another warden is already running on \(socketPath)")

@@ -103,11 +103,37 @@ struct OutputCaptureTests {
         #expect(capture.droppedBytes == 168_894)  // bytes of `seq 1 30000`
     }
 
+    @Test("no output, no file: the log file is created by the first bytes, not by makePipe")
+    func lazyFile() async throws {
+        let directory = try TemporaryDirectory()
+        let capture = try OutputCapture(maxBytes: 1000, backups: 2)
+        let out = try capture.makePipe(logPath: directory.path + "/l.out.log")
+        let err = try capture.makePipe(logPath: directory.path + "/l.err.log")
+        #expect(TestSupport.list(directory.path).isEmpty)
+        // Writes to stdout only once the file `go` exists; never writes to stderr.
+        let child = try TestSupport.spawn(
+            ["sh", "-c", "while [ ! -e go ]; do sleep 0.01; done; echo first"], directory: directory.path,
+            stdout: out, stderr: err)
+        capture.closeWriteEnd(out)
+        capture.closeWriteEnd(err)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(TestSupport.list(directory.path).isEmpty)  // running, silent: still no file
+        close(open(directory.path + "/go", O_WRONLY | O_CREAT | O_CLOEXEC, 0o600))
+        #expect(await ReapHub.shared.status(of: child.pid) == .exited(0))
+        #expect(await capture.shutdown(timeout: .seconds(10)))
+        #expect(TestSupport.list(directory.path) == ["go", "l.out.log"])  // stderr never carried a byte
+        #expect(directory.read("l.out.log") == "first\n")
+        #expect(capture.droppedBytes == 0)
+    }
+
     @Test("makePipe reports a log path that cannot be opened")
     func badPath() throws {
         let capture = try OutputCapture(maxBytes: 0, backups: 0)
         #expect(throws: SystemCallError("open /nonexistent/dir/x.log", errno: ENOENT)) {
             try capture.makePipe(logPath: "/nonexistent/dir/x.log")
+        }
+        #expect(throws: SystemCallError("open /dev/null/x.log", errno: ENOTDIR)) {
+            try capture.makePipe(logPath: "/dev/null/x.log")
         }
         Task { _ = await capture.shutdown(timeout: .zero) }
     }

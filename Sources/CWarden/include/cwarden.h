@@ -23,6 +23,8 @@ int cw_spawn_addclosefrom(posix_spawn_file_actions_t *fa, int from);
 int cw_spawn_addchdir(posix_spawn_file_actions_t *fa, const char *path);
 /// pipe2(fds, O_CLOEXEC).
 int cw_pipe2_cloexec(int fds[2]);
+/// O_PATH (_GNU_SOURCE only): open(2) flag for a descriptor usable only as a location (fstat, *at calls).
+int cw_open_flag_path(void);
 /// Fill `set` with every signal (glibc's sigfillset: its internal signals 32 and 33 are left out).
 void cw_sigfillset(sigset_t *set);
 /// Every signal *including* glibc's internal SIGCANCEL/SIGSETXID (32, 33), for POSIX_SPAWN_SETSIGDEF.

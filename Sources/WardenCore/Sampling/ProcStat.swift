@@ -63,6 +63,10 @@ public struct ProcStat: Sendable, Equatable {
     /// Parses the content of `/proc/PID/stat` given as text; see `parse(_:)` for bytes.
     public static func parse(_ text: String) -> ProcStat? { parse(text.utf8) }
 
+    /// Parses the content of `/proc/PID/stat` in a buffer: the overload the samplers call, with no generic
+    /// dispatch across the module boundary. See `parse(_:)`.
+    public static func parse(_ buffer: UnsafeBufferPointer<UInt8>) -> ProcStat? { parse(buffer: buffer) }
+
     private static func parse(buffer: UnsafeBufferPointer<UInt8>) -> ProcStat? {
         guard let open = buffer.firstIndex(of: UInt8(ascii: "(")),
             let close = buffer.lastIndex(of: UInt8(ascii: ")")), open < close,
@@ -135,6 +139,9 @@ public struct ProcStatm: Sendable, Equatable {
 
     /// Parses the content of `/proc/PID/statm` given as text.
     public static func parse(_ text: String) -> ProcStatm? { parse(text.utf8) }
+
+    /// Parses the content of `/proc/PID/statm` in a buffer, without generic dispatch. See `parse(_:)`.
+    public static func parse(_ buffer: UnsafeBufferPointer<UInt8>) -> ProcStatm? { parse(buffer: buffer) }
 
     private static func parse(buffer: UnsafeBufferPointer<UInt8>) -> ProcStatm? {
         var tokens = ProcFields.Tokens(buffer[...])

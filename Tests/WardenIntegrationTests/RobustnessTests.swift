@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+/// Regressions found by trying to break Warden: each was a hang, a survivor or a lost request.
+@Suite("Robustness end to end", .serialized)
+struct RobustnessTests {
+    @Test("a stop request returns even when a start arrives while the process is STOPPING")
+    func stopThenStart() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.slow]
+            command = ["WORKLOAD", "stubborn"]
+            start_seconds = "100ms"
+            stop_timeout = "1s"
+            """)
+        try waitFor("running", timeout: 10) { try warden.state("slow") == "RUNNING" }
+        let stop = Process()
+        stop.executableURL = URL(fileURLWithPath: wardenPath)
+        stop.arguments = ["stop", "--socket", warden.socketPath, "slow"]
+        try stop.run()
+        try waitFor("STOPPING", timeout: 5) { try warden.state("slow") == "STOPPING" }
+        #expect(try warden.cli(["start", "slow"]).status == 0)
+        try waitFor("the stop request to return", timeout: 10) { !stop.isRunning }
+        #expect(try warden.state("slow") == "RUNNING")
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("a tree that keeps forking during the SIGKILL pass is still stopped completely")
+    func forkLoopStopped() throws {
+        let marker = UUID().uuidString
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.forker]
+            command = ["/bin/sh", "-c", "trap '' TERM; while :; do sleep 1000 & sleep 0.01; done"]
+            start_seconds = "100ms"
+            stop_timeout = "500ms"
+            environment = { WARDEN_TEST_RUN = "\(marker)" }
+            """)
+        try waitFor("children", timeout: 10) { processes(withEnvironment: "WARDEN_TEST_RUN=\(marker)").count > 20 }
+        let stop = try warden.cli(["stop", "forker"])
+        #expect(stop.status == 0)
+        #expect(processes(withEnvironment: "WARDEN_TEST_RUN=\(marker)").isEmpty)
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("leftovers of a worker that exited are gone when a graceful shutdown returns")
+    func leftoversAtShutdown() throws {
+        let marker = UUID().uuidString
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+            shutdown_timeout = "2s"
+
+            [programs.lefty]
+            command = ["/bin/sh", "-c", "WORKLOAD stubborn & sleep 0.5; exit 0"]
+            restart = "never"
+            start_seconds = "0s"
+            stop_timeout = "30s"
+            environment = { WARDEN_TEST_RUN = "\(marker)" }
+            """)
+        try waitFor("the shell to exit", timeout: 10) { try warden.state("lefty") == "EXITED" }
+        #expect(!processes(withEnvironment: "WARDEN_TEST_RUN=\(marker)").isEmpty)
+        #expect(try warden.terminate() == 0)
+        #expect(processes(withEnvironment: "WARDEN_TEST_RUN=\(marker)").isEmpty)
+    }
+
+    @Test("a reload during shutdown is refused and the shutdown completes")
+    func reloadDuringShutdown() throws {
+        let config = """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.stubborn]
+            command = ["WORKLOAD", "stubborn"]
+            start_seconds = "100ms"
+            stop_timeout = "2s"
+            """
+        let warden = try WardenProcess(config: config)
+        try waitFor("running", timeout: 10) { try warden.state("stubborn") == "RUNNING" }
+        kill(warden.pid, SIGTERM)
+        try warden.writeConfig(config + "\n[programs.newbie]\ncommand = [\"WORKLOAD\", \"steady\"]\n")
+        usleep(200_000)
+        kill(warden.pid, SIGHUP)
+        try waitFor("warden to exit", timeout: 15) { !warden.process.isRunning }
+        #expect(warden.process.terminationStatus == 0)
+        #expect(!warden.events().contains { $0["process"] as? String == "newbie" })
+    }
+
+    @Test("SIGQUIT (cancellation) kills every tree and exits instead of leaving Warden headless")
+    func sigquit() throws {
+        let marker = UUID().uuidString
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.stubborn]
+            command = ["WORKLOAD", "stubborn"]
+            start_seconds = "100ms"
+            stop_timeout = "30s"
+            environment = { WARDEN_TEST_RUN = "\(marker)" }
+            """)
+        try waitFor("running", timeout: 10) { processes(withEnvironment: "WARDEN_TEST_RUN=\(marker)").count == 2 }
+        kill(warden.pid, SIGQUIT)
+        try waitFor("warden to exit", timeout: 15) { !warden.process.isRunning }
+        #expect(processes(withEnvironment: "WARDEN_TEST_RUN=\(marker)").isEmpty)
+    }
+
+    @Test("a state_dir whose socket path is unusable is refused before any worker starts")
+    func unusableSocket() throws {
+        let dir = "/tmp/wt-sock-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: dir + "/state/warden.sock", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = dir + "/w.toml"
+        try """
+            [supervisor]
+            state_dir = "state"
+            [programs.s]
+            command = ["/bin/sleep", "1000"]
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try runCommand(wardenPath, ["run", "-c", config])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("not a socket"))
+    }
+}
