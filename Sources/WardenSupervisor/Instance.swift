@@ -33,6 +33,8 @@ final class Instance {
     var leakRestartInProgress = false
     /// Set once an `on_critical = "alert"` alert was recorded, until the severity drops.
     var alerted = false
+    /// Set once `cleanup_signal` was sent to the current process.
+    var cleanupSent = false
     var lastSeverity: String = "warming-up"
 
     /// Latest sample of the main process and of the whole tree.

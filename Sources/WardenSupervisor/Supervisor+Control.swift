@@ -123,7 +123,12 @@ extension Supervisor: SupervisorControl {
             } else {
                 let instance = Instance(name: name, index: index, program: program)
                 instances[name] = instance
-                if program.autostart { feed(instance) { $0.start(now: $1, reason: "added-by-reload") } }
+                guard program.autostart else { continue }
+                if retiring.contains(where: { instances[$0]?.program.name == program.name }) {
+                    pendingStarts.append(name)   // after the old instances are gone (numprocs changed)
+                } else {
+                    feed(instance) { $0.start(now: $1, reason: "added-by-reload") }
+                }
             }
         }
     }
@@ -146,6 +151,16 @@ extension Supervisor: SupervisorControl {
             previousCPU[name] = nil
         }
         rebuildOrder()
+        let waiting = pendingStarts
+        pendingStarts = []
+        for name in waiting {
+            guard let instance = instances[name] else { continue }
+            if retiring.contains(where: { instances[$0]?.program.name == instance.program.name }) {
+                pendingStarts.append(name)
+            } else if !shuttingDown {
+                feed(instance) { $0.start(now: $1, reason: "added-by-reload") }
+            }
+        }
     }
 
     private func rebuildOrder() {

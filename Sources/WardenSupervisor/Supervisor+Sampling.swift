@@ -89,12 +89,14 @@ extension Supervisor {
                                metadata: ["rss_growth_mb_per_min": "\(verdict.rssGrowthMBPerMinute ?? 0)"])
             }
             if verdict.severity < .critical { instance.alerted = false }
-            if let cleanup = leak.cleanupSignal, old != "high", old != "critical", verdict.severity == .high,
+            // Once per process, when growth first reaches high (or jumps straight to critical).
+            if let cleanup = leak.cleanupSignal, !instance.cleanupSent, verdict.severity >= .high,
                !verdict.warmingUp, let pidfd = instance.pidfd {
+                instance.cleanupSent = true
                 _ = try? pidfd.signal(cleanup.number)
                 record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .cleanupSignal,
-                                   reason: "high", pid: instance.pid, evidence: evidence(instance, verdict),
-                                   message: "sent \(cleanup) at severity high"))
+                                   reason: severity, pid: instance.pid, evidence: evidence(instance, verdict),
+                                   message: "sent \(cleanup) at severity \(severity)"))
             }
         }
         guard let action = verdict.action, instance.machine.state == .running, !instance.leakRestartInProgress,

@@ -33,6 +33,9 @@ public actor Supervisor: Service {
     var waiters: [Waiter] = []
     /// Instances removed by a reload that are still stopping; dropped once their tree is gone.
     var retiring: Set<String> = []
+    /// New instances of a reloaded program that start once the program's retiring instances are gone
+    /// (they may hold its ports or files).
+    var pendingStarts: [String] = []
     var shuttingDown = false
     var shutdownFinished = false
     var shutdownContinuations: [CheckedContinuation<Void, Never>] = []
@@ -205,7 +208,10 @@ public actor Supervisor: Service {
             program.command[0], searchPath: ProcessInfo.processInfo.environment["PATH"],
             preferDirectory: executableDirectory, workingDirectory: program.directory)
         else {
-            logger.error("\(instance.name): cannot find executable \"\(program.command[0])\" (next to warden or on PATH)")
+            let place = program.command[0].contains("/")
+                ? "(no executable file at that path\(program.directory.map { ", relative to \($0)" } ?? ""))"
+                : "(looked next to warden and on PATH)"
+            logger.error("\(instance.name): cannot find executable \"\(program.command[0])\" \(place)")
             instance.lastExit = nil
             let actions = instance.machine.spawnFailed(now: at, reason: "executable-not-found")
             perform(actions, for: instance)
@@ -237,6 +243,7 @@ public actor Supervisor: Service {
             instance.detector.reset()
             instance.verdict = nil
             instance.alerted = false
+            instance.cleanupSent = false
             instance.mainSample = nil
             instance.tree = TreeTotals()
             instance.knownTree = [:]
@@ -246,7 +253,11 @@ public actor Supervisor: Service {
             logger.debug("\(instance.name): spawned pid \(spawned.pid)")
             perform(instance.machine.spawned(now: at), for: instance)
         } catch {
-            logger.error("\(instance.name): spawn failed: \(error)")
+            if let directory = program.directory, access(directory, X_OK) != 0 {
+                logger.error("\(instance.name): cannot use directory \"\(directory)\": \(String(cString: strerror(errno)))")
+            } else {
+                logger.error("\(instance.name): spawn failed: \(error)")
+            }
             perform(instance.machine.spawnFailed(now: at), for: instance)
         }
     }

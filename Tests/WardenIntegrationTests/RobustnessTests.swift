@@ -126,3 +126,36 @@ struct RobustnessTests {
         #expect(result.stderr.contains("not a socket"))
     }
 }
+
+@Suite("Reload ordering end to end", .serialized)
+struct ReloadOrderingTests {
+    @Test("changing numprocs starts the new instances only after the old ones are gone")
+    func numprocsChange() throws {
+        func config(_ numprocs: Int) -> String {
+            """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.web]
+            command = ["WORKLOAD", "stubborn"]
+            numprocs = \(numprocs)
+            start_seconds = "100ms"
+            stop_timeout = "1s"
+            """
+        }
+        let warden = try WardenProcess(config: config(2))
+        try waitFor("both running", timeout: 10) { try warden.state("web:1") == "RUNNING" }
+        try warden.writeConfig(config(1))
+        kill(warden.pid, SIGHUP)
+        try waitFor("the new instance running", timeout: 15) { try warden.state("web") == "RUNNING" }
+        let events = warden.events().filter { $0["event"] as? String == "state-change" }
+        let lastOldStop = try #require(events.lastIndex {
+            ["web:0", "web:1"].contains($0["process"] as? String ?? "") && $0["new_state"] as? String == "STOPPED"
+        })
+        let newStart = try #require(events.firstIndex {
+            $0["process"] as? String == "web" && $0["new_state"] as? String == "STARTING"
+        })
+        #expect(newStart > lastOldStop)
+        #expect(try warden.terminate() == 0)
+    }
+}
