@@ -46,7 +46,7 @@ public enum StatusTable {
             process.fds.map(String.init) ?? "-",
             process.threads.map(String.init) ?? "-",
             process.cpuPercent.map { fixed($0, decimals: 1) } ?? "-",
-            leak(process.leak),
+            process.pid == nil ? "-" : leak(process.leak),
             process.lastRestartReason ?? "-",
         ]
     }
