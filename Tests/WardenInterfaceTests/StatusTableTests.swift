@@ -39,7 +39,7 @@ struct StatusTableTests {
             "memory-growth",
         ])
         #expect(StatusTable.row(Fixtures.stopped) == [
-            "batch", "STOPPED", "-", "-", "0", "-", "-", "-", "-", "-", "warming-up", "-",
+            "batch", "STOPPED", "-", "-", "0", "-", "-", "-", "-", "-", "-", "-",
         ])
     }
 
@@ -49,7 +49,7 @@ struct StatusTableTests {
         #expect(lines.count == 3)
         #expect(lines[0].hasPrefix("NAME   STATE    PID  UPTIME  RESTARTS       RSS  TREE RSS  FDS  THREADS  CPU%  LEAK"))
         #expect(lines[1].hasPrefix("api:0  RUNNING  101   1h02m         2  128.0MiB  192.0MiB   31       12  12.3  critical"))
-        #expect(lines[2].hasPrefix("batch  STOPPED    -       -         0         -         -    -        -     -  warming-up"))
+        #expect(lines[2].hasPrefix("batch  STOPPED    -       -         0         -         -    -        -     -  -"))
         // REASON starts at the same column in every row.
         let column = lines[0].range(of: "REASON")!.lowerBound.utf16Offset(in: lines[0])
         #expect(lines[1].dropFirst(column).hasPrefix("memory-growth"))
