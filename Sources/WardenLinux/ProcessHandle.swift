@@ -3,9 +3,9 @@ import Glibc
 public import WardenCore
 
 /// Open `/proc/PID` files of one process, kept across samples so that each sample costs three system
-/// calls instead of ten: `pread` of `stat`, `pread` of `statm`, and `fstat` of an O_PATH descriptor of the
-/// `fd` directory for the fd count (`ProcReader.sample(pid:)` opens the directory, opens, reads to EOF and
-/// closes each file, and looks `fd` up by name, every time).
+/// calls instead of eleven: `pread` of `stat`, `pread` of `statm`, and `fstat` of an O_PATH descriptor of
+/// the `fd` directory for the fd count (`ProcReader.sample(pid:)` opens the directory, opens, reads to EOF
+/// and closes each file, looks `fd` up by name and closes the directory, every time).
 ///
 /// **Re-reading.** Both files are seq_files: a read at offset 0 discards the kernel's buffer and generates
 /// the content afresh (fs/seq_file.c, `seq_read_iter`: "if request is to read from zero offset, reset
