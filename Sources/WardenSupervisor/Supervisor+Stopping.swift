@@ -80,6 +80,14 @@ extension Supervisor {
 
     /// Live processes of a worker whose main process just died unexpectedly (reparented to us).
     func liveLeftovers(of instance: Instance) -> [Int32: UInt64] {
+        // A full /proc scan costs milliseconds with hundreds of workers; skip it for a process that was
+        // sampled alone (no tree) and is old enough to have been sampled. A young process may have
+        // forked and exited between samples (a quick daemonize), so it always gets the scan.
+        let age = instance.startedAtMonotonic.map { now() - $0 } ?? .zero
+        if instance.knownTree.count <= 1, instance.mainSample != nil,
+           age > configuration.supervisor.sampleInterval * 2 {
+            return [:]
+        }
         var members = treeMembers(of: instance, index: scanProcesses())
         if let pid = instance.pid { members[pid] = nil }
         return members

@@ -37,7 +37,7 @@ struct LeakRestartTests {
         try waitFor("leaky to be restarted", timeout: 30) {
             warden.events().contains { $0["event"] as? String == "leak-restart" && $0["process"] as? String == "leaky" }
         }
-        try waitFor("leaky to run again", timeout: 15) {
+        try waitFor("leaky to run again", timeout: 30) {
             let status = try warden.status()["leaky"]
             return status?["state"] as? String == "RUNNING" && (status?["pid"] as? NSNumber)?.int32Value != firstPID
         }
