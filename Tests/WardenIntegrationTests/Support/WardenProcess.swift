@@ -115,6 +115,13 @@ final class WardenProcess {
     }
 
     deinit {
+        // A test that failed midway still leaves nothing behind: a graceful shutdown stops the
+        // workers; SIGKILL of Warden alone would orphan them.
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(20)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+        }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
