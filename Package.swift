@@ -5,6 +5,8 @@
 //   L1 system edges   CWarden (C shim), WardenLinux             (posix_spawn, pidfd, /proc, files)
 //   L2 runtime        WardenSupervisor                          (the actor that owns every state machine)
 //   L3 interfaces     WardenHTTP, WardenClient, warden          (control API, CLI)
+// Collector plugins are separate executables (Plugins/) speaking the JSON-lines protocol whose message types
+// live in WardenPluginProtocol (pure, shared with Warden); WardenPluginKit is the Swift author's runtime.
 // warden-workload is a foreign program used by the tests and the demo; it imports nothing from Warden.
 import PackageDescription
 
@@ -16,6 +18,9 @@ let package = Package(
     products: [
         .executable(name: "warden", targets: ["warden"]),
         .executable(name: "warden-workload", targets: ["warden-workload"]),
+        .executable(name: "warden-collector-redis", targets: ["warden-collector-redis"]),
+        .executable(name: "warden-collector-postgres", targets: ["warden-collector-postgres"]),
+        .library(name: "WardenPluginKit", targets: ["WardenPluginKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // L0 — pure
@@ -33,6 +39,7 @@ let package = Package(
             dependencies: ["WardenCore", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strict),
         .target(name: "WardenAPI", dependencies: ["WardenCore"], swiftSettings: strict),
+        .target(name: "WardenPluginProtocol", swiftSettings: strict),
         // L1 — Linux edges
         .target(name: "CWarden"),
         .target(name: "WardenLinux", dependencies: ["WardenCore", "CWarden"], swiftSettings: strict),
@@ -72,6 +79,32 @@ let package = Package(
             ],
             swiftSettings: strict),
         .executableTarget(name: "warden-workload", swiftSettings: strict),
+        // Plugins — separate executables; they import only the protocol and the kit, never Warden itself
+        .target(
+            name: "WardenPluginKit",
+            dependencies: [
+                "WardenPluginProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "warden-collector-redis",
+            dependencies: [
+                "WardenPluginKit", "WardenPluginProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Plugins/warden-collector-redis",
+            swiftSettings: strict),
+        .executableTarget(
+            name: "warden-collector-postgres",
+            dependencies: [
+                "WardenPluginKit", "WardenPluginProtocol",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Plugins/warden-collector-postgres",
+            swiftSettings: strict),
         // Tests
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
         .testTarget(name: "WardenConfigTests", dependencies: ["WardenConfig", "WardenCore"]),
@@ -82,5 +115,14 @@ let package = Package(
         .testTarget(
             name: "WardenIntegrationTests",
             dependencies: ["WardenAPI", "WardenCore", "warden", "warden-workload"]),
+        .target(name: "WardenTestServers", path: "Tests/WardenTestServers"),
+        .testTarget(
+            name: "WardenPluginTests",
+            dependencies: ["WardenPluginKit", "WardenPluginProtocol", "WardenTestServers", "warden-collector-redis"]),
+        .testTarget(
+            name: "WardenCollectorTests",
+            dependencies: [
+                "WardenPluginKit", "WardenPluginProtocol", "WardenTestServers", "warden-collector-postgres",
+            ]),
     ]
 )
