@@ -27,7 +27,8 @@ struct ConfigValidator {
     static let supervisorKeys = ["state_dir", "sample_interval", "shutdown_timeout", "log_max_bytes", "log_backups"]
     static let programKeys = [
         "command", "directory", "environment", "numprocs", "autostart", "restart", "start_seconds",
-        "start_retries", "backoff", "backoff_max", "stop_signal", "stop_timeout", "leak",
+        "start_retries", "backoff", "backoff_max", "stop_signal", "stop_timeout", "leak", "ready",
+        "notify_access", "start_timeout", "watchdog",
     ]
     static let leakKeys = [
         "window", "low", "medium", "high", "critical", "sustain", "rss_max", "fds_max", "threads_max",
@@ -155,6 +156,18 @@ struct ConfigValidator {
         }
         if let value = table["leak"], let leakTable = self.table(value, at: path + ["leak"]) {
             program.leak = validateLeak(leakTable, at: path + ["leak"])
+        }
+        if let value = table["ready"], let mode: ReadinessMode = choice(value, at: path + ["ready"]) {
+            program.ready = mode
+        }
+        if let value = table["notify_access"], let access: NotifyAccess = choice(value, at: path + ["notify_access"]) {
+            program.notifyAccess = access
+        }
+        if let value = table["start_timeout"], let timeout = duration(value, at: path + ["start_timeout"], positive: true) {
+            program.startTimeout = timeout
+        }
+        if let value = table["watchdog"], let period = duration(value, at: path + ["watchdog"], positive: true) {
+            program.watchdog = period
         }
         return valid ? program : nil
     }

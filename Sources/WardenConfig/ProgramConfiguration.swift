@@ -34,6 +34,17 @@ public struct ProgramConfiguration: Sendable, Equatable {
     public var stopTimeout: Duration
     /// The `[programs.NAME.leak]` table, defaults applied.
     public var leak: LeakSettings
+    /// How a start is judged successful (`ready`): `"started"` (after `start_seconds`, the default) or
+    /// `"notify"` (after `READY=1` on the notify socket).
+    public var ready: ReadinessMode
+    /// Whose notify messages count (`notify_access`). Default `"main"`.
+    public var notifyAccess: NotifyAccess
+    /// With `ready = "notify"`: how long to wait for `READY=1` before the start fails (`start_timeout`).
+    /// Default 90 s (systemd's `DefaultTimeoutStartSec`).
+    public var startTimeout: Duration
+    /// Watchdog period (`watchdog`): the process gets `WATCHDOG_USEC`/`WATCHDOG_PID` and must send
+    /// `WATCHDOG=1` at least this often once RUNNING, or it is restarted (reason `watchdog`). `nil` = off.
+    public var watchdog: Duration?
 
     public init(
         name: String,
@@ -49,7 +60,11 @@ public struct ProgramConfiguration: Sendable, Equatable {
         backoffMax: Duration = .seconds(30),
         stopSignal: SignalName = .term,
         stopTimeout: Duration = .seconds(10),
-        leak: LeakSettings = LeakSettings()
+        leak: LeakSettings = LeakSettings(),
+        ready: ReadinessMode = .started,
+        notifyAccess: NotifyAccess = .main,
+        startTimeout: Duration = .seconds(90),
+        watchdog: Duration? = nil
     ) {
         self.name = name
         self.command = command
@@ -65,6 +80,10 @@ public struct ProgramConfiguration: Sendable, Equatable {
         self.stopSignal = stopSignal
         self.stopTimeout = stopTimeout
         self.leak = leak
+        self.ready = ready
+        self.notifyAccess = notifyAccess
+        self.startTimeout = startTimeout
+        self.watchdog = watchdog
     }
 
     /// Names of the instances: `["api"]` when `numprocs` is 1, else `["api:0", "api:1", ...]`.

@@ -79,7 +79,7 @@ extension ProgramConfiguration {
     var machineSettings: ProcessStateMachine.Settings {
         .init(restart: restart, startSeconds: startSeconds, startRetries: startRetries,
               backoff: Backoff(initial: backoff, maximum: backoffMax), stopSignal: stopSignal.number,
-              stopTimeout: stopTimeout)
+              stopTimeout: stopTimeout, readiness: ready, startTimeout: startTimeout, watchdog: watchdog)
     }
 }
 

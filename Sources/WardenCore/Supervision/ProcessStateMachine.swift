@@ -27,11 +27,19 @@ public struct ProcessStateMachine: Sendable {
         public var stopSignal: Int32
         /// Grace period after `stopSignal` before SIGKILL of the whole tree.
         public var stopTimeout: Duration
+        /// How a start succeeds: after `startSeconds`, or on `ready()` (systemd `Type=notify`).
+        public var readiness: ReadinessMode
+        /// With `.notify` readiness: how long STARTING may wait for `ready()` before the start fails.
+        public var startTimeout: Duration
+        /// While RUNNING: the longest allowed gap between `watchdogPing`s, `nil` for no watchdog.
+        public var watchdog: Duration?
 
         public init(restart: RestartPolicy, startSeconds: Duration, startRetries: Int, backoff: Backoff,
-                    stopSignal: Int32, stopTimeout: Duration) {
+                    stopSignal: Int32, stopTimeout: Duration, readiness: ReadinessMode = .started,
+                    startTimeout: Duration = .seconds(90), watchdog: Duration? = nil) {
             self.restart = restart; self.startSeconds = startSeconds; self.startRetries = startRetries
             self.backoff = backoff; self.stopSignal = stopSignal; self.stopTimeout = stopTimeout
+            self.readiness = readiness; self.startTimeout = startTimeout; self.watchdog = watchdog
         }
     }
 
@@ -64,6 +72,12 @@ public struct ProcessStateMachine: Sendable {
         case stay
         /// Start again (a restart), with the reason recorded.
         case start(reason: String)
+        /// The stop ended a start that failed (no `READY=1` within `start_timeout`): count a failed
+        /// start, then BACKOFF or FATAL as for a process that died while STARTING.
+        case failedStart(reason: String)
+        /// The process announced its own shutdown (`STOPPING=1`): when it is gone, apply the restart
+        /// policy as for a RUNNING process that exited.
+        case exitPolicy
     }
 
     public private(set) var settings: Settings
@@ -83,6 +97,9 @@ public struct ProcessStateMachine: Sendable {
     public private(set) var lastTermination: TerminationStatus?
     /// The reason of the last transition (sticky "why are we here").
     public private(set) var reason: String = "initial"
+    /// During STOPPING: whether the stop was announced by the process (`STOPPING=1`) rather than asked
+    /// for by Warden, so no signal was sent and no kill is scheduled.
+    public private(set) var selfStopping = false
 
     public init(settings: Settings) { self.settings = settings }
 
@@ -113,8 +130,12 @@ public struct ProcessStateMachine: Sendable {
     /// The runtime spawned the process asked for by `.spawn`.
     public mutating func spawned(now: Duration) -> [Action] {
         guard state == .starting else { return [] }
+        if settings.readiness == .notify {
+            deadline = now + settings.startTimeout
+            return []
+        }
         if settings.startSeconds <= .zero {
-            return enterRunning(now: now)
+            return enterRunning(now: now, reason: "start-seconds-elapsed")
         }
         deadline = now + settings.startSeconds
         return []
@@ -165,7 +186,7 @@ public struct ProcessStateMachine: Sendable {
             return [move(to: .stopped, reason: reason)]
         case .stopping:
             afterStop = .stay
-            return []
+            return selfStopping ? escalateSelfStop(now: now, reason: reason) : []
         case .stopped, .exited, .fatal:
             return []
         }
@@ -180,11 +201,55 @@ public struct ProcessStateMachine: Sendable {
             return beginStop(now: now, reason: reason)
         case .stopping:
             afterStop = .start(reason: reason)
-            return []
+            return selfStopping ? escalateSelfStop(now: now, reason: reason) : []
         case .stopped, .exited, .fatal, .backoff:
             failedStarts = 0
             return beginStart(now: now, reason: reason)
         }
+    }
+
+    // MARK: Notify-protocol inputs (systemd's sd_notify, relayed by the runtime)
+
+    /// The process sent `READY=1`. With `.notify` readiness it ends STARTING; otherwise it is ignored.
+    public mutating func ready(now: Duration) -> [Action] {
+        guard state == .starting, settings.readiness == .notify else { return [] }
+        return enterRunning(now: now, reason: "ready-notified")
+    }
+
+    /// The process sent `WATCHDOG=1`: the watchdog deadline moves to `now + watchdog` (RUNNING only).
+    public mutating func watchdogPing(now: Duration) -> [Action] {
+        guard state == .running, let period = settings.watchdog else { return [] }
+        deadline = now + period
+        return []
+    }
+
+    /// The process sent `WATCHDOG=trigger`: a watchdog restart at once (RUNNING with a watchdog only).
+    public mutating func watchdogTrigger(now: Duration) -> [Action] {
+        guard state == .running, settings.watchdog != nil else { return [] }
+        afterStop = .start(reason: "watchdog")
+        return beginStop(now: now, reason: "watchdog")
+    }
+
+    /// The process sent `STOPPING=1`: it is shutting down by itself. RUNNING moves to STOPPING without a
+    /// signal or kill timer; when the tree is gone the restart policy decides as for an exit. A stop or
+    /// restart requested meanwhile turns it into a normal stop (signal, timeout, SIGKILL).
+    public mutating func stoppingNotified(now: Duration) -> [Action] {
+        guard state == .running else { return [] }
+        mainExited = false
+        killSent = false
+        selfStopping = true
+        afterStop = .exitPolicy
+        deadline = nil
+        return [move(to: .stopping, reason: "stopping-notified")]
+    }
+
+    /// The process sent `EXTEND_TIMEOUT_USEC`: the pending start timeout (notify readiness) or stop timeout
+    /// fires no sooner than `now + extra`. Other states and deadlines are unaffected.
+    public mutating func extendTimeout(by extra: Duration, now: Duration) -> [Action] {
+        let extendable = (state == .starting && settings.readiness == .notify) || (state == .stopping && !killSent && !selfStopping)
+        guard extendable, let due = deadline else { return [] }
+        deadline = max(due, now + extra)
+        return []
     }
 
     /// The armed `deadline` passed. Calls with `now` before the deadline, or with no deadline armed, are
@@ -193,8 +258,18 @@ public struct ProcessStateMachine: Sendable {
         guard let due = deadline, now >= due else { return [] }
         deadline = nil
         switch state {
+        case .starting where settings.readiness == .notify:
+            // No READY=1 in time: the process is stopped (signal, timeout, SIGKILL) and the start counts
+            // as failed once it is gone, as systemd does on TimeoutStartSec.
+            afterStop = .failedStart(reason: "start-timeout")
+            return beginStop(now: now, reason: "start-timeout")
         case .starting:
-            return enterRunning(now: now)
+            return enterRunning(now: now, reason: "start-seconds-elapsed")
+        case .running:
+            // Only the watchdog arms a deadline while RUNNING.
+            guard settings.watchdog != nil else { return [] }
+            afterStop = .start(reason: "watchdog")
+            return beginStop(now: now, reason: "watchdog")
         case .backoff:
             return beginStart(now: now, reason: "backoff-elapsed")
         case .stopping:
@@ -212,12 +287,29 @@ public struct ProcessStateMachine: Sendable {
         deadline = nil
         let next = afterStop
         afterStop = .stay
-        var actions = [move(to: .stopped, reason: killSent ? "stop-timeout-killed" : "stopped")]
-        if case .start(let reason) = next {
-            failedStarts = 0
-            actions += beginStart(now: now, reason: reason)
+        selfStopping = false
+        switch next {
+        case .failedStart(let reason):
+            return failedStart(now: now, reason: reason)
+        case .exitPolicy:
+            // The process stopped itself: judged like an exit from RUNNING (see `exited`).
+            let restart: Bool
+            switch settings.restart {
+            case .always: restart = true
+            case .onFailure: restart = !(lastTermination?.isSuccess ?? false)
+            case .never: restart = false
+            }
+            var actions = [move(to: .exited, reason: "exit")]
+            if restart { actions += beginStart(now: now, reason: "exit") }
+            return actions
+        case .stay, .start:
+            var actions = [move(to: .stopped, reason: killSent ? "stop-timeout-killed" : "stopped")]
+            if case .start(let reason) = next {
+                failedStarts = 0
+                actions += beginStart(now: now, reason: reason)
+            }
+            return actions
         }
-        return actions
     }
 
     // MARK: Transitions
@@ -236,10 +328,11 @@ public struct ProcessStateMachine: Sendable {
         return [move(to: .starting, reason: reason), .spawn]
     }
 
-    private mutating func enterRunning(now: Duration) -> [Action] {
-        deadline = nil
+    private mutating func enterRunning(now: Duration, reason: String) -> [Action] {
+        // With a watchdog, the first ping is due one period after the process became RUNNING.
+        deadline = settings.watchdog.map { now + $0 }
         failedStarts = 0
-        return [move(to: .running, reason: "start-seconds-elapsed")]
+        return [move(to: .running, reason: reason)]
     }
 
     private mutating func failedStart(now: Duration, reason: String) -> [Action] {
@@ -255,7 +348,17 @@ public struct ProcessStateMachine: Sendable {
     private mutating func beginStop(now: Duration, reason: String) -> [Action] {
         mainExited = false
         killSent = false
+        selfStopping = false
         deadline = now + settings.stopTimeout
         return [move(to: .stopping, reason: reason), .signalGroup(settings.stopSignal)]
+    }
+
+    /// A stop asked for while the process was stopping on its own: from now on it is Warden's stop, with
+    /// the stop signal and the kill timer. Stays in STOPPING (no second transition is recorded).
+    private mutating func escalateSelfStop(now: Duration, reason: String) -> [Action] {
+        selfStopping = false
+        self.reason = reason
+        deadline = now + settings.stopTimeout
+        return mainExited ? [] : [.signalGroup(settings.stopSignal)]
     }
 }
