@@ -33,12 +33,12 @@ let package = Package(
     ],
     targets: [
         // L0 — pure
-        .target(name: "WardenCore", swiftSettings: strict),
+        .target(name: "WardenCore", dependencies: ["WardenPluginProtocol"], swiftSettings: strict),
         .target(
             name: "WardenConfig",
-            dependencies: ["WardenCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            dependencies: ["WardenCore", "WardenPluginProtocol", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: strict),
-        .target(name: "WardenAPI", dependencies: ["WardenCore"], swiftSettings: strict),
+        .target(name: "WardenAPI", dependencies: ["WardenCore", "WardenPluginProtocol"], swiftSettings: strict),
         .target(name: "WardenPluginProtocol", swiftSettings: strict),
         // L1 — Linux edges
         .target(name: "CWarden"),
@@ -106,8 +106,8 @@ let package = Package(
             path: "Plugins/warden-collector-postgres",
             swiftSettings: strict),
         // Tests
-        .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore"]),
-        .testTarget(name: "WardenConfigTests", dependencies: ["WardenConfig", "WardenCore"]),
+        .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "WardenPluginProtocol", "WardenAPI"]),
+        .testTarget(name: "WardenConfigTests", dependencies: ["WardenConfig", "WardenCore", "WardenPluginProtocol"]),
         .testTarget(name: "WardenLinuxTests", dependencies: ["WardenLinux", "WardenCore"]),
         .testTarget(
             name: "WardenInterfaceTests",

@@ -59,6 +59,7 @@ public enum ConfigLoader {
         var validator = ConfigValidator(
             file: file, baseDirectory: LexicalPath.directory(of: absoluteFile), index: KeyLineIndex(scanning: text))
         let (supervisor, programs) = validator.validate(root)
+        let collectors = validator.validateCollectors(in: root)
         guard validator.diagnostics.isEmpty else {
             let sorted = validator.diagnostics.enumerated().sorted { a, b in
                 let (lineA, lineB) = (a.element.line ?? 0, b.element.line ?? 0)
@@ -66,6 +67,6 @@ public enum ConfigLoader {
             }
             throw ConfigError(diagnostics: sorted.map(\.element))
         }
-        return WardenConfiguration(file: absoluteFile, supervisor: supervisor, programs: programs)
+        return WardenConfiguration(file: absoluteFile, supervisor: supervisor, programs: programs, collectors: collectors)
     }
 }

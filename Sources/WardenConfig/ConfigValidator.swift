@@ -23,7 +23,7 @@ struct ConfigValidator {
 
     // MARK: Key tables
 
-    static let rootKeys = ["supervisor", "programs"]
+    static let rootKeys = ["supervisor", "programs", "collectors"]
     static let supervisorKeys = ["state_dir", "sample_interval", "shutdown_timeout", "log_max_bytes", "log_backups"]
     static let programKeys = [
         "command", "directory", "environment", "numprocs", "autostart", "restart", "start_seconds",
@@ -32,7 +32,7 @@ struct ConfigValidator {
     ]
     static let leakKeys = [
         "window", "low", "medium", "high", "critical", "sustain", "rss_max", "fds_max", "threads_max",
-        "on_critical", "cleanup_signal",
+        "on_critical", "cleanup_signal", "connection_leak",
     ]
     static let numprocsRange = 1...1000
     static let logBackupsRange = 0...1000
@@ -222,6 +222,11 @@ struct ConfigValidator {
         }
         if let value = table["cleanup_signal"], let signal = signal(value, at: path + ["cleanup_signal"]) {
             leak.cleanupSignal = signal
+        }
+        if let value = table["connection_leak"],
+            let action: LeakSettings.ConnectionLeakAction = choice(value, at: path + ["connection_leak"])
+        {
+            leak.connectionLeak = action
         }
         return leak
     }

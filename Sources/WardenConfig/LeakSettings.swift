@@ -14,6 +14,14 @@ public struct LeakSettings: Sendable, Equatable {
         case alert
     }
 
+    /// What Warden does when one of the program's workers has a connection-leak verdict (`connection_leak`).
+    public enum ConnectionLeakAction: String, Codable, Sendable, CaseIterable {
+        /// Restart the worker gracefully, with reason `connection-leak`, at most once per leak episode.
+        case restart
+        /// Only raise the `connection-leak` alert and record an event.
+        case alert
+    }
+
     /// Span of samples the growth slope is fitted over (`window`), greater than zero. Default 5 min.
     public var window: Duration
     /// How long a condition must hold before Warden acts (`sustain`). Default 1 min.
@@ -37,6 +45,9 @@ public struct LeakSettings: Sendable, Equatable {
     /// Signal sent to ask the process to release memory (drop caches, close idle connections) when a
     /// leak is detected (`cleanup_signal`); `nil` means none.
     public var cleanupSignal: SignalName?
+    /// Action on a connection-leak verdict of a collector (`connection_leak`); the verdict needs the
+    /// leak to hold for `sustain`. Default `.alert`.
+    public var connectionLeak: ConnectionLeakAction
 
     public init(
         window: Duration = .seconds(300),
@@ -49,7 +60,8 @@ public struct LeakSettings: Sendable, Equatable {
         fdsMax: Int? = nil,
         threadsMax: Int? = nil,
         onCritical: CriticalAction = .restart,
-        cleanupSignal: SignalName? = nil
+        cleanupSignal: SignalName? = nil,
+        connectionLeak: ConnectionLeakAction = .alert
     ) {
         self.window = window
         self.sustain = sustain
@@ -62,5 +74,6 @@ public struct LeakSettings: Sendable, Equatable {
         self.threadsMax = threadsMax
         self.onCritical = onCritical
         self.cleanupSignal = cleanupSignal
+        self.connectionLeak = connectionLeak
     }
 }

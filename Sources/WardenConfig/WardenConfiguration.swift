@@ -1,5 +1,5 @@
-/// A whole Warden config file, validated and typed: the `[supervisor]` table and every
-/// `[programs.NAME]` table.
+/// A whole Warden config file, validated and typed: the `[supervisor]` table, every `[programs.NAME]`
+/// table and every `[collectors.NAME]` table.
 ///
 /// Produced only by `ConfigLoader`, or built directly in tests. Values are final: defaults are applied,
 /// paths are absolute, and cross-key rules (`backoff_max >= backoff`, increasing leak thresholds) hold.
@@ -10,15 +10,26 @@ public struct WardenConfiguration: Sendable, Equatable {
     public var supervisor: SupervisorSettings
     /// One entry per `[programs.NAME]` table, sorted by name; may be empty.
     public var programs: [ProgramConfiguration]
+    /// One entry per `[collectors.NAME]` table, sorted by name; may be empty.
+    public var collectors: [CollectorConfiguration]
 
-    public init(file: String, supervisor: SupervisorSettings, programs: [ProgramConfiguration]) {
+    public init(
+        file: String, supervisor: SupervisorSettings, programs: [ProgramConfiguration],
+        collectors: [CollectorConfiguration] = []
+    ) {
         self.file = file
         self.supervisor = supervisor
         self.programs = programs.sorted { $0.name < $1.name }
+        self.collectors = collectors.sorted { $0.name < $1.name }
     }
 
     /// The program named `name`, if configured.
     public func program(named name: String) -> ProgramConfiguration? {
         programs.first { $0.name == name }
+    }
+
+    /// The collector named `name`, if configured.
+    public func collector(named name: String) -> CollectorConfiguration? {
+        collectors.first { $0.name == name }
     }
 }

@@ -46,6 +46,15 @@ public enum PluginMessage: Codable, Sendable, Equatable {
         /// Human text, without credentials.
         public var message: String
         public init(seq: UInt64?, message: String) { self.seq = seq; self.message = message }
+
+        enum CodingKeys: String, CodingKey { case seq, message }
+
+        /// Writes `"seq":null` explicitly (the documented shape) instead of omitting the key.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(seq, forKey: .seq)
+            try container.encode(message, forKey: .message)
+        }
     }
 
     private enum TypeKey: String, CodingKey { case type }

@@ -38,6 +38,20 @@ public struct PoolSample: Codable, Sendable, Equatable {
         case inUse = "in_use", byWorker = "by_worker", unattributed
         case longRunning = "long_running", collectedAt = "collected_at"
     }
+
+    /// Writes `"waiting":null` explicitly when unknown (the documented shape) instead of omitting the key.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(pool, forKey: .pool)
+        try container.encode(max, forKey: .max)
+        try container.encode(inUse, forKey: .inUse)
+        try container.encode(idle, forKey: .idle)
+        try container.encode(waiting, forKey: .waiting)
+        try container.encode(byWorker, forKey: .byWorker)
+        try container.encode(unattributed, forKey: .unattributed)
+        try container.encode(longRunning, forKey: .longRunning)
+        try container.encode(collectedAt, forKey: .collectedAt)
+    }
 }
 
 /// A connection that has been in a transaction or a query for too long.
@@ -62,5 +76,15 @@ public struct LongRunningConnection: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, worker, state, client
         case ageSeconds = "age_seconds"
+    }
+
+    /// Writes `"worker":null` / `"client":null` explicitly (the documented shape) instead of omitting them.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(worker, forKey: .worker)
+        try container.encode(state, forKey: .state)
+        try container.encode(ageSeconds, forKey: .ageSeconds)
+        try container.encode(client, forKey: .client)
     }
 }

@@ -1,0 +1,25 @@
+public import WardenCore
+import WardenPluginProtocol
+
+extension PoolList {
+    /// The pools of every tracker (one per collector), sorted by collector, then pool.
+    public init(trackers: [PoolAlertTracker]) {
+        let snapshots = trackers.flatMap(\.pools).sorted { ($0.collector, $0.sample.pool) < ($1.collector, $1.sample.pool) }
+        self.init(pools: snapshots.map(PoolStatus.init(snapshot:)))
+    }
+}
+
+extension PoolStatus {
+    /// The API view of one tracked pool; `usage` clamped to 0...1.
+    public init(snapshot: PoolSnapshot) {
+        let sample = snapshot.sample
+        self.init(
+            collector: snapshot.collector, pool: sample.pool, max: sample.max, inUse: sample.inUse, idle: sample.idle,
+            waiting: sample.waiting, usage: snapshot.usage.map { Swift.min(1, Swift.max(0, $0)) },
+            byWorker: sample.byWorker, unattributed: sample.unattributed,
+            longRunning: sample.longRunning.map {
+                LongRunningStatus(id: $0.id, worker: $0.worker, state: $0.state, ageSeconds: $0.ageSeconds, client: $0.client)
+            },
+            collectedAt: sample.collectedAt)
+    }
+}

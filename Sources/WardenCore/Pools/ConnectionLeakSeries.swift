@@ -1,0 +1,126 @@
+/// One worker's connection count in one pool, check by check, and the connection-leak rule applied to it.
+///
+/// ## The rule
+/// A check is a *growing check* when the count rose over the previous check by at least
+/// `leakGrowth × baseline` connections (and by at least one), where `baseline` is the count just before
+/// the streak's first growing check and must be at least `leakMinConnections`. Growth is measured against
+/// the baseline, not the previous count: a steady leak of N connections per check keeps qualifying as
+/// the count rises, whereas growth relative to the previous count decays below any threshold for every
+/// linear leak (12 → 22 → … → 102 is +83 % per check at first, +11 % at the end).
+///
+/// - `leakChecks` consecutive growing checks make a *suspicion*, dated at the check that completed them.
+/// - Any check that is not growing (flat, falling, too little growth) ends the streak and the suspicion.
+/// - A suspicion that still holds `sustain` after it started is a *verdict* (at once when `sustain` is
+///   zero). The verdict opens a leak *episode* and is reported once.
+/// - The episode ends when the count falls back to the episode's baseline or below (a leak never gives
+///   connections back; a restart frees them), or on `restart()`. Only then can a new verdict follow.
+///
+/// ## Guards this gives
+/// - 1 → 2 → 3 is never a leak: the baseline must be at least `leakMinConnections`.
+/// - A burst that returns to baseline: its ramp may make a suspicion, but the flat top or the fall ends it
+///   before `sustain` has passed (for any `sustain` longer than one check interval).
+/// - A steady pool, at its maximum or not, and a long active query: the count is flat, nothing grows.
+public struct ConnectionLeakSeries: Sendable, Equatable {
+    /// Most counts kept as evidence; older ones of a long streak are dropped (the baseline first).
+    public static let maximumCounts = 32
+
+    /// Count at the last check, connections; `nil` before the first check or after `restart()`.
+    public private(set) var lastCount: Int?
+    /// Baseline of the current streak; `nil` without a streak.
+    public private(set) var baseline: Int?
+    /// Counts of the current streak (baseline first while it fits).
+    public private(set) var counts: [Int] = []
+    /// Growth of each check of the current streak, as a fraction of `baseline`.
+    public private(set) var growth: [Double] = []
+    /// Consecutive growing checks.
+    public private(set) var growingChecks = 0
+    /// Epoch seconds at which the streak reached `leakChecks`; `nil` without a suspicion.
+    public private(set) var suspectedSince: Double?
+    /// Baseline of the open leak episode; `nil` when no episode is open.
+    public private(set) var episodeBaseline: Int?
+
+    /// What one check changed.
+    public enum Step: Sendable, Equatable {
+        /// Nothing to report.
+        case none
+        /// The suspicion held for `sustain`: a new episode with this evidence.
+        case verdict(ConnectionLeakEvidence)
+        /// The open episode ended: the count is back at or below its baseline.
+        case episodeEnded
+    }
+
+    public init() {}
+
+    /// `true` when the series carries no information worth keeping (no count, streak or episode).
+    public var isIdle: Bool {
+        (lastCount ?? 0) == 0 && baseline == nil && episodeBaseline == nil
+    }
+
+    /// `true` while a leak episode is open (a verdict was reached and the count has not fallen back).
+    public var inEpisode: Bool { episodeBaseline != nil }
+
+    /// Feeds the count of one check.
+    /// - Parameters:
+    ///   - count: connections the worker's tree holds in the pool now (0 when absent from `by_worker`).
+    ///   - now: epoch seconds of the check.
+    ///   - thresholds: `leakGrowth`, `leakChecks` and `leakMinConnections` are used.
+    ///   - sustainSeconds: how long a suspicion must hold for a verdict, seconds (>= 0).
+    public mutating func observe(count: Int, at now: Double, thresholds: PoolThresholds, sustainSeconds: Double) -> Step {
+        defer { lastCount = count }
+        if let previous = lastCount {
+            let base = baseline ?? previous
+            let rise = count - previous
+            let grew = rise >= 1 && base >= thresholds.leakMinConnections && base > 0
+                && Double(rise) >= thresholds.leakGrowth * Double(base) - 1e-9  // 0.1 × 30 is 3.0000000000000004
+            if grew {
+                if baseline == nil {
+                    baseline = previous
+                    counts = [previous]
+                    growth = []
+                }
+                counts.append(count)
+                growth.append(Double(rise) / Double(base))
+                if counts.count > Self.maximumCounts {
+                    counts.removeFirst(counts.count - Self.maximumCounts)
+                    growth.removeFirst(growth.count - (Self.maximumCounts - 1))
+                }
+                growingChecks += 1
+                if growingChecks >= thresholds.leakChecks, suspectedSince == nil { suspectedSince = now }
+            } else {
+                endStreak()
+            }
+        }
+        if let episode = episodeBaseline {
+            if count <= episode {
+                episodeBaseline = nil
+                return .episodeEnded
+            }
+            return .none
+        }
+        if let since = suspectedSince, let baseline, now - since >= sustainSeconds {
+            episodeBaseline = baseline
+            return .verdict(
+                ConnectionLeakEvidence(
+                    baseline: baseline, counts: counts, growthPerCheck: growth, checks: growingChecks,
+                    suspectedSince: since, sustainSeconds: sustainSeconds))
+        }
+        return .none
+    }
+
+    /// Forgets everything: the worker's process was replaced, so its counts start afresh and an open
+    /// episode ends.
+    /// - Returns: `true` when an episode was open.
+    public mutating func restart() -> Bool {
+        let wasInEpisode = inEpisode
+        self = ConnectionLeakSeries()
+        return wasInEpisode
+    }
+
+    private mutating func endStreak() {
+        baseline = nil
+        counts = []
+        growth = []
+        growingChecks = 0
+        suspectedSince = nil
+    }
+}

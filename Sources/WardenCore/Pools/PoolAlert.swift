@@ -1,0 +1,80 @@
+/// One alert about a connection pool: a condition that started at `startedAt` and, once it no longer
+/// holds, was resolved at `resolvedAt`.
+///
+/// De-duplicated by `key`: while its condition holds, a condition has exactly one open alert. Times are
+/// seconds since the Unix epoch (wall clock, UTC), as passed to `PoolAlertTracker`.
+public struct PoolAlert: Sendable, Equatable {
+    /// What the alert is about. Raw values are the API's `kind` strings.
+    public enum Kind: String, Sendable, Equatable, CaseIterable, Comparable {
+        /// Usage `(in_use + idle) / max` at or above `high_usage` for `high_usage_checks` checks.
+        case highUsage = "high-usage"
+        /// Usage at or above `exhaustion`; raised at the first such check.
+        case exhaustion
+        /// One worker's own connection count kept growing (see `ConnectionLeakSeries`).
+        case connectionLeak = "connection-leak"
+        /// One connection in a transaction or query for longer than `long_running`.
+        case longRunning = "long-running"
+        /// The collector plugin failed (crashed, hung, answered garbage); raised and resolved by the host.
+        case pluginFailure = "plugin-failure"
+
+        public static func < (lhs: Kind, rhs: Kind) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
+    }
+
+    /// How urgent. Raw values are the API's `severity` strings.
+    public enum Severity: String, Sendable, Equatable, CaseIterable {
+        case warning
+        case critical
+    }
+
+    /// What makes two alerts "the same condition": kind, collector, pool, worker and connection id.
+    public struct Key: Sendable, Hashable {
+        public var kind: Kind
+        public var collector: String
+        public var pool: String?
+        public var worker: String?
+        public var connection: String?
+
+        public init(kind: Kind, collector: String, pool: String?, worker: String?, connection: String?) {
+            self.kind = kind; self.collector = collector; self.pool = pool; self.worker = worker
+            self.connection = connection
+        }
+    }
+
+    public var kind: Kind
+    public var severity: Severity
+    /// Collector name (`[collectors.NAME]`).
+    public var collector: String
+    /// Pool identity without credentials (`postgres://host:port/db`); `nil` for `plugin-failure`.
+    public var pool: String?
+    /// Worker instance name (`api:0`) for `connection-leak` and attributed `long-running`, else `nil`.
+    public var worker: String?
+    /// Server-side connection id (PostgreSQL backend pid, Redis client id) for `long-running`, else `nil`.
+    public var connection: String?
+    /// Seconds since the Unix epoch when the condition was first seen.
+    public var startedAt: Double
+    /// Seconds since the Unix epoch when the condition no longer held; `nil` while open.
+    public var resolvedAt: Double?
+    /// Human description, free of credentials. Updated while the alert is open (ages, counts).
+    public var message: String
+    /// For `connection-leak`: the growth that led to the verdict.
+    public var leakEvidence: ConnectionLeakEvidence?
+
+    public init(
+        kind: Kind, severity: Severity, collector: String, pool: String?, worker: String?, connection: String?,
+        startedAt: Double, resolvedAt: Double? = nil, message: String, leakEvidence: ConnectionLeakEvidence? = nil
+    ) {
+        self.kind = kind; self.severity = severity; self.collector = collector; self.pool = pool
+        self.worker = worker; self.connection = connection; self.startedAt = startedAt
+        self.resolvedAt = resolvedAt; self.message = message; self.leakEvidence = leakEvidence
+    }
+
+    /// The de-duplication key of this alert.
+    public var key: Key {
+        Key(kind: kind, collector: collector, pool: pool, worker: worker, connection: connection)
+    }
+
+    /// `true` while `resolvedAt` is `nil`.
+    public var isOpen: Bool { resolvedAt == nil }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import WardenAPI
+import WardenPluginProtocol
+@testable import WardenCore
+
+/// `PoolList` / `AlertList`: built from trackers, snake_case JSON with explicit nulls.
+@Suite("Pool API types")
+struct PoolsAPITests {
+    static func json<T: Encodable>(_ value: T) throws -> [String: Any] {
+        let data = try JSONEncoder().encode(value)
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test("PoolList carries every pool of every tracker, sorted, with usage clamped to 0...1")
+    func poolList() throws {
+        var postgres = PoolAlertTracker(collector: "postgres")
+        var redis = PoolAlertTracker(collector: "redis")
+        redis.record([poolSample(pool: "redis://127.0.0.1:6379", max: 10, inUse: 12)], at: 5, leakSustain: { _ in .zero })
+        postgres.record([poolSample(max: 200, inUse: 10, idle: 40, byWorker: ["api:0": 20], unattributed: 3, longRunning: [
+            LongRunningConnection(id: "4242", worker: "api:0", state: "idle in transaction", ageSeconds: 312.5, client: nil)
+        ])], at: 5, leakSustain: { _ in .zero })
+        let list = PoolList(trackers: [redis, postgres])
+        #expect(list.pools.map(\.collector) == ["postgres", "redis"])
+        let pg = list.pools[0]
+        #expect(pg.usage == 0.25 && pg.inUse == 10 && pg.idle == 40 && pg.max == 200)
+        #expect(pg.byWorker == ["api:0": 20] && pg.unattributed == 3)
+        #expect(pg.longRunning == [LongRunningStatus(id: "4242", worker: "api:0", state: "idle in transaction", ageSeconds: 312.5, client: nil)])
+        #expect(list.pools[1].usage == 1)  // 12 of 10: superuser slots; clamped
+
+        let object = try Self.json(list)
+        let pools = try #require(object["pools"] as? [[String: Any]])
+        let first = pools[0]
+        #expect(Set(first.keys) == ["collector", "pool", "max", "in_use", "idle", "waiting", "usage", "by_worker",
+                                    "unattributed", "long_running", "collected_at"])
+        #expect(first["waiting"] is NSNull)
+        #expect(first["collected_at"] as? String == "2026-11-30T10:00:00Z")
+        let longRunning = try #require(first["long_running"] as? [[String: Any]])
+        #expect(longRunning.first?["age_seconds"] as? Double == 312.5)
+        #expect(longRunning.first?["client"] is NSNull)
+    }
+
+    @Test("AlertList: every alert of every tracker, oldest first, RFC 3339 times, null worker and resolved_at")
+    func alertList() throws {
+        var postgres = PoolAlertTracker(collector: "postgres")
+        postgres.record([poolSample(max: 10, inUse: 10)], at: 1_700_000_000, leakSustain: { _ in .zero })
+        postgres.record([poolSample(max: 10, inUse: 1)], at: 1_700_000_010, leakSustain: { _ in .zero })
+        var redis = PoolAlertTracker(collector: "redis")
+        redis.raisePluginFailure("exited with status 1", at: 1_700_000_005)
+        let list = AlertList(trackers: [redis, postgres])
+        #expect(list.alerts.map(\.kind) == ["exhaustion", "plugin-failure"])
+        let exhaustion = list.alerts[0]
+        #expect(exhaustion.severity == "critical" && exhaustion.collector == "postgres" && exhaustion.pool == testPool)
+        #expect(exhaustion.startedAt == "2023-11-14T22:13:20.000Z")
+        #expect(exhaustion.resolvedAt == "2023-11-14T22:13:30.000Z")
+        #expect(list.alerts[1].resolvedAt == nil && list.alerts[1].pool == nil)
+
+        let object = try Self.json(list)
+        let alerts = try #require(object["alerts"] as? [[String: Any]])
+        #expect(Set(alerts[1].keys) == ["kind", "severity", "collector", "pool", "worker", "started_at", "resolved_at", "message"])
+        #expect(alerts[1]["worker"] is NSNull && alerts[1]["resolved_at"] is NSNull && alerts[1]["pool"] is NSNull)
+        #expect(alerts[1]["message"] as? String == "collector redis: exited with status 1")
+    }
+
+    @Test("the JSON round-trips")
+    func roundTrip() throws {
+        let alert = AlertStatus(kind: "connection-leak", severity: "critical", collector: "pg", pool: "p", worker: "api:0",
+                                startedAt: "2026-01-01T00:00:00.000Z", resolvedAt: nil, message: "m")
+        let data = try JSONEncoder().encode(AlertList(alerts: [alert]))
+        #expect(try JSONDecoder().decode(AlertList.self, from: data) == AlertList(alerts: [alert]))
+    }
+}

@@ -1,0 +1,70 @@
+import Glibc
+
+/// Plain TCP sockets in the test process (the "worker" side of attribution tests).
+enum TestSockets {
+    struct Failure: Error { let what: String }
+
+    /// A listening socket on `host` (`127.0.0.1`, `::1`, or `::` for dual stack), port chosen by the kernel.
+    static func listen(host: String) throws -> (fd: Int32, port: Int) {
+        let v6 = host.contains(":")
+        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(what: "socket") }
+        var storage = try address(host: host, port: 0)
+        let ok = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, v6 ? socklen_t(MemoryLayout<sockaddr_in6>.size) : socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard ok, Glibc.listen(fd, 64) == 0 else { close(fd); throw Failure(what: "bind/listen \(host)") }
+        return (fd, localPort(fd))
+    }
+
+    /// A connected client socket to `host:port` (loopback, so `connect` completes at once).
+    static func connect(host: String, port: Int) throws -> Int32 {
+        let v6 = host.contains(":")
+        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(what: "socket") }
+        var storage = try address(host: host, port: port)
+        let ok = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, v6 ? socklen_t(MemoryLayout<sockaddr_in6>.size) : socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard ok else { close(fd); throw Failure(what: "connect \(host):\(port)") }
+        return fd
+    }
+
+    /// The local port of a bound or connected socket.
+    static func localPort(_ fd: Int32) -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        let family = storage.ss_family
+        return withUnsafePointer(to: &storage) { pointer -> Int in
+            if family == sa_family_t(AF_INET6) {
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+            }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+        }
+    }
+
+    private static func address(host: String, port: Int) throws -> sockaddr_storage {
+        var storage = sockaddr_storage()
+        if host.contains(":") {
+            var v6 = sockaddr_in6()
+            v6.sin6_family = sa_family_t(AF_INET6)
+            v6.sin6_port = UInt16(port).bigEndian
+            guard inet_pton(AF_INET6, host, &v6.sin6_addr) == 1 else { throw Failure(what: "address \(host)") }
+            withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: v6) { raw.copyMemory(from: $0) } }
+        } else {
+            var v4 = sockaddr_in()
+            v4.sin_family = sa_family_t(AF_INET)
+            v4.sin_port = UInt16(port).bigEndian
+            guard inet_pton(AF_INET, host, &v4.sin_addr) == 1 else { throw Failure(what: "address \(host)") }
+            withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: v4) { raw.copyMemory(from: $0) } }
+        }
+        return storage
+    }
+}
