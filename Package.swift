@@ -3,6 +3,7 @@
 // Warden's package. The target graph mirrors the architecture, lowest layer first:
 //   L0 pure core      WardenCore, WardenConfig, WardenAPI       (no syscalls, no clocks read)
 //   L1 system edges   CWarden (C shim), WardenLinux             (posix_spawn, pidfd, /proc, files)
+//                     CSystemd, WardenSystemd                   (libsystemd: sd_notify, watchdog, journal)
 //   L2 runtime        WardenSupervisor                          (the actor that owns every state machine)
 //   L3 interfaces     WardenHTTP, WardenClient, warden          (control API, CLI)
 // Collector plugins are separate executables (Plugins/) speaking the JSON-lines protocol whose message types
@@ -42,12 +43,19 @@ let package = Package(
         .target(name: "WardenPluginProtocol", swiftSettings: strict),
         // L1 — Linux edges
         .target(name: "CWarden"),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "WardenLinux", dependencies: ["WardenCore", "CWarden"], swiftSettings: strict),
+        .target(
+            name: "WardenSystemd",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // Sets WATCHDOG_PID to its own pid and execs the worker (C: nothing runs between the two).
+        .executableTarget(name: "warden-exec"),
         // L2 — runtime
         .target(
             name: "WardenSupervisor",
             dependencies: [
-                "WardenCore", "WardenConfig", "WardenLinux", "WardenAPI",
+                "WardenCore", "WardenConfig", "WardenLinux", "WardenAPI", "WardenSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -73,6 +81,7 @@ let package = Package(
             name: "warden",
             dependencies: [
                 "WardenCore", "WardenConfig", "WardenAPI", "WardenSupervisor", "WardenHTTP", "WardenClient",
+                "WardenSystemd", "warden-exec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -9,11 +9,40 @@ public struct ReloadResult: Codable, Sendable, Equatable {
     public init(changes: [String]) { self.changes = changes }
 }
 
-/// Body of `GET /v1/health`: `{"status": "ok"}` while the control API answers.
+/// Body of `GET /v1/health`: `{"status": "ok", "notify_datagrams": {"accepted": 3, "malformed": 0,
+/// "unknown_sender": 1}}` while the control API answers.
 public struct HealthStatus: Codable, Sendable, Equatable {
     /// Always `"ok"` in a 200 answer.
     public var status: String
-    public init(status: String) { self.status = status }
+    /// Counters of the workers' notify socket since Warden started.
+    public var notifyDatagrams: NotifyDatagramCounts?
+    public init(status: String, notifyDatagrams: NotifyDatagramCounts? = nil) {
+        self.status = status; self.notifyDatagrams = notifyDatagrams
+    }
+    enum CodingKeys: String, CodingKey {
+        case status
+        case notifyDatagrams = "notify_datagrams"
+    }
+}
+
+/// Datagrams received on the notify socket Warden offers its workers (`NOTIFY_SOCKET`).
+public struct NotifyDatagramCounts: Codable, Sendable, Equatable {
+    /// Applied to a worker.
+    public var accepted: Int
+    /// Dropped as malformed: no sender credentials, oversized, not UTF-8, a line without `KEY=`.
+    public var malformed: Int
+    /// Dropped because the sender is no worker's process, or not one `notify_access` allows.
+    public var unknownSender: Int
+    /// Dropped unread during a flood (more than 1024 datagrams waiting).
+    public var overflowed: Int
+    public init(accepted: Int = 0, malformed: Int = 0, unknownSender: Int = 0, overflowed: Int = 0) {
+        self.accepted = accepted; self.malformed = malformed; self.unknownSender = unknownSender
+        self.overflowed = overflowed
+    }
+    enum CodingKeys: String, CodingKey {
+        case accepted, malformed, overflowed
+        case unknownSender = "unknown_sender"
+    }
 }
 
 /// Where the control socket lives: `STATE_DIR/warden.sock`.

@@ -39,12 +39,17 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
     public var leak: LeakStatus
     /// Human description of the state, e.g. `"next attempt in 2.0s"`, `"exited: exit status 1"`.
     public var description: String?
+    /// The last `STATUS=` the process sent on `NOTIFY_SOCKET` (sd_notify(3)), `nil` if none.
+    public var statusText: String?
+    /// The last `ERRNO=` the process sent on `NOTIFY_SOCKET`, `nil` if none.
+    public var notifyErrno: Int32?
 
     public init(
         name: String, program: String, state: ProcessState, pid: Int32?, startedAt: String?,
         uptimeSeconds: Double?, restarts: Int, lastExitStatus: String?, lastRestartReason: String?,
         rssBytes: UInt64?, treeRSSBytes: UInt64?, threads: Int?, fds: Int?, treeProcesses: Int?,
-        cpuPercent: Double?, leak: LeakStatus, description: String?
+        cpuPercent: Double?, leak: LeakStatus, description: String?, statusText: String? = nil,
+        notifyErrno: Int32? = nil
     ) {
         self.name = name; self.program = program; self.state = state; self.pid = pid
         self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds; self.restarts = restarts
@@ -52,6 +57,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         self.rssBytes = rssBytes; self.treeRSSBytes = treeRSSBytes; self.threads = threads; self.fds = fds
         self.treeProcesses = treeProcesses; self.cpuPercent = cpuPercent; self.leak = leak
         self.description = description
+        self.statusText = statusText; self.notifyErrno = notifyErrno
     }
 
     enum CodingKeys: String, CodingKey {
@@ -59,7 +65,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         case startedAt = "started_at", uptimeSeconds = "uptime_seconds"
         case lastExitStatus = "last_exit_status", lastRestartReason = "last_restart_reason"
         case rssBytes = "rss_bytes", treeRSSBytes = "tree_rss_bytes", treeProcesses = "tree_processes"
-        case cpuPercent = "cpu_percent"
+        case cpuPercent = "cpu_percent", statusText = "status_text", notifyErrno = "notify_errno"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -74,6 +80,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         try c.encode(fds, forKey: .fds); try c.encode(treeProcesses, forKey: .treeProcesses)
         try c.encode(cpuPercent, forKey: .cpuPercent); try c.encode(leak, forKey: .leak)
         try c.encode(description, forKey: .description)
+        try c.encode(statusText, forKey: .statusText); try c.encode(notifyErrno, forKey: .notifyErrno)
     }
 }
 

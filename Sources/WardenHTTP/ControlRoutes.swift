@@ -31,7 +31,7 @@ struct ControlRoutes: Sendable {
         }
         router.post(RouterPath(APIRoute.reload)) { _, _ in try await reload() }
         router.post(RouterPath(APIRoute.shutdown)) { _, _ in await shutdown() }
-        router.get(RouterPath(APIRoute.health)) { _, _ in JSONResponse.make(HealthStatus(status: "ok")) }
+        router.get(RouterPath(APIRoute.health)) { _, _ in JSONResponse.make(await control.health()) }
     }
 
     /// `GET /v1/processes?name=a&name=b`; no `name` means every process.

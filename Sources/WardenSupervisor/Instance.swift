@@ -37,6 +37,21 @@ final class Instance {
     var cleanupSent = false
     var lastSeverity: String = "warming-up"
 
+    // systemd notify protocol (see Supervisor+Notify.swift)
+    /// Last `STATUS=` text of the current process, cleared at spawn.
+    var statusText: String?
+    /// Last `ERRNO=` of the current process, cleared at spawn.
+    var notifyErrno: Int32?
+    /// Session id of the current process tree: the pid spawned by Warden (a session leader via setsid),
+    /// kept when `MAINPID=` moves the main pid.
+    var sessionID: Int32?
+    /// Monotonic time of the last `WATCHDOG=1`, for the evidence of a watchdog restart.
+    var lastWatchdogPing: Duration?
+    /// Set when the process sent `WATCHDOG=trigger`, so the restart is recorded as triggered, not missed.
+    var watchdogTriggered = false
+    /// Whether this instance has left STARTING at least once since Warden started (for READY=1).
+    var leftStarting = false
+
     /// Latest sample of the main process and of the whole tree.
     var mainSample: ProcessSample?
     var tree = TreeTotals()

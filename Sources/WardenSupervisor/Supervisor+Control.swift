@@ -59,6 +59,9 @@ extension Supervisor: SupervisorControl {
 
     public func reload() async throws(ControlError) -> [String] {
         guard !shuttingDown else { throw ControlError(.shuttingDown, message: "warden is shutting down") }
+        // systemd: RELOADING=1 … READY=1 brackets the reload, whatever its outcome.
+        systemd.reloading()
+        defer { if readySent, !shuttingDown { systemd.ready(status: statusSummary()) } }
         let file = configuration.file
         let loaded: WardenConfiguration
         do {
@@ -235,6 +238,8 @@ extension Supervisor: SupervisorControl {
     func beginShutdown() {
         guard !shuttingDown else { return }
         shuttingDown = true
+        systemd.stopping()
+        systemdWatchdog?.cancel()   // pings stop with supervision; TimeoutStopSec= bounds the shutdown
         logger.info("shutting down: stopping \(order.count) processes")
         record(WardenEvent(time: RFC3339.now().0, process: nil, event: .supervisor, reason: "shutdown"))
         for name in order {

@@ -86,7 +86,8 @@ extension Supervisor {
                                pid: instance.pid, evidence: evidence(instance, verdict)))
             if !verdict.warmingUp, verdict.severity >= .high {
                 logger.warning("\(instance.name): memory growth \(severity)",
-                               metadata: ["rss_growth_mb_per_min": "\(verdict.rssGrowthMBPerMinute ?? 0)"])
+                               metadata: ["rss_growth_mb_per_min": "\(verdict.rssGrowthMBPerMinute ?? 0)",
+                                          "process": "\(instance.name)", "event": "severity-change"])
             }
             if verdict.severity < .critical { instance.alerted = false }
             // Once per process, when growth first reaches high (or jumps straight to critical).
@@ -108,7 +109,8 @@ extension Supervisor {
             record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .leakAlert,
                                reason: action.rawValue, pid: instance.pid, evidence: evidence(instance, verdict),
                                message: "on_critical = alert: not restarting"))
-            logger.warning("\(instance.name): \(action.rawValue) critical (alert only)")
+            logger.warning("\(instance.name): \(action.rawValue) critical (alert only)",
+                           metadata: ["process": "\(instance.name)", "event": "leak-alert"])
             return
         }
         let siblings = order.compactMap { instances[$0] }.filter { $0.program.name == instance.program.name }
@@ -117,7 +119,8 @@ extension Supervisor {
         record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .leakRestart,
                            reason: action.rawValue, pid: instance.pid, evidence: evidence(instance, verdict),
                            message: restartMessage(action, verdict, instance)))
-        logger.warning("\(instance.name): restarting, \(restartMessage(action, verdict, instance))")
+        logger.warning("\(instance.name): restarting, \(restartMessage(action, verdict, instance))",
+                       metadata: ["process": "\(instance.name)", "event": "leak-restart"])
         feed(instance) { $0.restart(now: $1, reason: action.rawValue) }
     }
 

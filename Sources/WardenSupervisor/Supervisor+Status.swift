@@ -30,7 +30,9 @@ extension Supervisor {
             treeProcesses: running && instance.mainSample != nil ? instance.tree.processes : nil,
             cpuPercent: running ? instance.cpuPercent : nil,
             leak: leak,
-            description: describe(instance))
+            description: describe(instance),
+            statusText: running ? instance.statusText : nil,
+            notifyErrno: running ? instance.notifyErrno : nil)
     }
 
     private func describe(_ instance: Instance) -> String {

@@ -4,6 +4,8 @@ public import ServiceLifecycle
 public import WardenConfig
 import WardenCore
 import WardenLinux
+import WardenSystemd
+import WardenAPI
 
 /// The runtime: the single owner of every process instance and its state machine.
 ///
@@ -54,6 +56,21 @@ public actor Supervisor: Service {
     /// Previous tree CPU ticks and the monotonic time they were read, per instance, for `cpu_percent`.
     var previousCPU: [String: (ticks: UInt64, at: Duration)] = [:]
 
+    // systemd, both ways (Supervisor+Systemd.swift, Supervisor+Notify.swift)
+    /// Warden's own service manager link (no-op without `NOTIFY_SOCKET`).
+    let systemd: SystemdNotifier
+    var systemdWatchdog: Task<Void, Never>?
+    var readySent = false
+    var autostartIssued = false
+    var lastServiceStatus: String?
+    var serviceUpdatePending = false
+    /// The socket offered to workers as `NOTIFY_SOCKET`, and the task draining it.
+    var notifySocket: NotifySocket?
+    var notifyConsumer: Task<Void, Never>?
+    var notifyCounters = NotifyDatagramCounts()
+    /// `warden-exec` next to the warden binary (sets WATCHDOG_PID before exec), `nil` if absent.
+    let execShim: String?
+
     /// Creates the supervisor for `configuration`; nothing is spawned until `run()`.
     ///
     /// Creates `state_dir` (mode 0700) and `state_dir/logs`.
@@ -83,7 +100,17 @@ public actor Supervisor: Service {
         epoch = clock.now
         wardenPID = getpid()
         executableDirectory = ExecutableResolver.currentExecutableDirectory()
-        baseEnvironment = ProcessInfo.processInfo.environment
+        // What systemd passed to Warden itself is not the workers' business: a worker inheriting
+        // NOTIFY_SOCKET or WATCHDOG_* would talk to Warden's service manager as if it were Warden.
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
+                    "JOURNAL_STREAM"] {
+            environment[key] = nil
+        }
+        baseEnvironment = environment
+        systemd = SystemdNotifier()
+        execShim = ExecutableResolver.resolve("warden-exec", searchPath: nil, preferDirectory: executableDirectory,
+                                              workingDirectory: nil)
         for program in configuration.programs {
             for (index, name) in program.instanceNames.enumerated() {
                 instances[name] = Instance(name: name, index: index, program: program)
@@ -116,9 +143,13 @@ public actor Supervisor: Service {
         // while every tree is killed. So this loop is not a child task; it ends with the supervisor.
         let reaper = Task { for await child in reaped { self.handleReaped(child) } }
         let sampler = Task { await self.samplingLoop() }
+        openNotifySocket()
+        startSystemdWatchdog()
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 await self.startAutostart()
+                self.autostartIssued = true
+                self.updateServiceManager()
                 await self.waitForShutdown()
             } onGracefulShutdown: {
                 Task { await self.beginShutdown() }
@@ -130,6 +161,8 @@ public actor Supervisor: Service {
         await waitForShutdown()
         sampler.cancel()
         reaper.cancel()
+        closeNotifySocket()
+        systemdWatchdog?.cancel()
         // Output written by workers while they stopped is drained before exit (supervisord issue 11).
         _ = await capture.shutdown(timeout: .seconds(2))
         logger.info("supervisor stopped", metadata: ["events_failed": "\(eventLog.failedWrites)"])
@@ -188,6 +221,17 @@ public actor Supervisor: Service {
             instance.lastRestartReason = t.reason == "backoff-elapsed" ? "exit" : t.reason
         }
         if t.from == .stopping { instance.stopsCompleted += 1 }
+        if t.from == .starting { instance.leftStarting = true }
+        if t.from == .running, t.to == .stopping, t.reason == "watchdog" {
+            let triggered = instance.watchdogTriggered
+            let silence = (instance.lastWatchdogPing ?? instance.startedAtMonotonic).map { (now() - $0).seconds }
+            record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .watchdog,
+                               reason: triggered ? "trigger" : "missed-ping", pid: instance.pid,
+                               message: triggered ? "WATCHDOG=trigger received"
+                                   : "no WATCHDOG=1 for \(silence.map { String(format1: $0) } ?? "?")s (watchdog \(instance.program.watchdog.map(DurationText.format) ?? "-"))"))
+            logger.warning("\(instance.name): watchdog \(triggered ? "triggered" : "expired"), restarting")
+        }
+        scheduleServiceManagerUpdate()
         switch t.to {
         case .running, .fatal, .backoff, .exited: instance.leakRestartInProgress = false
         default: break
@@ -197,8 +241,11 @@ public actor Supervisor: Service {
                            oldState: t.from, newState: t.to, reason: t.reason, pid: instance.pid,
                            exitStatus: exitText))
         let level: Logger.Level = (t.to == .fatal || t.to == .backoff) ? .warning : .info
+        // `process` and `event` become WARDEN_PROCESS= and WARDEN_EVENT= in the journal.
+        var metadata: Logger.Metadata = ["process": "\(instance.name)", "event": "state-change"]
+        if let pid = instance.pid { metadata["pid"] = "\(pid)" }
         logger.log(level: level, "\(instance.name): \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason))",
-                   metadata: instance.pid.map { ["pid": "\($0)"] } ?? [:])
+                   metadata: metadata)
     }
 
     func record(_ event: WardenEvent) { eventLog.append(event) }
@@ -226,6 +273,20 @@ public actor Supervisor: Service {
         environment["WARDEN_PROCESS_NAME"] = instance.name
         environment["WARDEN_PROCESS_INDEX"] = "\(instance.index)"
         environment["WARDEN_PROGRAM_NAME"] = program.name
+        guard let notifyVariables = notifyEnvironment(for: program) else {
+            logger.error("\(instance.name): no notify socket for ready = \"notify\" / watchdog")
+            perform(instance.machine.spawnFailed(now: at, reason: "notify-socket-unavailable"), for: instance)
+            return
+        }
+        environment.merge(notifyVariables) { $1 }
+        // With a watchdog the worker must find its own pid in WATCHDOG_PID (sd_watchdog_enabled(3));
+        // warden-exec sets it and execs the program, keeping the pid.
+        var executablePath = executable
+        var arguments = program.command
+        if program.watchdog != nil, let shim = execShim {
+            executablePath = shim
+            arguments = ["warden-exec", executable] + program.command
+        }
         let logs = configuration.supervisor.stateDirectory + "/logs/" + instance.name
         do {
             let out = try capture.makePipe(logPath: logs + ".out.log")
@@ -235,10 +296,15 @@ public actor Supervisor: Service {
             }
             defer { capture.closeWriteEnd(out); capture.closeWriteEnd(err) }
             let spawned = try Spawner.spawn(SpawnRequest(
-                executablePath: executable, arguments: program.command, environment: environment,
+                executablePath: executablePath, arguments: arguments, environment: environment,
                 directory: program.directory, stdoutFD: out, stderrFD: err))
             instance.pid = spawned.pid
             instance.pidfd = spawned.pidfd
+            instance.sessionID = spawned.pid
+            instance.statusText = nil
+            instance.notifyErrno = nil
+            instance.lastWatchdogPing = nil
+            instance.watchdogTriggered = false
             instance.startTicks = ProcReader.readStat(pid: spawned.pid)?.startTime
             let (_, wall) = RFC3339.now()
             instance.startedAt = wall

@@ -23,6 +23,8 @@ public protocol SupervisorControl: Sendable {
     func reload() async throws(ControlError) -> [String]
     /// Begins a graceful shutdown of Warden and every worker; returns at once.
     func shutdown() async
+    /// Liveness and counters (`GET /v1/health`).
+    func health() async -> HealthStatus
 }
 
 /// An error answered to a control request; `field` names the request field at fault.

@@ -8,6 +8,7 @@ import WardenAPI
 import WardenConfig
 import WardenHTTP
 import WardenSupervisor
+import WardenSystemd
 
 /// `warden run -c FILE`: supervise the config's programs in the foreground until SIGTERM/SIGINT.
 struct RunCommand: AsyncParsableCommand {
@@ -36,7 +37,15 @@ struct RunCommand: AsyncParsableCommand {
         let path = try options.requiredConfigPath()
         let configuration = try options.loadConfiguration(path: path)
         let level = logLevel
+        // Under systemd with stderr going to the journal, log structured entries (WARDEN_PROCESS=,
+        // WARDEN_EVENT=, PRIORITY=) through sd_journal_sendv instead of plain lines.
+        let journal = JournalStream.stderrIsJournal()
         LoggingSystem.bootstrap { label in
+            if journal {
+                var handler = JournalLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

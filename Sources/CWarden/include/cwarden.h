@@ -52,6 +52,17 @@ int cw_epoll_wait_fds(int epfd, int *fds, int max, int timeout_ms);
 /// eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK).
 int cw_eventfd(void);
 
+// Notify socket (systemd's sd_notify protocol, served to workers). SO_PASSCRED and SCM_CREDENTIALS are
+// _GNU_SOURCE only and the CMSG_* macros are not importable, so receiving with credentials lives here.
+/// socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK), bound to `path` (mode from umask), with
+/// SO_PASSCRED on. Returns the fd or -1 with errno (ENAMETOOLONG for a path longer than sun_path).
+int cw_notify_socket_bind(const char *path);
+/// One datagram from `fd` into `buf` (capacity `len`). On success returns the datagram's full length
+/// (larger than `len` when it was truncated: MSG_TRUNC) and stores the sender's credentials, or -1 in
+/// `*pid` when the kernel attached none. File descriptors passed along (SCM_RIGHTS) are closed at once,
+/// so a sender cannot make Warden hold its fds. Returns -1 with errno (EAGAIN when no datagram waits).
+long cw_notify_receive(int fd, void *buf, unsigned long len, int *pid, unsigned int *uid);
+
 static inline int cw_wifexited(int status) { return (status & 0x7f) == 0; }
 static inline int cw_wexitstatus(int status) { return (status >> 8) & 0xff; }
 static inline int cw_wifsignaled(int status) { return ((status & 0x7f) + 1) >> 1 > 0 && (status & 0x7f) != 0x7f; }

@@ -20,6 +20,10 @@ public struct WardenEvent: Codable, Sendable, Equatable {
         case orphansKilled = "orphans-killed"
         /// Configuration reloaded (or rejected).
         case reload
+        /// A worker's watchdog expired (no `WATCHDOG=1` in time) or it sent `WATCHDOG=trigger`.
+        case watchdog
+        /// A worker's notify message changed something: `MAINPID=` accepted or refused, `ERRNO=`.
+        case notify
         /// Warden started or is shutting down.
         case supervisor
     }

@@ -48,7 +48,9 @@ final class WardenProcess {
     let process = Process()
     let stderrPath: String
 
-    init(config: String) throws {
+    /// Starts `warden run` on `config`. `environment` entries are added to the test's environment;
+    /// `launcher` (e.g. warden-exec) is put in front of the warden command line when given.
+    init(config: String, environment: [String: String] = [:], launcher: [String] = []) throws {
         let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("wt-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         directory = dir
@@ -56,8 +58,16 @@ final class WardenProcess {
         stderrPath = dir.appendingPathComponent("warden.stderr").path
         try writeConfig(config)
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: wardenPath)
-        process.arguments = ["run", "-c", configPath, "--log-level", "debug"]
+        if launcher.isEmpty {
+            process.executableURL = URL(fileURLWithPath: wardenPath)
+            process.arguments = ["run", "-c", configPath, "--log-level", "debug"]
+        } else {
+            process.executableURL = URL(fileURLWithPath: launcher[0])
+            process.arguments = Array(launcher.dropFirst()) + [wardenPath, "warden", "run", "-c", configPath, "--log-level", "debug"]
+        }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -82,6 +92,13 @@ final class WardenProcess {
         var args = arguments
         args.insert(contentsOf: ["--socket", socketPath], at: 1)
         return try runCommand(wardenPath, args)
+    }
+
+    /// Parsed `GET /v1/health` (through curl on the control socket).
+    func health() throws -> [String: Any] {
+        let result = try runCommand("/usr/bin/curl", ["-sS", "--unix-socket", socketPath, "http://localhost/v1/health"])
+        guard result.status == 0 else { throw HarnessError("curl failed: \(result.stderr)") }
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
     }
 
     /// Parsed `warden status --json`, by process name.

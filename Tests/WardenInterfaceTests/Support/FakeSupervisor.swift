@@ -102,6 +102,10 @@ actor FakeSupervisor: SupervisorControl {
         calls.append("shutdown")
         shutdownRequested = true
     }
+
+    func health() async -> HealthStatus {
+        HealthStatus(status: "ok", notifyDatagrams: NotifyDatagramCounts(accepted: 1, malformed: 2, unknownSender: 3))
+    }
 }
 
 /// Sample statuses covering every optional field, set and unset.
