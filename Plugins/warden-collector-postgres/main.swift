@@ -1,2 +1,4 @@
-// warden-collector-postgres: PostgreSQL connection-pool collector (being written).
-print("{\"type\":\"error\",\"seq\":null,\"message\":\"not implemented yet\"}")
+// warden-collector-postgres: PostgreSQL connection-pool collector plugin (see PostgresCollector).
+import WardenPluginKit
+
+await PluginRunner.run(PostgresCollector.self)
