@@ -35,7 +35,6 @@ struct CollectorHostTests {
     @Test("Redis: a leaking worker is attributed, flagged and restarted (connection-leak); a steady pool of 5 is not")
     func redisConnectionLeak() async throws {
         let redis = try await RedisServer.start()
-        defer { Task { await redis.stop() } }
         let dir = try scratch()
         let worker = try script(connectionWorker, "conn.py", in: dir)
         let warden = try WardenProcess(config: """
@@ -85,6 +84,49 @@ struct CollectorHostTests {
         let table = try warden.cli(["pools"])
         #expect(table.status == 0 && table.stdout.contains("redis://127.0.0.1:\(redis.port)") && table.stdout.contains("steady=5"))
         #expect(try warden.terminate() == 0)
+        await redis.stop()
+    }
+
+    @Test("collector credentials never appear in logs, status, pools, alerts or events (right and wrong password)")
+    func credentialsStayHidden() async throws {
+        let secret = "s3cr3t-Pa55-\(UInt32.random(in: 1000...9999))"
+        let redis = try await RedisServer.start(password: secret)
+        defer { Task { await redis.stop() } }
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [collectors.good]
+            plugin = "warden-collector-redis"
+            interval = "300ms"
+            config = { url = "redis://default:\(secret)@127.0.0.1:\(redis.port)" }
+
+            [collectors.bad]
+            plugin = "warden-collector-redis"
+            interval = "300ms"
+            config = { url = "redis://default:\(secret)-wrong@127.0.0.1:\(redis.port)" }
+            """)
+        try waitFor("good pool reported", timeout: 15) {
+            let pools = try warden.cliJSON(["pools", "--json"])["pools"] as? [[String: Any]] ?? []
+            return pools.contains { $0["collector"] as? String == "good" }
+        }
+        try waitFor("bad collector alert", timeout: 15) {
+            let alerts = try warden.cliJSON(["alerts", "--json"])["alerts"] as? [[String: Any]] ?? []
+            return alerts.contains { $0["collector"] as? String == "bad" && $0["kind"] as? String == "plugin-failure" }
+        }
+        try await Task.sleep(for: .seconds(1))
+        let outputs = try [
+            warden.cli(["status", "--json"]).stdout, warden.cli(["status"]).stdout,
+            warden.cli(["pools", "--json"]).stdout, warden.cli(["alerts", "--json"]).stdout, warden.cli(["alerts"]).stdout,
+            (try? String(contentsOfFile: warden.stateDirectory + "/events.jsonl", encoding: .utf8)) ?? "",
+        ]
+        #expect(try warden.terminate() == 0)
+        let stderr = warden.stderrText()
+        #expect(stderr.contains("collector:bad"))   // the failure was logged...
+        for text in outputs + [stderr] {
+            #expect(!text.contains(secret))         // ...without the password
+        }
+        await redis.stop()
     }
 
     @Test("plugins that crash, hang, print garbage or speak another protocol version: restarted or stopped, workers undisturbed")
