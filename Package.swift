@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "WardenSupervisor",
             dependencies: [
-                "WardenCore", "WardenConfig", "WardenLinux", "WardenAPI", "WardenSystemd",
+                "WardenCore", "WardenConfig", "WardenLinux", "WardenAPI", "WardenSystemd", "WardenPluginProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -123,7 +123,9 @@ let package = Package(
             dependencies: ["WardenHTTP", "WardenClient", "WardenAPI", "WardenSupervisor", "WardenCore"]),
         .testTarget(
             name: "WardenIntegrationTests",
-            dependencies: ["WardenAPI", "WardenCore", "warden", "warden-workload"]),
+            dependencies: [
+                "WardenAPI", "WardenCore", "WardenTestServers", "warden", "warden-workload", "warden-collector-redis",
+            ]),
         .target(name: "WardenTestServers", path: "Tests/WardenTestServers"),
         .testTarget(
             name: "WardenPluginTests",

@@ -32,4 +32,8 @@ public enum APIRoute {
     public static let shutdown = "/v1/shutdown"
     public static let reload = "/v1/reload"
     public static let health = "/v1/health"
+    /// `GET`: `{"pools": [...]}`, the latest sample of every collector's pools.
+    public static let pools = "/v1/pools"
+    /// `GET`: `{"alerts": [...]}`, open and recently resolved pool alerts.
+    public static let alerts = "/v1/alerts"
 }

@@ -90,6 +90,18 @@ public struct WardenClient: Sendable {
         try await request(.GET, APIRoute.health, timeout: queryTimeout)
     }
 
+    /// `GET /v1/pools`: every collector's latest pool samples.
+    /// - Throws: `WardenClientError`.
+    public func pools() async throws(WardenClientError) -> PoolList {
+        try await request(.GET, APIRoute.pools, timeout: queryTimeout)
+    }
+
+    /// `GET /v1/alerts`: open and recently resolved pool alerts.
+    /// - Throws: `WardenClientError`.
+    public func alerts() async throws(WardenClientError) -> AlertList {
+        try await request(.GET, APIRoute.alerts, timeout: queryTimeout)
+    }
+
     // MARK: - Plumbing
 
     private struct EmptyAnswer: Decodable {}

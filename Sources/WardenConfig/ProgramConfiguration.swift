@@ -45,6 +45,9 @@ public struct ProgramConfiguration: Sendable, Equatable {
     /// Watchdog period (`watchdog`): the process gets `WATCHDOG_USEC`/`WATCHDOG_PID` and must send
     /// `WATCHDOG=1` at least this often once RUNNING, or it is restarted (reason `watchdog`). `nil` = off.
     public var watchdog: Duration?
+    /// Set for the program Warden synthesises to run a collector plugin (`collector:NAME`); `nil` for
+    /// `[programs.X]` tables. Part of equality, so a changed collector restarts its plugin on reload.
+    public var collector: CollectorConfiguration?
 
     public init(
         name: String,

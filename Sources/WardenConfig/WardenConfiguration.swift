@@ -28,6 +28,23 @@ public struct WardenConfiguration: Sendable, Equatable {
         programs.first { $0.name == name }
     }
 
+    /// Every program Warden supervises: the `[programs.X]` tables, then one program per collector, named
+    /// `collector:NAME` (a name no `[programs.X]` table can have), that runs its plugin: restarted always,
+    /// with a backoff from 1 s to 60 s, 10 failed starts before FATAL, 5 s to stop.
+    public var supervisedPrograms: [ProgramConfiguration] {
+        programs + collectors.map { collector in
+            var program = ProgramConfiguration(
+                name: Self.pluginProgramName(collector.name), command: [collector.plugin], restart: .always,
+                startSeconds: .seconds(1), startRetries: 10, backoff: .seconds(1), backoffMax: .seconds(60),
+                stopTimeout: .seconds(5))
+            program.collector = collector
+            return program
+        }
+    }
+
+    /// `collector:NAME`, the program (and instance) name of a collector's plugin process.
+    public static func pluginProgramName(_ collector: String) -> String { "collector:" + collector }
+
     /// The collector named `name`, if configured.
     public func collector(named name: String) -> CollectorConfiguration? {
         collectors.first { $0.name == name }

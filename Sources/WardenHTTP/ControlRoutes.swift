@@ -32,6 +32,8 @@ struct ControlRoutes: Sendable {
         router.post(RouterPath(APIRoute.reload)) { _, _ in try await reload() }
         router.post(RouterPath(APIRoute.shutdown)) { _, _ in await shutdown() }
         router.get(RouterPath(APIRoute.health)) { _, _ in JSONResponse.make(await control.health()) }
+        router.get(RouterPath(APIRoute.pools)) { _, _ in JSONResponse.make(await control.pools()) }
+        router.get(RouterPath(APIRoute.alerts)) { _, _ in JSONResponse.make(await control.alerts()) }
     }
 
     /// `GET /v1/processes?name=a&name=b`; no `name` means every process.

@@ -17,12 +17,15 @@ public struct SpawnRequest: Sendable, Equatable {
     public var stdoutFD: Int32
     /// The descriptor the child gets as its fd 2. May equal `stdoutFD`.
     public var stderrFD: Int32
+    /// The descriptor the child gets as its fd 0 (a plugin's command channel), or `nil` for /dev/null.
+    public var stdinFD: Int32?
 
     /// Creates a request; see the properties for the meaning of each field.
     public init(
         executablePath: String, arguments: [String], environment: [String: String], directory: String? = nil,
-        stdoutFD: Int32, stderrFD: Int32
+        stdoutFD: Int32, stderrFD: Int32, stdinFD: Int32? = nil
     ) {
+        self.stdinFD = stdinFD
         self.executablePath = executablePath
         self.arguments = arguments
         self.environment = environment
@@ -90,7 +93,9 @@ public enum Spawner {
         // stderr's source is the current fd 1, copy it to 2 before fd 1 is replaced. (A dup2 onto the same
         // number clears FD_CLOEXEC in glibc ≥ 2.29, as POSIX requires.)
         let dups = err == 1 ? [(err, Int32(2)), (out, Int32(1))] : [(out, Int32(1)), (err, Int32(2))]
-        var rc = posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0)
+        // The stdin source is a fresh pipe end (>= 3), so dup2 onto 0 cannot clobber another source.
+        var rc = request.stdinFD.map { posix_spawn_file_actions_adddup2(actions, $0, 0) }
+            ?? posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0)
         for (source, target) in dups where rc == 0 {
             rc = posix_spawn_file_actions_adddup2(actions, source, target)
         }

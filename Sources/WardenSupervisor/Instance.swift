@@ -52,6 +52,11 @@ final class Instance {
     /// Whether this instance has left STARTING at least once since Warden started (for READY=1).
     var leftStarting = false
 
+    /// For a collector plugin instance (`collector:NAME`): the conversation with its current process.
+    var plugin: PluginLink?
+    /// Set while a connection-leak restart of this worker is in progress.
+    var connectionLeakRestartInProgress = false
+
     /// Latest sample of the main process and of the whole tree.
     var mainSample: ProcessSample?
     var tree = TreeTotals()

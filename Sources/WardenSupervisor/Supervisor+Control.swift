@@ -86,14 +86,16 @@ extension Supervisor: SupervisorControl {
     /// Applies a new, valid configuration: new programs start, removed ones stop, changed ones restart,
     /// unchanged ones are not touched.
     private func apply(_ new: WardenConfiguration) -> [String] {
-        let diff = ConfigDiff(old: configuration.programs, new: new.programs)
+        let diff = ConfigDiff(old: configuration.supervisedPrograms, new: new.supervisedPrograms)
         var notes = diff.summary
         if new.supervisor.stateDirectory != configuration.supervisor.stateDirectory {
             notes.append("state_dir change needs a restart of warden; keeping \(configuration.supervisor.stateDirectory)")
         }
         var supervisorSettings = new.supervisor
         supervisorSettings.stateDirectory = configuration.supervisor.stateDirectory
-        configuration = WardenConfiguration(file: configuration.file, supervisor: supervisorSettings, programs: new.programs)
+        configuration = WardenConfiguration(file: configuration.file, supervisor: supervisorSettings, programs: new.programs,
+                                            collectors: new.collectors)
+        syncTrackers(with: new.collectors)
         for name in diff.removed {
             for instanceName in order where instances[instanceName]?.program.name == name { retire(instanceName) }
         }
@@ -167,7 +169,7 @@ extension Supervisor: SupervisorControl {
     }
 
     private func rebuildOrder() {
-        let configured = configuration.programs.flatMap(\.instanceNames).filter { instances[$0] != nil }
+        let configured = configuration.supervisedPrograms.flatMap(\.instanceNames).filter { instances[$0] != nil }
         let known = Set(configured)
         order = configured + instances.keys.filter { !known.contains($0) }.sorted()
     }

@@ -70,6 +70,8 @@ public actor Supervisor: Service {
     var notifyCounters = NotifyDatagramCounts()
     /// `warden-exec` next to the warden binary (sets WATCHDOG_PID before exec), `nil` if absent.
     let execShim: String?
+    /// Pool alert state per collector name (Supervisor+Plugins.swift); survives plugin restarts.
+    var trackers: [String: PoolAlertTracker] = [:]
 
     /// Creates the supervisor for `configuration`; nothing is spawned until `run()`.
     ///
@@ -111,7 +113,7 @@ public actor Supervisor: Service {
         systemd = SystemdNotifier()
         execShim = ExecutableResolver.resolve("warden-exec", searchPath: nil, preferDirectory: executableDirectory,
                                               workingDirectory: nil)
-        for program in configuration.programs {
+        for program in configuration.supervisedPrograms {
             for (index, name) in program.instanceNames.enumerated() {
                 instances[name] = Instance(name: name, index: index, program: program)
                 order.append(name)
@@ -263,6 +265,10 @@ public actor Supervisor: Service {
                 ? "(no executable file at that path\(program.directory.map { ", relative to \($0)" } ?? ""))"
                 : "(looked next to warden and on PATH)"
             logger.error("\(instance.name): cannot find executable \"\(program.command[0])\" \(place)")
+            if let collector = program.collector {
+                apply(updateTracker(collector) { $0.raisePluginFailure("plugin \(collector.plugin) not found \(place)", at: $1) },
+                      collector: collector.name)
+            }
             instance.lastExit = nil
             let actions = instance.machine.spawnFailed(now: at, reason: "executable-not-found")
             perform(actions, for: instance)
@@ -288,16 +294,33 @@ public actor Supervisor: Service {
             arguments = ["warden-exec", executable] + program.command
         }
         let logs = configuration.supervisor.stateDirectory + "/logs/" + instance.name
+        if instance.plugin != nil { endConversation(with: instance, exit: nil) }
         do {
-            let out = try capture.makePipe(logPath: logs + ".out.log")
-            let err: Int32
-            do { err = try capture.makePipe(logPath: logs + ".err.log") } catch {
-                capture.closeWriteEnd(out); throw error
+            let out: Int32, err: Int32
+            var input: Int32? = nil
+            var link: PluginLink? = nil
+            if program.collector != nil {
+                // A plugin's stdio is its protocol channel (stdout) and its log (stderr, to Warden's log).
+                let channel = try makePluginChannel(generation: instance.spawns + 1, name: instance.name)
+                (input, out, err, link) = (channel.stdin, channel.stdout, channel.stderr, channel.link)
+            } else {
+                out = try capture.makePipe(logPath: logs + ".out.log")
+                do { err = try capture.makePipe(logPath: logs + ".err.log") } catch {
+                    capture.closeWriteEnd(out); throw error
+                }
             }
-            defer { capture.closeWriteEnd(out); capture.closeWriteEnd(err) }
-            let spawned = try Spawner.spawn(SpawnRequest(
-                executablePath: executablePath, arguments: arguments, environment: environment,
-                directory: program.directory, stdoutFD: out, stderrFD: err))
+            defer {
+                if link != nil { [out, err, input!].forEach { _ = close($0) } } else { capture.closeWriteEnd(out); capture.closeWriteEnd(err) }
+            }
+            let spawned: SpawnedProcess
+            do {
+                spawned = try Spawner.spawn(SpawnRequest(
+                    executablePath: executablePath, arguments: arguments, environment: environment,
+                    directory: program.directory, stdoutFD: out, stderrFD: err, stdinFD: input))
+            } catch {
+                link?.tearDown()
+                throw error
+            }
             instance.pid = spawned.pid
             instance.pidfd = spawned.pidfd
             instance.sessionID = spawned.pid
@@ -321,12 +344,21 @@ public actor Supervisor: Service {
             previousCPU[instance.name] = nil
             byPID[spawned.pid] = instance.name
             logger.debug("\(instance.name): spawned pid \(spawned.pid)")
+            if let link, let collector = program.collector {
+                instance.plugin = link
+                startConversation(with: instance, collector: collector)
+            }
+            workerSpawned(instance)
             perform(instance.machine.spawned(now: at), for: instance)
         } catch {
             if let directory = program.directory, access(directory, X_OK) != 0 {
                 logger.error("\(instance.name): cannot use directory \"\(directory)\": \(String(cString: strerror(errno)))")
             } else {
                 logger.error("\(instance.name): spawn failed: \(error)")
+            }
+            if let collector = program.collector {
+                apply(updateTracker(collector) { $0.raisePluginFailure("plugin \(collector.plugin) cannot start: \(error)", at: $1) },
+                      collector: collector.name)
             }
             perform(instance.machine.spawnFailed(now: at), for: instance)
         }
@@ -349,6 +381,7 @@ public actor Supervisor: Service {
         instance.pid = nil
         instance.pidfd = nil
         instance.startedAt = nil
+        endConversation(with: instance, exit: child.status)
         feed(instance) { $0.exited(child.status, now: $1) }
         if !leftovers.isEmpty { cleanUpOrphans(leftovers, of: instance) }
     }

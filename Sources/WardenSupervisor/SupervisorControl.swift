@@ -25,6 +25,10 @@ public protocol SupervisorControl: Sendable {
     func shutdown() async
     /// Liveness and counters (`GET /v1/health`).
     func health() async -> HealthStatus
+    /// The latest sample of every pool of every collector (`GET /v1/pools`).
+    func pools() async -> PoolList
+    /// Open and recently resolved pool alerts (`GET /v1/alerts`).
+    func alerts() async -> AlertList
 }
 
 /// An error answered to a control request; `field` names the request field at fault.

@@ -74,6 +74,14 @@ struct ModeSpec: Sendable {
             "fdleak", "open /dev/null N times per second, never close",
             [OptionSpec(name: "per-sec", kind: .number, help: "N, opens per second (default 10)")]),
         ModeSpec(
+            "connpool", "open N TCP connections to 127.0.0.1:PORT and hold them (a steady pool)",
+            [OptionSpec(name: "port", kind: .integer, help: "PORT on 127.0.0.1 (required)"),
+             OptionSpec(name: "count", kind: .integer, help: "N, connections held (default 5)")]),
+        ModeSpec(
+            "connleak", "open one TCP connection to 127.0.0.1:PORT every S seconds, never close any",
+            [OptionSpec(name: "port", kind: .integer, help: "PORT on 127.0.0.1 (required)"),
+             OptionSpec(name: "every", kind: .number, help: "S, seconds between connections (default 1)")]),
+        ModeSpec(
             "threadleak", "start N threads per second that sleep forever (64 KiB stacks)",
             [OptionSpec(name: "per-sec", kind: .number, help: "N, threads per second (default 2)")]),
         ModeSpec(

@@ -42,6 +42,8 @@ struct WardenWorkload {
         case "step": runStep(context)
         case "fdleak": runFDLeak(context)
         case "threadleak": runThreadLeak(context)
+        case "connpool": runConnectionPool(context)
+        case "connleak": runConnectionLeak(context)
         case "stubborn": runStubborn(context)
         case "crash": runCrash(context)
         case "daemonize": runDaemonize(context)

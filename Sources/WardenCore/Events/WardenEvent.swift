@@ -20,6 +20,13 @@ public struct WardenEvent: Codable, Sendable, Equatable {
         case orphansKilled = "orphans-killed"
         /// Configuration reloaded (or rejected).
         case reload
+        /// A pool alert opened (`reason` = its kind: high-usage, exhaustion, connection-leak, long-running,
+        /// plugin-failure).
+        case poolAlert = "pool-alert"
+        /// A pool alert's condition cleared.
+        case poolAlertResolved = "pool-alert-resolved"
+        /// A collector plugin's conversation: handshake done, protocol mismatch, dropped answers.
+        case plugin
         /// A worker's watchdog expired (no `WATCHDOG=1` in time) or it sent `WATCHDOG=trigger`.
         case watchdog
         /// A worker's notify message changed something: `MAINPID=` accepted or refused, `ERRNO=`.

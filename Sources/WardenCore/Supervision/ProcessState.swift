@@ -57,6 +57,13 @@ public enum RestartReason: String, Codable, Sendable, CaseIterable {
     case manual = "manual"
     /// The program's configuration changed and SIGHUP applied it.
     case configChanged = "config-changed"
+    /// The worker's own connection count kept growing (a collector's `connection-leak` verdict) and its
+    /// program has `connection_leak = "restart"`.
+    case connectionLeak = "connection-leak"
+    /// A collector plugin stopped answering `collect` (three late, malformed or oversized answers in a row).
+    case pluginUnresponsive = "plugin-unresponsive"
+    /// The worker missed its watchdog (no `WATCHDOG=1` in time) or sent `WATCHDOG=trigger`.
+    case watchdog = "watchdog"
 }
 
 /// Restart policy of a program (`restart = "always" | "on-failure" | "never"`).

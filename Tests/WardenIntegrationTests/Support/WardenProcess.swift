@@ -94,6 +94,13 @@ final class WardenProcess {
         return try runCommand(wardenPath, args)
     }
 
+    /// Runs a CLI command that prints JSON (e.g. `pools --json`) and parses its output.
+    func cliJSON(_ arguments: [String]) throws -> [String: Any] {
+        let result = try cli(arguments)
+        guard result.status == 0 else { throw HarnessError("warden \(arguments.joined(separator: " ")) failed: \(result.stderr)") }
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+    }
+
     /// Parsed `GET /v1/health` (through curl on the control socket).
     func health() throws -> [String: Any] {
         let result = try runCommand("/usr/bin/curl", ["-sS", "--unix-socket", socketPath, "http://localhost/v1/health"])

@@ -103,6 +103,9 @@ actor FakeSupervisor: SupervisorControl {
         shutdownRequested = true
     }
 
+    func pools() async -> PoolList { PoolList(pools: []) }
+    func alerts() async -> AlertList { AlertList(alerts: []) }
+
     func health() async -> HealthStatus {
         HealthStatus(status: "ok", notifyDatagrams: NotifyDatagramCounts(accepted: 1, malformed: 2, unknownSender: 3))
     }

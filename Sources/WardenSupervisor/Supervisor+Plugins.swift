@@ -1,0 +1,290 @@
+import Foundation
+import Logging
+public import WardenAPI
+import WardenConfig
+import WardenCore
+import WardenLinux
+import WardenPluginProtocol
+
+/// Collector plugins (docs/plugin-protocol.md): each `[collectors.NAME]` runs as the supervised instance
+/// `collector:NAME` — spawned, sampled, restarted with backoff like any worker — whose stdin/stdout carry
+/// the JSON-lines conversation and whose stderr goes to Warden's log.
+///
+/// Warden never waits on a plugin: lines are read on Dispatch queues and delivered to this actor; writes
+/// are non-blocking (a plugin that does not drain its stdin is restarted). Answers that are late,
+/// malformed or oversized are dropped and counted; three in a row restart the plugin.
+extension Supervisor {
+    /// Wall-clock seconds since the epoch, for alert times.
+    private var wallNow: Double { Date().timeIntervalSince1970 }
+
+    /// Pipes for a plugin's stdin, stdout and stderr. The child's ends go to the spawner; the returned
+    /// link owns Warden's ends.
+    func makePluginChannel(generation: Int, name: String) throws(SystemCallError)
+        -> (stdin: Int32, stdout: Int32, stderr: Int32, link: PluginLink)
+    {
+        let input = try Pipes.make()
+        let output: (read: Int32, write: Int32)
+        let errors: (read: Int32, write: Int32)
+        do { output = try Pipes.make() } catch { close(input.read); close(input.write); throw error }
+        do { errors = try Pipes.make() } catch {
+            [input.read, input.write, output.read, output.write].forEach { _ = close($0) }
+            throw error
+        }
+        let link = PluginLink(
+            generation: generation, writer: PipeLineWriter(fd: input.write),
+            stdoutReader: PipeLineReader(fd: output.read, maxLineBytes: PluginProtocol.maxLineBytes, label: name + ".out"),
+            stderrReader: PipeLineReader(fd: errors.read, maxLineBytes: 16384, label: name + ".err"))
+        return (input.read, output.write, errors.write, link)
+    }
+
+    /// Starts the conversation with a freshly spawned plugin: reading tasks, `hello`, handshake timeout.
+    func startConversation(with instance: Instance, collector: CollectorConfiguration) {
+        guard let link = instance.plugin else { return }
+        let name = instance.name
+        let generation = link.generation
+        let output = link.stdoutReader.lines
+        let errors = link.stderrReader.lines
+        link.tasks.append(Task {
+            for await line in output { self.pluginOutput(name, generation, line) }
+        })
+        link.tasks.append(Task {
+            for await line in errors {
+                guard case .line(let bytes) = line else { continue }
+                let text = CredentialRedaction.redact(String(decoding: bytes, as: UTF8.self))
+                self.logger.info("\(name): \(text)", metadata: ["process": "\(name)"])
+            }
+        })
+        send(.hello(collector.hello), on: link, of: instance)
+        let limit = max(collector.timeout * 2, .seconds(5))
+        link.tasks.append(Task { [clock] in
+            try? await clock.sleep(for: limit)
+            guard !Task.isCancelled else { return }
+            self.handshakeTimedOut(name, generation, after: limit)
+        })
+    }
+
+    /// Ends the conversation with the current plugin process (exit, restart, removal).
+    func endConversation(with instance: Instance, exit status: TerminationStatus?) {
+        guard let link = instance.plugin else { return }
+        link.tearDown()
+        instance.plugin = nil
+        guard let collector = instance.program.collector, let status, !shuttingDown,
+              instance.machine.state != .stopping, instance.machine.state != .stopped
+        else { return }
+        apply(updateTracker(collector) { $0.raisePluginFailure("plugin \(collector.plugin) exited (\(status))", at: $1) },
+              collector: collector.name)
+    }
+
+    // MARK: Messages
+
+    private func send(_ message: HostMessage, on link: PluginLink, of instance: Instance) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(message) else { return }
+        if link.writer.writeLine(Array(data)) != .written {
+            // A plugin that does not drain its stdin (or closed it) gets a restart: the channel may now
+            // hold half a line, so it cannot be used any more.
+            restartPlugin(instance, why: "its stdin is full or closed (it is not reading)")
+        }
+    }
+
+    private func pluginOutput(_ name: String, _ generation: Int, _ line: PipeLine) {
+        guard let instance = instances[name], let link = instance.plugin, link.generation == generation,
+              let collector = instance.program.collector
+        else { return }
+        let bytes: [UInt8]
+        switch line {
+        case .oversized(let size):
+            return dropAnswer(instance, link, why: "a line of \(size) bytes, more than \(PluginProtocol.maxLineBytes)")
+        case .line(let content):
+            bytes = content
+        }
+        let message: PluginMessage
+        do { message = try JSONDecoder().decode(PluginMessage.self, from: Data(bytes)) } catch {
+            return dropAnswer(instance, link, why: "a malformed line (not a protocol message)")
+        }
+        switch message {
+        case .hello(let hello):
+            guard !link.handshakeDone else { return dropAnswer(instance, link, why: "a second hello") }
+            guard hello.protocolVersion == PluginProtocol.version else {
+                let text = "plugin \(hello.name) speaks protocol version \(hello.protocolVersion); warden speaks \(PluginProtocol.version)"
+                logger.error("\(name): \(text); stopping it", metadata: ["process": "\(name)", "event": "plugin"])
+                record(WardenEvent(time: RFC3339.now().0, process: name, event: .plugin, reason: "protocol-mismatch",
+                                   pid: instance.pid, message: text))
+                apply(updateTracker(collector) { $0.raisePluginFailure(text, at: $1) }, collector: collector.name)
+                // Restarting cannot fix a version mismatch: the plugin stays stopped until a reload.
+                feed(instance) { $0.stop(now: $1, reason: "protocol-mismatch") }
+                return
+            }
+            link.handshakeDone = true
+            record(WardenEvent(time: RFC3339.now().0, process: name, event: .plugin, reason: "handshake",
+                               pid: instance.pid,
+                               message: "\(hello.name) \(hello.version), capabilities \(hello.capabilities.joined(separator: ","))"))
+            logger.info("\(name): \(hello.name) \(hello.version) ready", metadata: ["process": "\(name)"])
+            let interval = collector.interval
+            let clock = self.clock
+            link.tasks.append(Task {
+                while !Task.isCancelled {
+                    self.collectTick(name, generation)
+                    try? await clock.sleep(for: interval)
+                }
+            })
+        case .samples(let samples):
+            guard let pending = link.pending, pending.seq == samples.seq else {
+                return dropAnswer(instance, link, why: "samples for seq \(samples.seq), which is not the pending collect")
+            }
+            link.pending = nil
+            guard now() - pending.sentAt <= collector.timeout else {
+                return dropAnswer(instance, link, why: "samples for seq \(samples.seq) after the \(DurationText.format(collector.timeout)) timeout")
+            }
+            link.consecutiveFailures = 0
+            link.answered += 1
+            var result = updateTracker(collector) { $0.resolvePluginFailure(at: $1) }
+            result.merge(recordSamples(samples.pools, collector: collector))
+            apply(result, collector: collector.name)
+        case .error(let failure):
+            if let seq = failure.seq, link.pending?.seq == seq { link.pending = nil }
+            link.consecutiveFailures = 0
+            let text = CredentialRedaction.redact(failure.message)
+            logger.warning("\(name): collect failed: \(text)", metadata: ["process": "\(name)"])
+            apply(updateTracker(collector) { $0.raisePluginFailure(text, at: $1) }, collector: collector.name)
+        }
+    }
+
+    private func recordSamples(_ pools: [PoolSample], collector: CollectorConfiguration) -> PoolCheckResult {
+        let sustains = Dictionary(instances.map { ($0.key, $0.value.program.leak.sustain) }, uniquingKeysWith: { a, _ in a })
+        return updateTracker(collector) { tracker, now in
+            tracker.record(pools, at: now, leakSustain: { sustains[$0] ?? .seconds(60) })
+        }
+    }
+
+    private func dropAnswer(_ instance: Instance, _ link: PluginLink, why: String) {
+        link.dropped += 1
+        link.consecutiveFailures += 1
+        logger.warning("\(instance.name): dropped \(why) (\(link.consecutiveFailures) in a row)",
+                       metadata: ["process": "\(instance.name)"])
+        if link.consecutiveFailures >= 3 {
+            restartPlugin(instance, why: "3 answers in a row were late, missing, malformed or oversized")
+        }
+    }
+
+    private func restartPlugin(_ instance: Instance, why: String) {
+        guard let collector = instance.program.collector, instance.machine.state == .running || instance.machine.state == .starting
+        else { return }
+        record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .plugin,
+                           reason: RestartReason.pluginUnresponsive.rawValue, pid: instance.pid, message: why))
+        logger.warning("\(instance.name): restarting: \(why)", metadata: ["process": "\(instance.name)"])
+        apply(updateTracker(collector) { $0.raisePluginFailure("plugin \(collector.plugin) restarted: \(why)", at: $1) },
+              collector: collector.name)
+        if let link = instance.plugin { link.consecutiveFailures = 0; link.pending = nil }
+        feed(instance) { $0.restart(now: $1, reason: RestartReason.pluginUnresponsive.rawValue) }
+    }
+
+    private func handshakeTimedOut(_ name: String, _ generation: Int, after limit: Duration) {
+        guard let instance = instances[name], let link = instance.plugin, link.generation == generation,
+              !link.handshakeDone
+        else { return }
+        restartPlugin(instance, why: "no hello answer within \(DurationText.format(limit))")
+    }
+
+    /// One `collect` round: an unanswered previous round counts as a failure, then the next is sent.
+    private func collectTick(_ name: String, _ generation: Int) {
+        guard let instance = instances[name], let link = instance.plugin, link.generation == generation,
+              link.handshakeDone, !shuttingDown
+        else { return }
+        if let pending = link.pending {
+            link.pending = nil
+            dropAnswer(instance, link, why: "no answer to collect seq \(pending.seq)")
+            guard instance.plugin === link, instance.machine.state.hasProcess, instance.machine.state != .stopping else { return }
+        }
+        link.seq += 1
+        link.pending = (link.seq, now())
+        send(.collect(.init(seq: link.seq, workers: workerTrees())), on: link, of: instance)
+    }
+
+    /// The supervised workers with a live process and the pids of their trees (as last sampled).
+    private func workerTrees() -> [WorkerTree] {
+        order.compactMap { name in
+            guard let instance = instances[name], instance.program.collector == nil, let pid = instance.pid else { return nil }
+            let tree = Set(instance.knownTree.keys).union([pid])
+            return WorkerTree(name: name, program: instance.program.name, pid: pid, treePIDs: tree.sorted())
+        }
+    }
+
+    // MARK: Alerts and actions
+
+    /// Applies `change` to the tracker of `collector` (created with its thresholds on first use), passing
+    /// the current wall-clock time.
+    func updateTracker(_ collector: CollectorConfiguration,
+                       _ change: (inout PoolAlertTracker, Double) -> PoolCheckResult) -> PoolCheckResult {
+        var tracker = trackers[collector.name] ?? PoolAlertTracker(collector: collector.name, thresholds: collector.thresholds)
+        let result = change(&tracker, wallNow)
+        trackers[collector.name] = tracker
+        return result
+    }
+
+    /// Records opened/resolved alerts as events and acts on connection-leak verdicts.
+    func apply(_ result: PoolCheckResult, collector: String) {
+        for alert in result.opened {
+            record(WardenEvent(time: RFC3339.now().0, process: alert.worker, event: .poolAlert, reason: alert.kind.rawValue,
+                               message: "[\(alert.severity.rawValue)] \(alert.pool ?? collector): \(alert.message)"))
+            var metadata: Logger.Metadata = ["event": "pool-alert"]
+            if let worker = alert.worker { metadata["process"] = "\(worker)" }
+            logger.warning("pool alert \(alert.kind.rawValue) (\(alert.severity.rawValue)) \(alert.pool ?? collector): \(alert.message)",
+                           metadata: metadata)
+        }
+        for alert in result.resolved {
+            record(WardenEvent(time: RFC3339.now().0, process: alert.worker, event: .poolAlertResolved,
+                               reason: alert.kind.rawValue, message: "\(alert.pool ?? collector): \(alert.message)"))
+        }
+        for verdict in result.leakVerdicts {
+            guard let instance = instances[verdict.worker], instance.program.collector == nil else { continue }
+            let message = "\(verdict.pool): \(verdict.evidence.summary)"
+            guard instance.program.leak.connectionLeak == .restart else {
+                record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .leakAlert,
+                                   reason: RestartReason.connectionLeak.rawValue, pid: instance.pid,
+                                   message: "connection_leak = alert: not restarting; \(message)"))
+                continue
+            }
+            guard instance.machine.state == .running, !instance.connectionLeakRestartInProgress, !shuttingDown else { continue }
+            instance.connectionLeakRestartInProgress = true
+            record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .leakRestart,
+                               reason: RestartReason.connectionLeak.rawValue, pid: instance.pid, message: message))
+            logger.warning("\(instance.name): restarting, connection leak: \(message)",
+                           metadata: ["process": "\(instance.name)", "event": "leak-restart"])
+            feed(instance) { $0.restart(now: $1, reason: RestartReason.connectionLeak.rawValue) }
+        }
+    }
+
+    /// A worker got a new process: its connection series start over in every collector.
+    func workerSpawned(_ instance: Instance) {
+        instance.connectionLeakRestartInProgress = false
+        guard instance.program.collector == nil else { return }
+        for name in trackers.keys.sorted() {
+            apply(trackers[name]!.workerRestarted(instance.name, at: wallNow), collector: name)
+        }
+    }
+
+    /// After a reload: thresholds of kept collectors are replaced; removed collectors' alerts resolve.
+    func syncTrackers(with collectors: [CollectorConfiguration]) {
+        let byName = Dictionary(collectors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for name in trackers.keys.sorted() {
+            if let collector = byName[name] {
+                trackers[name]!.thresholds = collector.thresholds
+            } else {
+                apply(trackers[name]!.resolveAll(at: wallNow), collector: name)
+                trackers[name] = nil
+            }
+        }
+    }
+
+    // MARK: Control API
+
+    public func pools() async -> PoolList {
+        PoolList(trackers: trackers.keys.sorted().compactMap { trackers[$0] })
+    }
+
+    public func alerts() async -> AlertList {
+        AlertList(trackers: trackers.keys.sorted().compactMap { trackers[$0] })
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import Testing
+import WardenTestServers
+
+private func scratch() throws -> URL {
+    let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("wc-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+private func script(_ text: String, _ name: String, in dir: URL) throws -> String {
+    let path = dir.appendingPathComponent(name).path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    chmod(path, 0o755)
+    return path
+}
+
+/// A worker holding TCP connections to 127.0.0.1:PORT: `hold N` opens N and keeps them; `leak S` opens
+/// one more every S seconds and never closes any.
+private let connectionWorker = """
+    import socket, sys, time
+    port = int(sys.argv[1]); mode = sys.argv[2]; arg = float(sys.argv[3])
+    held = []
+    def connect():
+        s = socket.create_connection(("127.0.0.1", port)); held.append(s)
+    if mode == "hold":
+        for _ in range(int(arg)): connect()
+        while True: time.sleep(60)
+    while True:
+        connect(); time.sleep(arg)
+    """
+
+@Suite("Collector plugins under a real Warden", .serialized)
+struct CollectorHostTests {
+    @Test("Redis: a leaking worker is attributed, flagged and restarted (connection-leak); a steady pool of 5 is not")
+    func redisConnectionLeak() async throws {
+        let redis = try await RedisServer.start()
+        let dir = try scratch()
+        let worker = try script(connectionWorker, "conn.py", in: dir)
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [collectors.redis]
+            plugin = "warden-collector-redis"
+            interval = "500ms"
+            config = { url = "redis://127.0.0.1:\(redis.port)" }
+            [collectors.redis.thresholds]
+            leak_checks = 3
+            leak_min_connections = 3
+
+            [programs.leaker]
+            command = ["python3", "\(worker)", "\(redis.port)", "leak", "0.25"]
+            start_seconds = "100ms"
+            [programs.leaker.leak]
+            sustain = "2s"
+            connection_leak = "restart"
+
+            [programs.steady]
+            command = ["python3", "\(worker)", "\(redis.port)", "hold", "5"]
+            start_seconds = "100ms"
+            [programs.steady.leak]
+            sustain = "2s"
+            connection_leak = "restart"
+            """)
+        try waitFor("plugin RUNNING", timeout: 15) { try warden.state("collector:redis") == "RUNNING" }
+        try waitFor("steady pool attributed", timeout: 15) {
+            let pools = try warden.cliJSON(["pools", "--json"])["pools"] as? [[String: Any]] ?? []
+            return (pools.first?["by_worker"] as? [String: Any])?["steady"] as? Int == 5
+        }
+        try waitFor("connection-leak restart", timeout: 30) {
+            warden.events().contains { $0["event"] as? String == "leak-restart" && $0["reason"] as? String == "connection-leak" }
+        }
+        let restart = try #require(warden.events().first { $0["reason"] as? String == "connection-leak" && $0["event"] as? String == "leak-restart" })
+        #expect(restart["process"] as? String == "leaker")
+        let alerts = try warden.cliJSON(["alerts", "--json"])["alerts"] as? [[String: Any]] ?? []
+        #expect(alerts.contains { $0["kind"] as? String == "connection-leak" && $0["worker"] as? String == "leaker" })
+        #expect(!alerts.contains { $0["kind"] as? String == "connection-leak" && $0["worker"] as? String == "steady" })
+        #expect(try warden.status()["steady"]?["restarts"] as? Int == 0)
+        let pools = try #require((try warden.cliJSON(["pools", "--json"])["pools"] as? [[String: Any]])?.first)
+        #expect(pools["collector"] as? String == "redis")
+        #expect(pools["pool"] as? String == "redis://127.0.0.1:\(redis.port)")
+        #expect((pools["max"] as? Int ?? 0) > 0)
+        let table = try warden.cli(["pools"])
+        #expect(table.status == 0 && table.stdout.contains("redis://127.0.0.1:\(redis.port)") && table.stdout.contains("steady=5"))
+        #expect(try warden.terminate() == 0)
+        await redis.stop()
+    }
+
+    @Test("collector credentials never appear in logs, status, pools, alerts or events (right and wrong password)")
+    func credentialsStayHidden() async throws {
+        let secret = "s3cr3t-Pa55-\(UInt32.random(in: 1000...9999))"
+        let redis = try await RedisServer.start(password: secret)
+        defer { Task { await redis.stop() } }
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [collectors.good]
+            plugin = "warden-collector-redis"
+            interval = "300ms"
+            config = { url = "redis://default:\(secret)@127.0.0.1:\(redis.port)" }
+
+            [collectors.bad]
+            plugin = "warden-collector-redis"
+            interval = "300ms"
+            config = { url = "redis://default:\(secret)-wrong@127.0.0.1:\(redis.port)" }
+            """)
+        try waitFor("good pool reported", timeout: 15) {
+            let pools = try warden.cliJSON(["pools", "--json"])["pools"] as? [[String: Any]] ?? []
+            return pools.contains { $0["collector"] as? String == "good" }
+        }
+        try waitFor("bad collector alert", timeout: 15) {
+            let alerts = try warden.cliJSON(["alerts", "--json"])["alerts"] as? [[String: Any]] ?? []
+            return alerts.contains { $0["collector"] as? String == "bad" && $0["kind"] as? String == "plugin-failure" }
+        }
+        try await Task.sleep(for: .seconds(1))
+        let outputs = try [
+            warden.cli(["status", "--json"]).stdout, warden.cli(["status"]).stdout,
+            warden.cli(["pools", "--json"]).stdout, warden.cli(["alerts", "--json"]).stdout, warden.cli(["alerts"]).stdout,
+            (try? String(contentsOfFile: warden.stateDirectory + "/events.jsonl", encoding: .utf8)) ?? "",
+        ]
+        #expect(try warden.terminate() == 0)
+        let stderr = warden.stderrText()
+        #expect(stderr.contains("collector:bad"))   // the failure was logged...
+        for text in outputs + [stderr] {
+            #expect(!text.contains(secret))         // ...without the password
+        }
+        await redis.stop()
+    }
+
+    @Test("plugins that crash, hang, print garbage or speak another protocol version: restarted or stopped, workers undisturbed")
+    func misbehavingPlugins() throws {
+        let dir = try scratch()
+        let garbage = try script("""
+            #!/usr/bin/env python3
+            import sys, time
+            sys.stdin.readline()
+            print('{"type":"hello","name":"garbage","version":"1","protocol_version":1,"capabilities":["pools"]}', flush=True)
+            while True:
+                sys.stdin.readline()
+                print("this is not json {{{", flush=True)
+            """, "garbage.py", in: dir)
+        let hang = try script("""
+            #!/usr/bin/env python3
+            import sys, time
+            sys.stdin.readline()
+            print('{"type":"hello","name":"hang","version":"1","protocol_version":1,"capabilities":["pools"]}', flush=True)
+            time.sleep(3600)
+            """, "hang.py", in: dir)
+        let wrongVersion = try script("""
+            #!/usr/bin/env python3
+            import sys, time
+            sys.stdin.readline()
+            print('{"type":"hello","name":"future","version":"9","protocol_version":2,"capabilities":["pools"]}', flush=True)
+            time.sleep(3600)
+            """, "future.py", in: dir)
+        let crash = try script("""
+            #!/usr/bin/env python3
+            import sys
+            sys.stdin.readline()
+            sys.exit(3)
+            """, "crash.py", in: dir)
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [collectors.garbage]
+            plugin = "\(garbage)"
+            interval = "200ms"
+            [collectors.hang]
+            plugin = "\(hang)"
+            interval = "200ms"
+            [collectors.future]
+            plugin = "\(wrongVersion)"
+            [collectors.crash]
+            plugin = "\(crash)"
+
+            [programs.work]
+            command = ["WORKLOAD", "steady"]
+            start_seconds = "100ms"
+            """)
+        try waitFor("work RUNNING", timeout: 10) { try warden.state("work") == "RUNNING" }
+        let workPID = try warden.processPID("work")
+        try waitFor("garbage and hang plugins restarted as unresponsive", timeout: 20) {
+            let restarted = Set(warden.events().filter { $0["event"] as? String == "plugin" && $0["reason"] as? String == "plugin-unresponsive" }
+                .compactMap { $0["process"] as? String })
+            return restarted.isSuperset(of: ["collector:garbage", "collector:hang"])
+        }
+        try waitFor("future plugin stopped for protocol mismatch", timeout: 10) { try warden.state("collector:future") == "STOPPED" }
+        #expect(warden.events().contains { $0["reason"] as? String == "protocol-mismatch" && $0["process"] as? String == "collector:future" })
+        #expect(warden.stderrText().contains("speaks protocol version 2; warden speaks 1"))
+        try waitFor("crashing plugin restarted with backoff", timeout: 15) {
+            (try warden.status()["collector:crash"]?["restarts"] as? Int ?? 0) >= 2
+        }
+        let alerts = try warden.cliJSON(["alerts", "--json"])["alerts"] as? [[String: Any]] ?? []
+        let failing = Set(alerts.filter { $0["kind"] as? String == "plugin-failure" }.compactMap { $0["collector"] as? String })
+        #expect(failing.isSuperset(of: ["garbage", "hang", "future", "crash"]))
+        // Supervision of workers went on undisturbed.
+        #expect(try warden.state("work") == "RUNNING")
+        #expect(try warden.processPID("work") == workPID)
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("the Python example collector (standard library only) runs under Warden and reports its pool")
+    func pythonExampleCollector() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let example = root.appendingPathComponent("etc/examples/collector-example.py").path
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [collectors.example]
+            plugin = "\(example)"
+            interval = "300ms"
+            config = { host = "127.0.0.1", port = 9, max = 20 }
+
+            [programs.work]
+            command = ["WORKLOAD", "steady"]
+            start_seconds = "100ms"
+            """)
+        try waitFor("example pool reported", timeout: 15) {
+            let pools = try warden.cliJSON(["pools", "--json"])["pools"] as? [[String: Any]] ?? []
+            return pools.contains { $0["collector"] as? String == "example" }
+        }
+        #expect(warden.events().contains { $0["event"] as? String == "plugin" && $0["reason"] as? String == "handshake" })
+        #expect(try warden.terminate() == 0)
+    }
+}
