@@ -125,6 +125,7 @@ let package = Package(
             name: "WardenIntegrationTests",
             dependencies: [
                 "WardenAPI", "WardenCore", "WardenTestServers", "warden", "warden-workload", "warden-collector-redis",
+                "warden-collector-postgres",
             ]),
         .target(name: "WardenTestServers", path: "Tests/WardenTestServers"),
         .testTarget(

@@ -6,12 +6,13 @@
 #   postgresql, postgresql-contrib   initdb/pg_ctl/postgres (/usr/lib/postgresql/N/bin), psql, pgbench
 #   redis-server                     redis-server, redis-cli
 #   libsystemd-dev, pkg-config       sd_notify / journald bindings
-#   systemd                          systemd-analyze (unit file lint)
+#   systemd                          systemd-analyze (unit file lint), systemd-notify
+#   curl, python3                    control-API checks; notify senders and example plugins in tests
 #
 # Usage: scripts/install-test-deps.sh   (as root, or with passwordless sudo)
 set -euo pipefail
 
-packages=(postgresql postgresql-contrib redis-server libsystemd-dev pkg-config systemd)
+packages=(postgresql postgresql-contrib redis-server libsystemd-dev pkg-config systemd curl python3)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -202,11 +202,15 @@ extension Supervisor {
         send(.collect(.init(seq: link.seq, workers: workerTrees())), on: link, of: instance)
     }
 
-    /// The supervised workers with a live process and the pids of their trees (as last sampled).
+    /// The supervised workers with a live process and the pids of their trees, from a fresh /proc scan:
+    /// the sampler's view may be a whole `sample_interval` old, and a worker forking a client per
+    /// connection would then be credited with its connections one sample late (a staircase that hides
+    /// steady growth from the leak rule).
     private func workerTrees() -> [WorkerTree] {
-        order.compactMap { name in
+        let index = scanProcesses()
+        return order.compactMap { name in
             guard let instance = instances[name], instance.program.collector == nil, let pid = instance.pid else { return nil }
-            let tree = Set(instance.knownTree.keys).union([pid])
+            let tree = Set(treeMembers(of: instance, index: index).keys).union([pid])
             return WorkerTree(name: name, program: instance.program.name, pid: pid, treePIDs: tree.sorted())
         }
     }
