@@ -7,7 +7,7 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Validate a config file without running anything.",
         discussion: """
-            Prints FILE: OK (N programs, M processes) and exits 0 when the file is valid. Otherwise prints \
+            Prints FILE: OK (N programs, M processes[, K collectors]) and exits 0 when the file is valid. Otherwise prints \
             every problem as FILE:LINE: message on stderr and exits 2.
             """)
 
@@ -18,6 +18,8 @@ struct CheckCommand: AsyncParsableCommand {
         let configuration = try options.loadConfiguration(path: path)
         let programs = configuration.programs.count
         let processes = configuration.programs.reduce(0) { $0 + $1.numprocs }
-        print("\(path): OK (\(programs) programs, \(processes) processes)")
+        let collectors = configuration.collectors.count
+        let plugins = collectors == 0 ? "" : ", \(collectors) collector\(collectors == 1 ? "" : "s")"
+        print("\(path): OK (\(programs) programs, \(processes) processes\(plugins))")
     }
 }

@@ -2,19 +2,6 @@ import Foundation
 import Testing
 import WardenTestServers
 
-private func scratch() throws -> URL {
-    let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("wc-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir
-}
-
-private func script(_ text: String, _ name: String, in dir: URL) throws -> String {
-    let path = dir.appendingPathComponent(name).path
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-    chmod(path, 0o755)
-    return path
-}
-
 /// A worker holding TCP connections to 127.0.0.1:PORT: `hold N` opens N and keeps them; `leak S` opens
 /// one more every S seconds and never closes any.
 private let connectionWorker = """
@@ -35,8 +22,8 @@ struct CollectorHostTests {
     @Test("Redis: a leaking worker is attributed, flagged and restarted (connection-leak); a steady pool of 5 is not")
     func redisConnectionLeak() async throws {
         let redis = try await RedisServer.start()
-        let dir = try scratch()
-        let worker = try script(connectionWorker, "conn.py", in: dir)
+        let dir = try scriptDirectory()
+        let worker = try writeScript(connectionWorker, named: "conn.py", in: dir)
         let warden = try WardenProcess(config: """
             [supervisor]
             state_dir = "state"
@@ -131,8 +118,8 @@ struct CollectorHostTests {
 
     @Test("plugins that crash, hang, print garbage or speak another protocol version: restarted or stopped, workers undisturbed")
     func misbehavingPlugins() throws {
-        let dir = try scratch()
-        let garbage = try script("""
+        let dir = try scriptDirectory()
+        let garbage = try writeScript("""
             #!/usr/bin/env python3
             import sys, time
             sys.stdin.readline()
@@ -140,27 +127,27 @@ struct CollectorHostTests {
             while True:
                 sys.stdin.readline()
                 print("this is not json {{{", flush=True)
-            """, "garbage.py", in: dir)
-        let hang = try script("""
+            """, named: "garbage.py", in: dir)
+        let hang = try writeScript("""
             #!/usr/bin/env python3
             import sys, time
             sys.stdin.readline()
             print('{"type":"hello","name":"hang","version":"1","protocol_version":1,"capabilities":["pools"]}', flush=True)
             time.sleep(3600)
-            """, "hang.py", in: dir)
-        let wrongVersion = try script("""
+            """, named: "hang.py", in: dir)
+        let wrongVersion = try writeScript("""
             #!/usr/bin/env python3
             import sys, time
             sys.stdin.readline()
             print('{"type":"hello","name":"future","version":"9","protocol_version":2,"capabilities":["pools"]}', flush=True)
             time.sleep(3600)
-            """, "future.py", in: dir)
-        let crash = try script("""
+            """, named: "future.py", in: dir)
+        let crash = try writeScript("""
             #!/usr/bin/env python3
             import sys
             sys.stdin.readline()
             sys.exit(3)
-            """, "crash.py", in: dir)
+            """, named: "crash.py", in: dir)
         let warden = try WardenProcess(config: """
             [supervisor]
             state_dir = "state"

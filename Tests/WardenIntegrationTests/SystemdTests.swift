@@ -1,20 +1,6 @@
 import Foundation
 import Testing
 
-/// A short-lived directory for helper scripts (created before Warden starts, removed by the OS's /tmp hygiene).
-private func scriptDirectory() throws -> URL {
-    let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("ws-\(UUID().uuidString.prefix(8))")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir
-}
-
-private func writeScript(_ text: String, named name: String, in dir: URL) throws -> String {
-    let path = dir.appendingPathComponent(name).path
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-    chmod(path, 0o755)
-    return path
-}
-
 private func transitions(_ warden: WardenProcess, _ name: String) -> [String] {
     warden.events()
         .filter { $0["process"] as? String == name && $0["event"] as? String == "state-change" }

@@ -1,0 +1,16 @@
+import Foundation
+
+/// A fresh directory under /tmp for helper scripts, created before Warden starts (short, for socket paths).
+func scriptDirectory() throws -> URL {
+    let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("ws-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+/// Writes `text` as an executable file `name` in `dir`; returns its path.
+func writeScript(_ text: String, named name: String, in dir: URL) throws -> String {
+    let path = dir.appendingPathComponent(name).path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    chmod(path, 0o755)
+    return path
+}
