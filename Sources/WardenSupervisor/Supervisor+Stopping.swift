@@ -1,3 +1,4 @@
+import Glibc
 import WardenCore
 import WardenLinux
 
@@ -18,6 +19,16 @@ extension Supervisor {
         for (member, start) in instance.stopMembers where member != pid {
             if let entry = index.table[member], entry.pgid != pid {
                 signalVerified(pid: member, startTime: start, signal: signal)
+            }
+        }
+        // As systemd does after KillSignal=: SIGCONT, so that a stopped (SIGSTOP, ^Z) process can act on
+        // the stop signal instead of sitting out stop_timeout. Harmless to a running process.
+        if signal != SIGCONT && signal != SIGKILL {
+            _ = try? Signals.sendToGroup(pid, signal: SIGCONT)
+            for (member, start) in instance.stopMembers where member != pid {
+                if let entry = index.table[member], entry.pgid != pid {
+                    signalVerified(pid: member, startTime: start, signal: SIGCONT)
+                }
             }
         }
     }

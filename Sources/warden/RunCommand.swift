@@ -34,6 +34,9 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
+        // A SIGHUP that arrives before the reload handler is installed (a fast `systemctl reload`, a
+        // terminal closing) must not kill Warden with the default action: ignore it until then.
+        signal(SIGHUP, SIG_IGN)
         let path = try options.requiredConfigPath()
         let configuration = try options.loadConfiguration(path: path)
         let level = logLevel

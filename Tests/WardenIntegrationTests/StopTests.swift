@@ -37,6 +37,29 @@ struct StopTests {
         #expect(try warden.terminate() == 0)
     }
 
+    @Test("a SIGSTOPped worker gets SIGCONT with the stop signal and exits gracefully, not by SIGKILL")
+    func stoppedWorkerIsContinued() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.frozen]
+            command = ["WORKLOAD", "steady"]
+            start_seconds = "100ms"
+            stop_timeout = "20s"
+            """)
+        try waitFor("RUNNING", timeout: 10) { try warden.state("frozen") == "RUNNING" }
+        let pid = try #require(try warden.processPID("frozen"))
+        kill(pid, SIGSTOP)
+        let started = Date()
+        #expect(try warden.cli(["stop", "frozen"]).status == 0)
+        #expect(Date().timeIntervalSince(started) < 10, "stop waited for stop_timeout")
+        let last = warden.events().last { $0["process"] as? String == "frozen" && $0["event"] as? String == "state-change" }
+        #expect(last?["reason"] as? String == "stopped")
+        #expect(!isAlive(pid))
+        #expect(try warden.terminate() == 0)
+    }
+
     @Test("a daemonized grandchild (new session) is killed on stop")
     func daemonKilled() throws {
         let marker = UUID().uuidString
