@@ -1,31 +1,72 @@
 import Foundation
 import WardenCore
 
-/// Appends `WardenEvent`s to `STATE_DIR/events.jsonl`, one JSON object per line.
+/// Appends `WardenEvent`s to `STATE_DIR/events.jsonl`, one JSON object per line, rotated by size.
 ///
 /// Owned by the supervisor actor. Each event is written with one `write(2)` on an `O_APPEND` descriptor,
 /// so a line is never interleaved or torn by another writer and a crash loses at most the event being
-/// written. Write errors are counted and logged by the caller, never thrown: supervision must go on
-/// when the disk is full.
+/// written. When the file would grow past `maxBytes`, it is renamed to `events.jsonl.1` (older ones
+/// shift to `.2` … `.backups`, the oldest is removed) and a new file is opened: rotation happens between
+/// lines, never inside one. Write errors are counted, never thrown: supervision must go on when the disk
+/// is full.
 final class EventLog {
-    private let handle: FileHandle?
+    private let path: String
+    private var handle: FileHandle?
+    private var size: UInt64
     private let encoder: JSONEncoder
+    /// Size that triggers a rotation, bytes (`log_max_bytes`); 0 never rotates.
+    var maxBytes: UInt64
+    /// Rotated files kept (`log_backups`); 0 truncates instead of keeping one.
+    var backups: Int
     /// Events that could not be written.
     private(set) var failedWrites = 0
 
     /// Opens (creating, mode 0640) the event log at `path`.
-    init(path: String) {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        handle = fd >= 0 ? FileHandle(fileDescriptor: fd, closeOnDealloc: true) : nil
+    init(path: String, maxBytes: UInt64, backups: Int) {
+        self.path = path
+        self.maxBytes = maxBytes
+        self.backups = backups
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        handle = nil
+        size = 0
+        reopen()
     }
 
     /// Appends one event as one line.
     func append(_ event: WardenEvent) {
-        guard let handle, var data = try? encoder.encode(event) else { failedWrites += 1; return }
+        guard var data = try? encoder.encode(event) else { failedWrites += 1; return }
         data.append(0x0A)
-        do { try handle.write(contentsOf: data) } catch { failedWrites += 1 }
+        if maxBytes > 0, size > 0, size + UInt64(data.count) > maxBytes { rotate() }
+        guard let handle else { failedWrites += 1; reopen(); return }
+        do {
+            try handle.write(contentsOf: data)
+            size += UInt64(data.count)
+        } catch { failedWrites += 1 }
+    }
+
+    private func reopen() {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { handle = nil; return }
+        var info = stat()
+        size = fstat(fd, &info) == 0 ? UInt64(info.st_size) : 0
+        handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    }
+
+    private func rotate() {
+        handle = nil   // closes the descriptor
+        if backups > 0 {
+            unlink("\(path).\(backups)")
+            if backups > 1 {
+                for index in stride(from: backups - 1, through: 1, by: -1) {
+                    rename("\(path).\(index)", "\(path).\(index + 1)")
+                }
+            }
+            rename(path, "\(path).1")
+        } else {
+            truncate(path, 0)
+        }
+        reopen()
     }
 }
 

@@ -96,6 +96,8 @@ extension Supervisor: SupervisorControl {
         configuration = WardenConfiguration(file: configuration.file, supervisor: supervisorSettings, programs: new.programs,
                                             collectors: new.collectors)
         syncTrackers(with: new.collectors)
+        eventLog.maxBytes = supervisorSettings.logMaxBytes
+        eventLog.backups = supervisorSettings.logBackups
         for name in diff.removed {
             for instanceName in order where instances[instanceName]?.program.name == name { retire(instanceName) }
         }

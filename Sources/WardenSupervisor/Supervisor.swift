@@ -92,7 +92,8 @@ public actor Supervisor: Service {
         if stat(state, &info) == 0, info.st_mode & 0o077 != 0 {
             logger.warning("state_dir \(state) is accessible to other users (mode \(String(info.st_mode & 0o7777, radix: 8)))")
         }
-        eventLog = EventLog(path: state + "/events.jsonl")
+        eventLog = EventLog(path: state + "/events.jsonl", maxBytes: configuration.supervisor.logMaxBytes,
+                            backups: configuration.supervisor.logBackups)
         do {
             capture = try OutputCapture(maxBytes: configuration.supervisor.logMaxBytes,
                                         backups: configuration.supervisor.logBackups)

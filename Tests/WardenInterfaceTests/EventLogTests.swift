@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+import WardenCore
+@testable import WardenSupervisor
+
+@Suite("events.jsonl rotation")
+struct EventLogTests {
+    @Test("rotates between lines at log_max_bytes and keeps log_backups files, every line whole")
+    func rotation() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ev-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("events.jsonl").path
+        let log = EventLog(path: path, maxBytes: 2000, backups: 2)
+        for index in 0..<200 {
+            log.append(WardenEvent(time: "2026-11-30T00:00:00.000Z", process: "p\(index)", event: .supervisor,
+                                   reason: "test", message: String(repeating: "x", count: 40)))
+        }
+        #expect(log.failedWrites == 0)
+        let files = [path, path + ".1", path + ".2"]
+        for file in files {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            #expect(text.utf8.count <= 2000)
+            for line in text.split(separator: "\n") {
+                #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "torn line: \(line)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: path + ".3"))
+        // The newest event is in the live file, the ones before it in .1.
+        let live = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(live.contains("\"process\":\"p199\""))
+    }
+}
