@@ -33,14 +33,11 @@ public struct NotifyDatagramCounts: Codable, Sendable, Equatable {
     public var malformed: Int
     /// Dropped because the sender is no worker's process, or not one `notify_access` allows.
     public var unknownSender: Int
-    /// Dropped unread during a flood (more than 1024 datagrams waiting).
-    public var overflowed: Int
-    public init(accepted: Int = 0, malformed: Int = 0, unknownSender: Int = 0, overflowed: Int = 0) {
+    public init(accepted: Int = 0, malformed: Int = 0, unknownSender: Int = 0) {
         self.accepted = accepted; self.malformed = malformed; self.unknownSender = unknownSender
-        self.overflowed = overflowed
     }
     enum CodingKeys: String, CodingKey {
-        case accepted, malformed, overflowed
+        case accepted, malformed
         case unknownSender = "unknown_sender"
     }
 }

@@ -381,7 +381,7 @@ struct ConfigValidator {
             return nil
         }
         if let spaceless = Self.withoutBlanks(text) {
-            report(path, "duration \(TOMLText.quoted(text)) must not contain spaces; write \(TOMLText.quoted(spaceless))")
+            report(path, "duration \(TOMLText.quoted(text)) must not contain spaces; write \(TOMLText.quoted(Self.durationSuggestion(spaceless)))")
             return nil
         }
         if Self.roughSeconds(text) > Self.maximumDurationSeconds {
@@ -460,6 +460,20 @@ struct ConfigValidator {
     }
 
     /// `text` without its spaces and tabs, or `nil` when it has none (or nothing else).
+    /// `"10seconds"` → `"10s"`, `"1minute"` → `"1m"`: the written-out unit words people use, mapped to
+    /// Warden's units (the number is kept as written). Text without such a word is returned unchanged.
+    static func durationSuggestion(_ text: String) -> String {
+        let words: [(String, String)] = [
+            ("milliseconds", "ms"), ("millisecond", "ms"), ("msec", "ms"), ("seconds", "s"), ("second", "s"),
+            ("secs", "s"), ("sec", "s"), ("minutes", "m"), ("minute", "m"), ("mins", "m"), ("hours", "h"),
+            ("hour", "h"), ("hrs", "h"), ("hr", "h"), ("days", "d"), ("day", "d"),
+        ]
+        for (word, unit) in words where text.lowercased().hasSuffix(word) {
+            return String(text.dropLast(word.count)) + unit
+        }
+        return text
+    }
+
     static func withoutBlanks(_ text: String) -> String? {
         let kept = text.filter { $0 != " " && $0 != "\t" }
         return kept.count == text.count || kept.isEmpty ? nil : kept

@@ -49,6 +49,13 @@ final class Instance {
     var lastWatchdogPing: Duration?
     /// Set when the process sent `WATCHDOG=trigger`, so the restart is recorded as triggered, not missed.
     var watchdogTriggered = false
+    /// Why the instance last entered BACKOFF (the restart reason shown once the backoff elapses).
+    var backoffReason: String?
+    /// A `MAINPID=` naming a child of the current main process, applied when that main process exits
+    /// and the child is reparented to Warden (the classic fork-and-exit daemon), pid → starttime.
+    var pendingMainPID: (pid: Int32, startTime: UInt64)?
+    /// The last `MAINPID=` refusal recorded (value and reason), so a loop of them is one event.
+    var lastMainPIDRefusal: String?
     /// Whether this instance has left STARTING at least once since Warden started (for READY=1).
     var leftStarting = false
 

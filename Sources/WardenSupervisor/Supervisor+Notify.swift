@@ -5,9 +5,7 @@ import WardenLinux
 
 extension Supervisor {
     public func health() async -> HealthStatus {
-        var counters = notifyCounters
-        counters.overflowed = notifySocket?.overflowed ?? 0
-        return HealthStatus(status: "ok", notifyDatagrams: counters)
+        HealthStatus(status: "ok", notifyDatagrams: notifyCounters)
     }
 
     /// Path of the notify socket offered to workers (`NOTIFY_SOCKET`).
@@ -20,7 +18,10 @@ extension Supervisor {
             let socket = try NotifySocket(path: notifySocketPath)
             notifySocket = socket
             notifyConsumer = Task {
-                for await datagram in socket.datagrams { self.handleNotify(datagram) }
+                for await datagram in socket.datagrams {
+                    self.handleNotify(datagram)
+                    socket.consumed()
+                }
             }
         } catch {
             logger.error("cannot open the notify socket for workers: \(error); programs with ready = \"notify\" cannot start")
@@ -94,6 +95,12 @@ extension Supervisor {
             parent = next.ppid
         }
         for instance in instances.values where instance.knownTree[pid] == stat.startTime { return instance }
+        // A daemon reparented to Warden (double fork) before the sampler saw it: its environment still
+        // names the worker that made it.
+        if stat.ppid == wardenPID, let name = ProcessTable.environmentValue(pid: pid, key: "WARDEN_PROCESS_NAME"),
+           let instance = instances[name], instance.pid != nil {
+            return instance
+        }
         return nil
     }
 
@@ -112,6 +119,7 @@ extension Supervisor {
                 instance.statusText = text
             }
         case .errno(let number):
+            guard instance.notifyErrno != number else { return }   // recorded once per change
             instance.notifyErrno = number
             record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .notify,
                                reason: "errno", pid: pid, message: "ERRNO=\(number)"))
@@ -133,6 +141,10 @@ extension Supervisor {
     private func acceptMainPID(_ newPID: Int32, from sender: Int32, for instance: Instance) {
         guard newPID != instance.pid else { return }
         func refuse(_ why: String) {
+            // One event per distinct refusal: a worker repeating a bad MAINPID= must not flood the log.
+            let key = "\(newPID):\(why)"
+            guard instance.lastMainPIDRefusal != key else { return }
+            instance.lastMainPIDRefusal = key
             logger.warning("\(instance.name): MAINPID=\(newPID) refused: \(why)")
             record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .notify,
                                reason: "mainpid-refused", pid: newPID, message: why))
@@ -142,13 +154,29 @@ extension Supervisor {
         }
         guard treeOwner(of: newPID) === instance else { return refuse("not in the process tree of \(instance.name)") }
         guard stat.ppid == wardenPID else {
-            return refuse("not a child of warden yet (its parent is pid \(stat.ppid)); send MAINPID after the parent exits")
+            // The classic daemon: the main process forks, names its child, exits. The child becomes
+            // Warden's (subreaper) the moment its parent dies; the switch happens then (`handleReaped`).
+            guard stat.ppid == instance.pid else {
+                return refuse("its parent is pid \(stat.ppid), neither warden nor the main process")
+            }
+            instance.pendingMainPID = (newPID, stat.startTime)
+            logger.info("\(instance.name): MAINPID=\(newPID) will be the main process once pid \(stat.ppid) exits")
+            return
         }
-        guard let pidfd = try? PIDFD(pid: newPID) else { return refuse("pidfd_open failed") }
+        switchMainProcess(of: instance, to: newPID, startTime: stat.startTime)
+    }
+
+    /// Makes `newPID` (Warden's child, a member of the tree) the instance's main process.
+    func switchMainProcess(of instance: Instance, to newPID: Int32, startTime: UInt64) {
+        guard let pidfd = try? PIDFD(pid: newPID) else {
+            logger.warning("\(instance.name): MAINPID=\(newPID) refused: pidfd_open failed")
+            return
+        }
+        instance.pendingMainPID = nil
         if let old = instance.pid { byPID[old] = nil }
         instance.pid = newPID
         instance.pidfd = pidfd
-        instance.startTicks = stat.startTime
+        instance.startTicks = startTime
         byPID[newPID] = instance.name
         record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .notify,
                            reason: "mainpid", pid: newPID, message: "main process is now pid \(newPID)"))

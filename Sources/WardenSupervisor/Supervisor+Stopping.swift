@@ -15,6 +15,12 @@ extension Supervisor {
         instance.stopMembers = treeMembers(of: instance, index: index)
         // setsid at spawn makes pgid == pid; the group reaches every descendant that did not leave it.
         _ = try? Signals.sendToGroup(pid, signal: signal)
+        // A main process named by MAINPID= (a daemon's final process) is usually not a group leader: the
+        // group signal missed it, so it gets the signal through its pidfd.
+        if let entry = index.table[pid], entry.pgid != pid, let pidfd = instance.pidfd {
+            _ = try? pidfd.signal(signal)
+            if signal != SIGCONT && signal != SIGKILL { _ = try? pidfd.signal(SIGCONT) }
+        }
         // Members that left the group (setsid/setpgid daemons) get the stop signal too.
         for (member, start) in instance.stopMembers where member != pid {
             if let entry = index.table[member], entry.pgid != pid {

@@ -220,11 +220,14 @@ public actor Supervisor: Service {
     private func recordTransition(_ t: ProcessStateMachine.Transition, of instance: Instance) {
         if t.to == .starting, instance.spawns > 0 {
             instance.restarts += 1
-            // A retry after BACKOFF is still a restart because the process exited.
-            instance.lastRestartReason = t.reason == "backoff-elapsed" ? "exit" : t.reason
+            // A retry after BACKOFF is still a restart because the process exited (or missed its watchdog).
+            instance.lastRestartReason = t.reason == "backoff-elapsed"
+                ? (instance.backoffReason == RestartReason.watchdog.rawValue ? RestartReason.watchdog.rawValue : "exit")
+                : t.reason
         }
         if t.from == .stopping { instance.stopsCompleted += 1 }
         if t.from == .starting { instance.leftStarting = true }
+        if t.to == .backoff { instance.backoffReason = t.reason }
         if t.from == .running, t.to == .stopping, t.reason == "watchdog" {
             let triggered = instance.watchdogTriggered
             let silence = (instance.lastWatchdogPing ?? instance.startedAtMonotonic).map { (now() - $0).seconds }
@@ -374,6 +377,17 @@ public actor Supervisor: Service {
             // A reparented orphan (we are the subreaper) or a process of a removed program.
             logger.debug("reaped orphan pid \(child.pid): \(child.status)")
             return
+        }
+        // A forking daemon's parent exited after naming its child in MAINPID=: the child, now Warden's,
+        // is the main process from here on; this exit is not the service's.
+        if let pending = instance.pendingMainPID {
+            instance.pendingMainPID = nil
+            if let stat = ProcReader.readStat(pid: pending.pid), stat.startTime == pending.startTime,
+               stat.ppid == wardenPID, stat.state != "Z" {
+                logger.debug("\(instance.name): pid \(child.pid) exited (\(child.status)) after naming pid \(pending.pid) in MAINPID")
+                switchMainProcess(of: instance, to: pending.pid, startTime: pending.startTime)
+                return
+            }
         }
         // Computed while the dead pid still names the process group its leftovers may be in.
         let wasStopping = instance.machine.state == .stopping

@@ -38,14 +38,14 @@ struct DiagnosticTests {
             """
         let diagnostic = try #require(onlyDiagnostic(of: text, file: "etc/w.toml"))
         #expect(diagnostic.description
-            == #"etc/w.toml:14: programs.api.leak.rss_max: size "100" has no unit; write e.g. "100MB" or "100MiB""#)
+            == #"etc/w.toml:14: programs.api.leak.rss_max: size "100" has no unit; write "100B" for bytes, or e.g. "100MB" or "100MiB""#)
     }
 
     @Test("a quoted bare number for rss_max is rejected the same way")
     func quotedBareNumberRSSMax() throws {
         let diagnostic = try #require(onlyDiagnostic(of: minimalProgram + "\nleak = { rss_max = \"100\" }\n"))
         #expect(diagnostic == Diagnostic(file: fixtureFile, line: 3, key: "programs.api.leak.rss_max",
-                                         message: #"size "100" has no unit; write e.g. "100MB" or "100MiB""#))
+                                         message: #"size "100" has no unit; write "100B" for bytes, or e.g. "100MB" or "100MiB""#))
     }
 
     // MARK: Syntax
@@ -235,7 +235,7 @@ struct DiagnosticTests {
         let found = diagnostics(of: text)
         #expect(found == [
             Diagnostic(file: fixtureFile, line: 6, key: "programs.api.leak.rss_max",
-                       message: #"size "512" has no unit; write e.g. "512MB" or "512MiB""#),
+                       message: #"size "512" has no unit; write "512B" for bytes, or e.g. "512MB" or "512MiB""#),
             Diagnostic(file: fixtureFile, line: 7, key: "programs.api.environment.B", message: #"expected string, got integer 2; quote it: "2""#),
         ])
     }
@@ -254,6 +254,7 @@ struct DiagnosticTests {
         ("stop_timeout = 10", "programs.api.stop_timeout", #"duration "10" has no unit; write e.g. "10s""#),
         ("stop_timeout = 2.5", "programs.api.stop_timeout", #"duration "2.5" has no unit; write e.g. "2.5s""#),
         ("backoff = \"5 s\"", "programs.api.backoff", #"duration "5 s" must not contain spaces; write "5s""#),
+        ("stop_timeout = \"10 seconds\"", "programs.api.stop_timeout", #"duration "10 seconds" must not contain spaces; write "10s""#),
         ("backoff_max = \"1y\"", "programs.api.backoff_max", #"unknown duration unit "y" in "1y"; use ms, s, m, h or d"#),
         ("stop_timeout = \"-1s\"", "programs.api.stop_timeout", #"invalid duration "-1s"; write e.g. "250ms", "10s", "5m""#),
         ("stop_timeout = \"\"", "programs.api.stop_timeout", #"empty duration; write e.g. "10s""#),
@@ -278,7 +279,7 @@ struct DiagnosticTests {
 
     @Test("bad sizes carry ByteSize's message", arguments: [
         ("log_max_bytes = \"10XB\"", #"unknown size unit "XB" in "10XB"; use B, KB, MB, GB, KiB, MiB or GiB"#),
-        ("log_max_bytes = 4096", #"size "4096" has no unit; write e.g. "4096MB" or "4096MiB""#),
+        ("log_max_bytes = 4096", #"size "4096" has no unit; write "4096B" for bytes, or e.g. "4096MB" or "4096MiB""#),
         ("log_max_bytes = \"0MB\"", #"must be greater than zero, got "0MB""#),
         ("log_max_bytes = \"big\"", #"invalid size "big"; write e.g. "200MB" or "1GiB""#),
         ("log_max_bytes = \"100 MB\"", #"size "100 MB" must not contain spaces; write "100MB""#),
@@ -500,7 +501,7 @@ struct DiagnosticTests {
             #"etc/w.toml:7: programs.api.numprocs: expected integer, got string "2"; write 2 without quotes"#,
             #"etc/w.toml:8: programs.api.restrat: unknown key "restrat"; did you mean "restart"?"#,
             #"etc/w.toml:10: programs.api.backoff_max: must be >= backoff (10s), got 5s"#,
-            #"etc/w.toml:13: programs.api.leak.rss_max: size "100" has no unit; write e.g. "100MB" or "100MiB""#,
+            #"etc/w.toml:13: programs.api.leak.rss_max: size "100" has no unit; write "100B" for bytes, or e.g. "100MB" or "100MiB""#,
             #"etc/w.toml:15: programs.api.leak.medium: must be >= low (10), got 5; thresholds must satisfy low <= medium <= high <= critical"#,
             #"etc/w.toml:17: programs."bad name": invalid program name "bad name"; use only letters, digits, "_", "." and "-""#,
             #"etc/w.toml:19: programs."bad name".stop_signal: unknown signal "TERMINATE"; use one of HUP, INT, QUIT, KILL, USR1, USR2, ALRM, TERM, CONT, STOP, WINCH (with or without "SIG")"#,

@@ -97,7 +97,7 @@ struct WatchdogStateTests {
         #expect(m.state == .running)
     }
 
-    @Test("a missed ping restarts with reason watchdog")
+    @Test("a missed ping is a failure: stop, BACKOFF (reason watchdog), then a new start")
     func missedPingRestarts() {
         var m = starting(notifySettings(watchdog: .seconds(2)))
         _ = m.ready(now: t(1))
@@ -105,7 +105,23 @@ struct WatchdogStateTests {
         #expect(transitions(actions) == ["RUNNING->STOPPING:watchdog"])
         #expect(actions.contains(.signalGroup(15)))
         _ = m.exited(.signaled(15, coreDumped: false), now: t(3.1))
-        #expect(transitions(m.treeGone(now: t(3.1))) == ["STOPPING->STOPPED:stopped", "STOPPED->STARTING:watchdog"])
+        #expect(transitions(m.treeGone(now: t(3.1))) == ["STOPPING->BACKOFF:watchdog"])
+        let again = m.deadlineReached(now: t(4.1))
+        #expect(transitions(again) == ["BACKOFF->STARTING:backoff-elapsed"])
+        #expect(again.contains(.spawn))
+    }
+
+    @Test("a watchdog failure with restart = never ends EXITED; repeated failures end FATAL")
+    func watchdogFailurePolicy() {
+        var never = starting(notifySettings(watchdog: .seconds(2), restart: .never))
+        _ = never.ready(now: t(1)); _ = never.watchdogTrigger(now: t(1.5))
+        _ = never.exited(.signaled(15, coreDumped: false), now: t(1.6))
+        #expect(transitions(never.treeGone(now: t(1.6))) == ["STOPPING->EXITED:watchdog"])
+
+        var m = starting(notifySettings(watchdog: .seconds(2), retries: 0))
+        _ = m.ready(now: t(1)); _ = m.watchdogTrigger(now: t(1.5))
+        _ = m.exited(.signaled(15, coreDumped: false), now: t(1.6))
+        #expect(transitions(m.treeGone(now: t(1.6))) == ["STOPPING->FATAL:start-limit-hit"])
     }
 
     @Test("WATCHDOG=trigger restarts at once; ignored without a watchdog")
@@ -138,7 +154,7 @@ struct SelfStoppingTests {
         let actions = m.stoppingNotified(now: t(2))
         #expect(transitions(actions) == ["RUNNING->STOPPING:stopping-notified"])
         #expect(!actions.contains(.signalGroup(15)))
-        #expect(m.deadline == nil)
+        #expect(m.deadline == t(12))   // stop_timeout is armed, as systemd arms TimeoutStopSec
         _ = m.exited(.exited(code), now: t(3))
         let after = transitions(m.treeGone(now: t(3)))
         #expect(after.first == "STOPPING->EXITED:exit")
@@ -153,6 +169,14 @@ struct SelfStoppingTests {
         #expect(m.deadline == t(14))
         _ = m.exited(.exited(0), now: t(5))
         #expect(transitions(m.treeGone(now: t(5))) == ["STOPPING->STOPPED:stopped"])
+    }
+
+    @Test("a self-announced stop that outlives stop_timeout gets SIGKILL, then the restart policy applies")
+    func selfStopTimesOut() {
+        var m = starting(notifySettings(restart: .always)); _ = m.ready(now: t(1)); _ = m.stoppingNotified(now: t(2))
+        #expect(m.deadlineReached(now: t(12)) == [.killTree])
+        _ = m.exited(.signaled(9, coreDumped: false), now: t(12.1))
+        #expect(transitions(m.treeGone(now: t(12.1))) == ["STOPPING->EXITED:exit", "EXITED->STARTING:exit"])
     }
 
     @Test("STOPPING=1 outside RUNNING is ignored")

@@ -78,6 +78,10 @@ public struct ProcessStateMachine: Sendable {
         /// The process announced its own shutdown (`STOPPING=1`): when it is gone, apply the restart
         /// policy as for a RUNNING process that exited.
         case exitPolicy
+        /// The watchdog expired or was triggered: a failure, as under systemd. With `restart = "never"`
+        /// the process ends EXITED; otherwise it counts as a failed start (BACKOFF, then FATAL after
+        /// `start_retries`), so a worker that triggers its watchdog in a loop is throttled by the backoff.
+        case watchdogFailure
     }
 
     public private(set) var settings: Settings
@@ -226,27 +230,28 @@ public struct ProcessStateMachine: Sendable {
     /// The process sent `WATCHDOG=trigger`: a watchdog restart at once (RUNNING with a watchdog only).
     public mutating func watchdogTrigger(now: Duration) -> [Action] {
         guard state == .running, settings.watchdog != nil else { return [] }
-        afterStop = .start(reason: "watchdog")
+        afterStop = .watchdogFailure
         return beginStop(now: now, reason: "watchdog")
     }
 
     /// The process sent `STOPPING=1`: it is shutting down by itself. RUNNING moves to STOPPING without a
-    /// signal or kill timer; when the tree is gone the restart policy decides as for an exit. A stop or
-    /// restart requested meanwhile turns it into a normal stop (signal, timeout, SIGKILL).
+    /// signal; as systemd does, `stop_timeout` is armed, and if the tree is still there when it elapses it
+    /// is SIGKILLed. When the tree is gone the restart policy decides as for an exit. A stop or restart
+    /// requested meanwhile turns it into a normal stop (signal, a fresh timeout, SIGKILL).
     public mutating func stoppingNotified(now: Duration) -> [Action] {
         guard state == .running else { return [] }
         mainExited = false
         killSent = false
         selfStopping = true
         afterStop = .exitPolicy
-        deadline = nil
+        deadline = now + settings.stopTimeout
         return [move(to: .stopping, reason: "stopping-notified")]
     }
 
     /// The process sent `EXTEND_TIMEOUT_USEC`: the pending start timeout (notify readiness) or stop timeout
     /// fires no sooner than `now + extra`. Other states and deadlines are unaffected.
     public mutating func extendTimeout(by extra: Duration, now: Duration) -> [Action] {
-        let extendable = (state == .starting && settings.readiness == .notify) || (state == .stopping && !killSent && !selfStopping)
+        let extendable = (state == .starting && settings.readiness == .notify) || (state == .stopping && !killSent)
         guard extendable, let due = deadline else { return [] }
         deadline = max(due, now + extra)
         return []
@@ -268,7 +273,7 @@ public struct ProcessStateMachine: Sendable {
         case .running:
             // Only the watchdog arms a deadline while RUNNING.
             guard settings.watchdog != nil else { return [] }
-            afterStop = .start(reason: "watchdog")
+            afterStop = .watchdogFailure
             return beginStop(now: now, reason: "watchdog")
         case .backoff:
             return beginStart(now: now, reason: "backoff-elapsed")
@@ -291,6 +296,9 @@ public struct ProcessStateMachine: Sendable {
         switch next {
         case .failedStart(let reason):
             return failedStart(now: now, reason: reason)
+        case .watchdogFailure:
+            guard settings.restart != .never else { return [move(to: .exited, reason: "watchdog")] }
+            return failedStart(now: now, reason: "watchdog")
         case .exitPolicy:
             // The process stopped itself: judged like an exit from RUNNING (see `exited`).
             let restart: Bool

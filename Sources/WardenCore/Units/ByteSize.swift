@@ -36,7 +36,7 @@ public struct ByteSize: Hashable, Comparable, Sendable, CustomStringConvertible 
         case "MiB": multiplier = 1024 * 1024
         case "GiB": multiplier = 1024 * 1024 * 1024
         case "TiB": multiplier = 1024 * 1024 * 1024 * 1024
-        case "": throw ParseError(description: "size \"\(text)\" has no unit; write e.g. \"\(text)MB\" or \"\(text)MiB\"")
+        case "": throw ParseError(description: "size \"\(text)\" has no unit; write \"\(text)B\" for bytes, or e.g. \"\(text)MB\" or \"\(text)MiB\"")
         default: throw ParseError(description: "unknown size unit \"\(unit)\" in \"\(text)\"; use B, KB, MB, GB, KiB, MiB or GiB")
         }
         let bytes = (value * multiplier).rounded()
