@@ -2,8 +2,9 @@ public import WardenAPI
 
 /// The human table `warden status` prints, one row per process.
 ///
-/// Columns: NAME, STATE, PID, UPTIME, RESTARTS, RSS, TREE RSS, FDS, THREADS, CPU%, LEAK, REASON. Unknown
-/// values (no process, no sample yet) print as `-`. Numeric columns are right-aligned.
+/// Columns: NAME, STATE, PID, UPTIME, RESTARTS, RSS, TREE RSS, FDS, THREADS, CPU%, LEAK, REASON, and
+/// STATUS (the worker's own `STATUS=` text, sd_notify) when any process sent one. Unknown values (no
+/// process, no sample yet) print as `-`. Numeric columns are right-aligned.
 public enum StatusTable {
     /// Column titles, in order.
     public static let headers = [
@@ -13,8 +14,11 @@ public enum StatusTable {
 
     /// The table for `processes`, header first, lines joined by `\n`, no trailing newline.
     public static func render(_ processes: [ProcessStatus]) -> String {
-        let rows = [headers] + processes.map(row)
-        var widths = Array(repeating: 0, count: headers.count)
+        let withStatus = processes.contains { $0.statusText != nil }
+        let rows = withStatus
+            ? [headers + ["STATUS"]] + processes.map { row($0) + [$0.statusText ?? "-"] }
+            : [headers] + processes.map(row)
+        var widths = Array(repeating: 0, count: rows[0].count)
         for row in rows {
             for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
         }

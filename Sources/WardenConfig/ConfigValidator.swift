@@ -167,7 +167,11 @@ struct ConfigValidator {
             program.startTimeout = timeout
         }
         if let value = table["watchdog"], let period = duration(value, at: path + ["watchdog"], positive: true) {
-            program.watchdog = period
+            if period < .milliseconds(10) {
+                report(path + ["watchdog"], "must be at least \"10ms\", got \(TOMLText.quoted(DurationText.format(period)))")
+            } else {
+                program.watchdog = period
+            }
         }
         return valid ? program : nil
     }

@@ -39,10 +39,21 @@ extension Supervisor {
     func notifyEnvironment(for program: ProgramConfiguration) -> [String: String]? {
         let wanted = program.ready == .notify || program.watchdog != nil
         guard wanted else { return [:] }
+        // Someone deleted or replaced STATE_DIR/notify.sock (a second warden, a cleanup script): bind a new
+        // one, or the worker would get a path nobody listens on.
+        if notifySocket?.fileIsOurs != true {
+            if let old = notifySocket {
+                logger.warning("notify socket \(old.path) was removed or replaced; binding a new one")
+                old.close()
+                notifyConsumer?.cancel()
+                notifySocket = nil
+            }
+            openNotifySocket()
+        }
         guard let socket = notifySocket else { return nil }
         var environment = ["NOTIFY_SOCKET": socket.path]
         if let period = program.watchdog {
-            environment["WATCHDOG_USEC"] = "\(Int64(period.seconds * 1_000_000))"
+            environment["WATCHDOG_USEC"] = "\(max(1, period.components.seconds * 1_000_000 + period.components.attoseconds / 1_000_000_000_000))"
         }
         return environment
     }

@@ -8,7 +8,9 @@ extension Supervisor {
     /// supervisor (a turn that never ends) stops the pings and systemd restarts Warden.
     func startSystemdWatchdog() {
         guard let timeout = systemd.watchdogTimeout else { return }
-        let period = timeout / 2
+        // Half the timeout, as sd_watchdog_enabled(3) advises; never more often than every 10 ms (a
+        // WATCHDOG_USEC of a few µs would otherwise make this a busy loop).
+        let period = max(timeout / 2, .milliseconds(10))
         logger.info("systemd watchdog enabled: timeout \(DurationText.format(timeout)), pinging every \(DurationText.format(period))")
         systemdWatchdog = Task { [clock] in
             while !Task.isCancelled {
@@ -29,7 +31,14 @@ extension Supervisor {
                 guard let instance = instances[name], instance.program.autostart else { return false }
                 return !instance.leftStarting
             }
-            guard !waiting, autostartIssued else { return }
+            guard !waiting, autostartIssued else {
+                // Still starting: STATUS= shows progress (systemctl status) while systemd waits for READY=1.
+                if summary != lastServiceStatus {
+                    lastServiceStatus = summary
+                    systemd.status(summary)
+                }
+                return
+            }
             readySent = true
             lastServiceStatus = summary
             systemd.ready(status: summary)

@@ -57,3 +57,20 @@ struct StatusTableTests {
         #expect(lines.allSatisfy { !$0.hasSuffix(" ") })
     }
 }
+
+@Suite("StatusTable: the STATUS= column")
+struct StatusTextColumnTests {
+    @Test("a STATUS column appears only when some process sent STATUS=")
+    func statusColumn() {
+        let leak = LeakStatus(severity: "none", rssGrowthMBPerMin: nil, fdGrowthPerMin: nil, threadGrowthPerMin: nil, samples: 0)
+        var process = ProcessStatus(
+            name: "redis", program: "redis", state: .running, pid: 42, startedAt: nil, uptimeSeconds: 5, restarts: 0,
+            lastExitStatus: nil, lastRestartReason: nil, rssBytes: nil, treeRSSBytes: nil, threads: nil, fds: nil,
+            treeProcesses: nil, cpuPercent: nil, leak: leak, description: nil)
+        #expect(!StatusTable.render([process]).contains("STATUS"))
+        process.statusText = "Ready to accept connections"
+        let table = StatusTable.render([process]).split(separator: "\n")
+        #expect(table[0].hasSuffix("STATUS"))
+        #expect(table[1].hasSuffix("Ready to accept connections"))
+    }
+}
