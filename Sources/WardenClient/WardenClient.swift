@@ -226,9 +226,16 @@ enum HTTPExchange {
                 if !body.isEmpty { head.headers.add(name: "Content-Type", value: "application/json") }
                 head.headers.add(name: "Content-Length", value: String(body.count))
             }
-            try await outbound.write(.head(head))
-            if let body, !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-            try await outbound.write(.end(nil))
+            // The server may answer and close as soon as it has the head of a body-less request (we ask
+            // for Connection: close); a write that then fails must not hide the answer already on its way.
+            var writeError: (any Error)?
+            do {
+                try await outbound.write(.head(head))
+                if let body, !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                try await outbound.write(.end(nil))
+            } catch {
+                writeError = error
+            }
 
             var status: Int?
             var collected: [UInt8] = []
@@ -243,6 +250,7 @@ enum HTTPExchange {
                     return Answer(status: status, body: collected)
                 }
             }
+            if let writeError { throw writeError }
             throw WardenClientError.malformedResponse("connection closed before the answer was complete")
         }
     }
