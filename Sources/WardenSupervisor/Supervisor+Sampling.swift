@@ -68,7 +68,8 @@ extension Supervisor {
             }
             previousCPU[sample.name] = (sample.cpuTicks, sample.at)
             let verdict = instance.detector.observe(ResourceSample(
-                time: sample.at, rssBytes: sample.rssBytes, fds: sample.fds, threads: sample.threads))
+                time: sample.at, rssBytes: sample.rssBytes, fds: sample.fds, threads: sample.threads),
+                sharing: &leakScratch)
             instance.verdict = verdict
             judge(verdict, of: instance)
         }

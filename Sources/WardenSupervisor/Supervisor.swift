@@ -70,6 +70,8 @@ public actor Supervisor: Service {
     var notifyCounters = NotifyDatagramCounts()
     /// `warden-exec` next to the warden binary (sets WATCHDOG_PID before exec), `nil` if absent.
     let execShim: String?
+    /// Work buffers lent to every instance's leak detector in turn (one set instead of one per process).
+    var leakScratch = LeakScratch()
     /// Pool alert state per collector name (Supervisor+Plugins.swift); survives plugin restarts.
     var trackers: [String: PoolAlertTracker] = [:]
 

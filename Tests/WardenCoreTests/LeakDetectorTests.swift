@@ -229,3 +229,25 @@ struct LeakDetectorTests {
         #expect(verdict.warmingUp && verdict.samples == 1)
     }
 }
+
+@Suite("Leak detector: shared work buffers")
+struct LeakScratchTests {
+    @Test("detectors taking turns with one shared LeakScratch give exactly the verdicts of detectors with their own")
+    func sharedScratchIsTransparent() {
+        let configuration = LeakDetectorConfiguration(window: .seconds(30), sustain: .seconds(5))
+        var alone = [LeakDetector(configuration: configuration), LeakDetector(configuration: configuration)]
+        var sharing = alone
+        var scratch = LeakScratch()
+        for t in 0..<120 {
+            // One leaks 60 MB/min, the other saws between 100 and 140 MB.
+            let series = [100 + Double(t), 100 + Double(t % 20) * 2]
+            for index in 0..<2 {
+                let sample = LeakDetectorTests.sample(Double(t), mb: series[index])
+                let own = alone[index].observe(sample)
+                let lent = sharing[index].observe(sample, sharing: &scratch)
+                #expect(own == lent, "t=\(t) detector \(index)")
+            }
+        }
+        #expect(alone[0].observe(LeakDetectorTests.sample(120, mb: 220)).severity == .critical)
+    }
+}

@@ -110,12 +110,10 @@ public struct LeakDetector: Sendable {
     /// Why the last verdict did (not) count towards `memory-growth`; for tests and diagnosis.
     private(set) var diagnostics = LeakDiagnostics()
 
-    // Scratch buffers, reused between observations (not state).
-    private var xs: [Double] = []
-    private var rssFloor: [Double] = []
-    private var fdsFloor: [Double] = []
-    private var threadsFloor: [Double] = []
-    private var scratch: [Double] = []
+    // Scratch buffers, reused between observations (not state). A caller running many detectors one at a
+    // time lends one shared set (`observe(_:sharing:)`), so their capacity — O(window²) for the pairwise
+    // slopes — is paid once, not per process.
+    private var buffers = LeakScratch()
 
     public init(configuration: LeakDetectorConfiguration) {
         self.init(configuration: configuration, tuning: LeakTuning())
@@ -169,6 +167,14 @@ public struct LeakDetector: Sendable {
         return verdict
     }
 
+    /// `observe(_:)` using `scratch`'s buffers instead of the detector's own: for a supervisor that runs
+    /// hundreds of detectors one after another, one shared `LeakScratch` replaces one per detector.
+    public mutating func observe(_ sample: ResourceSample, sharing scratch: inout LeakScratch) -> LeakVerdict {
+        swap(&buffers, &scratch)
+        defer { swap(&buffers, &scratch) }
+        return observe(sample)
+    }
+
     // MARK: - Limits
 
     private mutating func checkLimits(_ sample: ResourceSample, now: Int64, sustain: Int64) -> RestartReason? {
@@ -212,10 +218,10 @@ public struct LeakDetector: Sendable {
         }
 
         // Floor points: x = bucket centre (clipped to the covered span), seconds relative to now.
-        xs.removeAll(keepingCapacity: true)
-        rssFloor.removeAll(keepingCapacity: true)
-        fdsFloor.removeAll(keepingCapacity: true)
-        threadsFloor.removeAll(keepingCapacity: true)
+        buffers.xs.removeAll(keepingCapacity: true)
+        buffers.rssFloor.removeAll(keepingCapacity: true)
+        buffers.fdsFloor.removeAll(keepingCapacity: true)
+        buffers.threadsFloor.removeAll(keepingCapacity: true)
         let halfWidth = Int64(geometry.floorHalfWidth)
         let width = Double(geometry.bucketNanoseconds)
         // Right after the first sample the moving minimum has no left context: on a rising series it
@@ -225,7 +231,7 @@ public struct LeakDetector: Sendable {
             let bucket = ring[position]
             let centre = Double(bucket.index) * width + width / 2
             let clipped = min(max(centre, Double(windowStart)), Double(now))
-            xs.append((clipped - Double(now)) / 1e9)
+            buffers.xs.append((clipped - Double(now)) / 1e9)
             var rss = bucket.rss, fds = bucket.fds, threads = bucket.threads
             var left = position - 1
             while left >= 0, ring[left].index >= bucket.index - halfWidth {
@@ -239,23 +245,23 @@ public struct LeakDetector: Sendable {
                 rss = min(rss, other.rss); fds = min(fds, other.fds); threads = min(threads, other.threads)
                 right += 1
             }
-            rssFloor.append(rss)
-            fdsFloor.append(fds)
-            threadsFloor.append(threads)
+            buffers.rssFloor.append(rss)
+            buffers.fdsFloor.append(fds)
+            buffers.threadsFloor.append(threads)
         }
 
-        let m = xs.count
-        let fitted = -xs[0]  // span of the fitted floor points (seconds)
+        let m = buffers.xs.count
+        let fitted = -buffers.xs[0]  // span of the fitted floor points (seconds)
         guard m >= 2, fitted > 0 else { return verdict }
         let all = 0..<m
         let separation = tuning.pairSeparation * fitted
         guard let slope = RobustTrend.longBaselineSlope(
-            xs: xs, ys: rssFloor, range: all, minimumSeparation: separation, scratch: &scratch)
+            xs: buffers.xs, ys: buffers.rssFloor, range: all, minimumSeparation: separation, scratch: &buffers.scratch)
         else { return verdict }
         let fdSlope = RobustTrend.longBaselineSlope(
-            xs: xs, ys: fdsFloor, range: all, minimumSeparation: separation, scratch: &scratch) ?? 0
+            xs: buffers.xs, ys: buffers.fdsFloor, range: all, minimumSeparation: separation, scratch: &buffers.scratch) ?? 0
         let threadSlope = RobustTrend.longBaselineSlope(
-            xs: xs, ys: threadsFloor, range: all, minimumSeparation: separation, scratch: &scratch) ?? 0
+            xs: buffers.xs, ys: buffers.threadsFloor, range: all, minimumSeparation: separation, scratch: &buffers.scratch) ?? 0
         let rate = slope * 60
         verdict.warmingUp = false
         verdict.rssGrowthMBPerMinute = rate
@@ -278,17 +284,17 @@ public struct LeakDetector: Sendable {
         let critical = configuration.thresholds.critical / 60  // MiB per second
         diagnostics = LeakDiagnostics()
         // (4) More than noise.
-        let scale = RobustTrend.residualScale(xs: xs, ys: rssFloor, range: 0..<m, slope: slope, scratch: &scratch)
+        let scale = RobustTrend.residualScale(xs: buffers.xs, ys: buffers.rssFloor, range: 0..<m, slope: slope, scratch: &buffers.scratch)
         diagnostics.rise = slope * covered
         diagnostics.noise = scale
         guard slope * covered >= tuning.significance * scale else { return false }
         // (2) Still growing now: slope over the most recent part.
         let recentSpan = tuning.recentFraction * covered
         var recentStart = m
-        while recentStart > 0, xs[recentStart - 1] >= -recentSpan { recentStart -= 1 }
+        while recentStart > 0, buffers.xs[recentStart - 1] >= -recentSpan { recentStart -= 1 }
         guard let recent = RobustTrend.longBaselineSlope(
-            xs: xs, ys: rssFloor, range: recentStart..<m,
-            minimumSeparation: tuning.pairSeparation * recentSpan, scratch: &scratch)
+            xs: buffers.xs, ys: buffers.rssFloor, range: recentStart..<m,
+            minimumSeparation: tuning.pairSeparation * recentSpan, scratch: &buffers.scratch)
         else { return false }
         diagnostics.recentRate = recent * 60
         guard recent >= critical * (1 - tuning.recentTolerance), recent >= tuning.deceleration * slope else {
@@ -303,12 +309,12 @@ public struct LeakDetector: Sendable {
         for segment in stride(from: segments - 1, through: segments - 1 - tuning.risingSegments, by: -1) {
             let lowerX = -covered + Double(segment) * segmentLength
             var start = end
-            while start > 0, xs[start - 1] >= lowerX { start -= 1 }
+            while start > 0, buffers.xs[start - 1] >= lowerX { start -= 1 }
             guard start < end else { return false }
             // The mean, not the median: the floor is a staircase when a sawtooth's troughs are sparser
             // than segments, and medians of neighbouring segments would then often tie.
             var sum = 0.0
-            for i in start..<end { sum += rssFloor[i] }
+            for i in start..<end { sum += buffers.rssFloor[i] }
             let level = sum / Double(end - start)
             if let later = previous, later - level < minimumRise { return false }
             previous = level
@@ -454,4 +460,17 @@ private struct BucketRing: Sendable {
         }
         count += 1
     }
+}
+
+
+/// Work buffers of `LeakDetector`'s trend analysis (floor points and pairwise slopes). They hold no state
+/// between observations; one instance can serve any number of detectors used one at a time.
+public struct LeakScratch: Sendable {
+    var xs: [Double] = []
+    var rssFloor: [Double] = []
+    var fdsFloor: [Double] = []
+    var threadsFloor: [Double] = []
+    var scratch: [Double] = []
+
+    public init() {}
 }
