@@ -97,3 +97,63 @@ struct WardenUnderSystemdTests {
         #expect(stop.flatMap { Int($0.dropFirst("TimeoutStopSec=".count).dropLast()) }.map { $0 > 30 } == true)
     }
 }
+
+/// Whether this process may make a private mount namespace (root with CAP_SYS_ADMIN; not in every
+/// container), needed to put a fake journald socket at /run/systemd/journal/socket without touching the host.
+private func canUnshareMounts() -> Bool {
+    (try? runCommand("/usr/bin/unshare", ["-m", "/bin/true"]).status) == 0
+}
+
+@Suite("Warden logging to the journal")
+struct JournalLoggingTests {
+    @Test("with stderr connected to the journal (JOURNAL_STREAM), records carry PRIORITY=, WARDEN_PROCESS=, WARDEN_EVENT=",
+          .enabled(if: canUnshareMounts(), "needs unshare -m (a private mount namespace) for a fake journald socket"))
+    func journalFields() throws {
+        let dir = try scriptDirectory()
+        let config = dir.appendingPathComponent("w.toml").path
+        try """
+            [supervisor]
+            state_dir = "st"
+            [programs.journaled]
+            command = ["\(workloadPath)", "steady"]
+            start_seconds = "100ms"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        // In a private mount namespace: a tmpfs on /run/systemd, a datagram socket where journald's would
+        // be, and Warden with stderr on a file whose dev:ino is JOURNAL_STREAM.
+        let receiver = try writeScript("""
+            import os, socket, sys
+            os.makedirs("/run/systemd/journal", exist_ok=True)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            s.bind("/run/systemd/journal/socket")
+            s.settimeout(3)
+            out = open(sys.argv[1], "w")
+            try:
+                while True:
+                    out.write(s.recv(65536).decode(errors="replace") + "\\n----\\n"); out.flush()
+            except socket.timeout:
+                pass
+            """, named: "journald.py", in: dir)
+        let records = dir.appendingPathComponent("journal.txt").path
+        let stderrFile = dir.appendingPathComponent("stderr.txt").path
+        let script = try writeScript("""
+            set -e
+            mount -t tmpfs tmpfs /run/systemd
+            python3 \(receiver) \(records) &
+            sleep 0.5
+            exec 2>\(stderrFile)
+            JOURNAL_STREAM=$(stat -c '%d:%i' \(stderrFile)) timeout -s INT 2 \(wardenPath) run -c \(config) || true
+            wait
+            """, named: "run.sh", in: dir)
+        let result = try runCommand("/usr/bin/unshare", ["-m", "/bin/bash", script])
+        #expect(result.status == 0, "\(result.stderr)")
+        let journal = try String(contentsOfFile: records, encoding: .utf8)
+        let entries = journal.components(separatedBy: "\n----\n")
+        let running = entries.first { $0.contains("MESSAGE=journaled: STARTING -> RUNNING") }
+        #expect(running?.contains("PRIORITY=6") == true)
+        #expect(running?.contains("WARDEN_PROCESS=journaled") == true)
+        #expect(running?.contains("WARDEN_EVENT=state-change") == true)
+        #expect(running?.contains("SYSLOG_IDENTIFIER=warden") == true)
+        // Everything went to the journal, nothing as plain lines on stderr.
+        #expect((try? String(contentsOfFile: stderrFile, encoding: .utf8))?.isEmpty == true)
+    }
+}
