@@ -2,7 +2,8 @@ public import WardenAPI
 
 /// The human table `warden status` prints, one row per process.
 ///
-/// Columns: NAME, STATE, PID, UPTIME, RESTARTS, RSS, TREE RSS, FDS, THREADS, CPU%, LEAK, REASON, and
+/// Columns: NAME, STATE, PID, UPTIME, RESTARTS, RSS, TREE RSS, FDS, THREADS, CPU%, LEAK, REASON (of the last
+/// restart; for FATAL, why Warden gave up), and
 /// STATUS (the worker's own `STATUS=` text, sd_notify) when any process sent one. Unknown values (no
 /// process, no sample yet) print as `-`. Numeric columns are right-aligned.
 public enum StatusTable {
@@ -51,7 +52,8 @@ public enum StatusTable {
             process.threads.map(String.init) ?? "-",
             process.cpuPercent.map { fixed($0, decimals: 1) } ?? "-",
             process.pid == nil ? "-" : leak(process.leak),
-            process.lastRestartReason ?? "-",
+            // For FATAL, why Warden gave up (e.g. "gave up: start-limit-hit, last exit status 1") matters more.
+            process.state == .fatal ? (process.description ?? "-") : (process.lastRestartReason ?? "-"),
         ]
     }
 

@@ -5,7 +5,7 @@ It reports one real "pool": the TCP connections that supervised workers hold to 
 read from /proc (nothing is made up):
 
     [collectors.example]
-    plugin = "etc/examples/collector-example.py"
+    plugin = "examples/collector-example.py"   # relative to the config file's directory (here: etc/)
     interval = "10s"
     config = { port = 5432, host = "127.0.0.1", max = 20 }
 
