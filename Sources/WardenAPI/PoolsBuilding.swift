@@ -17,9 +17,7 @@ extension PoolStatus {
             collector: snapshot.collector, pool: sample.pool, max: sample.max, inUse: sample.inUse, idle: sample.idle,
             waiting: sample.waiting, usage: snapshot.usage.map { Swift.min(1, Swift.max(0, $0)) },
             byWorker: sample.byWorker, unattributed: sample.unattributed,
-            longRunning: sample.longRunning.map {
-                LongRunningStatus(id: $0.id, worker: $0.worker, state: $0.state, ageSeconds: $0.ageSeconds, client: $0.client)
-            },
+            longRunning: sample.longRunning,
             collectedAt: sample.collectedAt)
     }
 }

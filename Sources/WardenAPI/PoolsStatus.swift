@@ -1,3 +1,4 @@
+public import WardenPluginProtocol
 /// Body of `GET /v1/pools` and of `warden pools --json`: `{"pools": [PoolStatus...]}`, sorted by collector,
 /// then pool.
 public struct PoolList: Codable, Sendable, Equatable {
@@ -62,34 +63,7 @@ public struct PoolStatus: Codable, Sendable, Equatable {
     }
 }
 
-/// A connection in a transaction or query for too long, as shown in `PoolStatus.long_running`.
-///
-/// JSON: `{"id":"4242","worker":"api:0","state":"idle in transaction","age_seconds":312.5,
-/// "client":"127.0.0.1:51234"}`.
-public struct LongRunningStatus: Codable, Sendable, Equatable {
-    /// Server-side identity: PostgreSQL backend pid, Redis client id.
-    public var id: String
-    /// Worker holding it; `null` when unattributed.
-    public var worker: String?
-    /// Server-reported state (`active`, `idle in transaction`, a Redis command).
-    public var state: String
-    /// Seconds since the transaction (or query) started, measured on the server.
-    public var ageSeconds: Double
-    /// Client address `host:port`, `local` for a unix socket; `null` where unknown.
-    public var client: String?
-
-    public init(id: String, worker: String?, state: String, ageSeconds: Double, client: String?) {
-        self.id = id; self.worker = worker; self.state = state; self.ageSeconds = ageSeconds; self.client = client
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, worker, state, client
-        case ageSeconds = "age_seconds"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id); try c.encode(worker, forKey: .worker); try c.encode(state, forKey: .state)
-        try c.encode(ageSeconds, forKey: .ageSeconds); try c.encode(client, forKey: .client)
-    }
-}
+/// A connection in a transaction or query for too long, as shown in `PoolStatus.long_running`: the
+/// plugin protocol's record, passed through unchanged (same JSON:
+/// `{"id":"4242","worker":"api:0","state":"idle in transaction","age_seconds":312.5,"client":"127.0.0.1:51234"}`).
+public typealias LongRunningStatus = LongRunningConnection
