@@ -10,10 +10,7 @@ final class PluginLink {
     let writer: PipeLineWriter
     let stdoutReader: PipeLineReader
     let stderrReader: PipeLineReader
-    /// The tasks reading stdout and stderr; they end by themselves at EOF.
     var tasks: [Task<Void, Never>] = []
-    /// The collect loop and the handshake timeout; cancelled as soon as the process is gone.
-    var timers: [Task<Void, Never>] = []
 
     /// Whether the plugin answered `hello` with a matching protocol version.
     var handshakeDone = false
@@ -26,10 +23,6 @@ final class PluginLink {
     /// Totals for this process, for `warden status` descriptions and events.
     var answered = 0
     var dropped = 0
-    /// The last `error` message, kept for the alert when the process exits.
-    var lastError: String?
-    /// Set once the process was reaped; the link then only drains its stdout for a last `error` line.
-    var exitStatus: String?
 
     init(generation: Int, writer: PipeLineWriter, stdoutReader: PipeLineReader, stderrReader: PipeLineReader) {
         self.generation = generation
@@ -40,9 +33,8 @@ final class PluginLink {
 
     /// Closes the pipes and cancels the tasks (reading, collecting, handshake timeout).
     func tearDown() {
-        (tasks + timers).forEach { $0.cancel() }
+        tasks.forEach { $0.cancel() }
         tasks = []
-        timers = []
         writer.close()
         stdoutReader.close()
         stderrReader.close()

@@ -46,7 +46,6 @@ extension Supervisor {
         let errors = link.stderrReader.lines
         link.tasks.append(Task {
             for await line in output { self.pluginOutput(name, generation, line) }
-            self.pluginOutputEnded(name, generation)
         })
         link.tasks.append(Task {
             for await line in errors {
@@ -57,7 +56,7 @@ extension Supervisor {
         })
         send(.hello(collector.hello), on: link, of: instance)
         let limit = max(collector.timeout * 2, .seconds(5))
-        link.timers.append(Task { [clock] in
+        link.tasks.append(Task { [clock] in
             try? await clock.sleep(for: limit)
             guard !Task.isCancelled else { return }
             self.handshakeTimedOut(name, generation, after: limit)
@@ -66,33 +65,14 @@ extension Supervisor {
 
     /// Ends the conversation with the current plugin process (exit, restart, removal).
     func endConversation(with instance: Instance, exit status: TerminationStatus?) {
-        instance.exitedPlugin?.tearDown()
-        instance.exitedPlugin = nil
         guard let link = instance.plugin else { return }
+        link.tearDown()
         instance.plugin = nil
-        guard let status else { link.tearDown(); return }
-        // The process is gone: no more rounds, but its stdout is read to EOF for a last `error` line.
-        link.timers.forEach { $0.cancel() }
-        link.timers = []
-        link.writer.close()
-        link.exitStatus = "\(status)"
-        instance.exitedPlugin = link
-        guard let collector = instance.program.collector, !shuttingDown,
+        guard let collector = instance.program.collector, let status, !shuttingDown,
               instance.machine.state != .stopping, instance.machine.state != .stopped
         else { return }
-        apply(updateTracker(collector) { $0.raisePluginFailure(Self.exitMessage(collector, link), at: $1) },
+        apply(updateTracker(collector) { $0.raisePluginFailure("plugin \(collector.plugin) exited (\(status))", at: $1) },
               collector: collector.name)
-    }
-
-    private static func exitMessage(_ collector: CollectorConfiguration, _ link: PluginLink) -> String {
-        "plugin \(collector.plugin) exited (\(link.exitStatus ?? "?"))" + (link.lastError.map { ": \($0)" } ?? "")
-    }
-
-    /// The plugin's stdout reached EOF: an exited process's link is released.
-    private func pluginOutputEnded(_ name: String, _ generation: Int) {
-        guard let instance = instances[name], let link = instance.exitedPlugin, link.generation == generation else { return }
-        link.tearDown()
-        instance.exitedPlugin = nil
     }
 
     // MARK: Messages
@@ -109,20 +89,9 @@ extension Supervisor {
     }
 
     private func pluginOutput(_ name: String, _ generation: Int, _ line: PipeLine) {
-        guard let instance = instances[name], let collector = instance.program.collector else { return }
-        if let exited = instance.exitedPlugin, exited.generation == generation {
-            // Last words of a process that already exited: only an `error` is of use (to the alert).
-            guard case .line(let bytes) = line,
-                  case .error(let failure)? = try? JSONDecoder().decode(PluginMessage.self, from: Data(bytes))
-            else { return }
-            exited.lastError = CredentialRedaction.redact(failure.message)
-            logger.warning("\(name): \(exited.lastError ?? "")", metadata: ["process": "\(name)"])
-            guard !shuttingDown else { return }
-            apply(updateTracker(collector) { $0.raisePluginFailure(Self.exitMessage(collector, exited), at: $1) },
-                  collector: collector.name)
-            return
-        }
-        guard let link = instance.plugin, link.generation == generation else { return }
+        guard let instance = instances[name], let link = instance.plugin, link.generation == generation,
+              let collector = instance.program.collector
+        else { return }
         let bytes: [UInt8]
         switch line {
         case .oversized(let size):
@@ -154,7 +123,7 @@ extension Supervisor {
             logger.info("\(name): \(hello.name) \(hello.version) ready", metadata: ["process": "\(name)"])
             let interval = collector.interval
             let clock = self.clock
-            link.timers.append(Task {
+            link.tasks.append(Task {
                 while !Task.isCancelled {
                     self.collectTick(name, generation)
                     try? await clock.sleep(for: interval)
@@ -177,7 +146,6 @@ extension Supervisor {
             if let seq = failure.seq, link.pending?.seq == seq { link.pending = nil }
             link.consecutiveFailures = 0
             let text = CredentialRedaction.redact(failure.message)
-            link.lastError = text
             logger.warning("\(name): collect failed: \(text)", metadata: ["process": "\(name)"])
             apply(updateTracker(collector) { $0.raisePluginFailure(text, at: $1) }, collector: collector.name)
         }
