@@ -150,7 +150,10 @@ final class WardenProcess {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(at: directory)
+        // WARDEN_TEST_KEEP=1 keeps the directory (config, Warden's stderr, events, logs) for diagnosis.
+        if ProcessInfo.processInfo.environment["WARDEN_TEST_KEEP"] == nil {
+            try? FileManager.default.removeItem(at: directory)
+        }
     }
 }
 
