@@ -16,12 +16,38 @@ public struct HealthStatus: Codable, Sendable, Equatable {
     public var status: String
     /// Counters of the workers' notify socket since Warden started.
     public var notifyDatagrams: NotifyDatagramCounts?
-    public init(status: String, notifyDatagrams: NotifyDatagramCounts? = nil) {
-        self.status = status; self.notifyDatagrams = notifyDatagrams
+    /// What /proc sampling has cost since Warden started.
+    public var sampling: SamplingCounts?
+    public init(status: String, notifyDatagrams: NotifyDatagramCounts? = nil, sampling: SamplingCounts? = nil) {
+        self.status = status; self.notifyDatagrams = notifyDatagrams; self.sampling = sampling
     }
     enum CodingKeys: String, CodingKey {
-        case status
+        case status, sampling
         case notifyDatagrams = "notify_datagrams"
+    }
+}
+
+/// The cost of Warden's /proc sampling since it started: every `sample_interval`, one round reads every
+/// process of every running tree (`/proc/PID/stat`, `statm`, the fd count) and works out tree membership.
+///
+/// `cpu_seconds` is the CPU time (user + system) of the thread running each round, measured with
+/// `CLOCK_THREAD_CPUTIME_ID` around the round, which runs to its end on one thread without suspending. It
+/// covers the reads and the tree bookkeeping, not what is done with the samples afterwards (the leak
+/// detectors, events). `cpu_seconds / processes_read` is the cost of sampling one process once.
+public struct SamplingCounts: Codable, Sendable, Equatable {
+    /// Sampling rounds done.
+    public var rounds: Int
+    /// Processes read, summed over the rounds (a tree of three processes counts three per round).
+    public var processesRead: Int
+    /// CPU time spent in the rounds, seconds.
+    public var cpuSeconds: Double
+    public init(rounds: Int = 0, processesRead: Int = 0, cpuSeconds: Double = 0) {
+        self.rounds = rounds; self.processesRead = processesRead; self.cpuSeconds = cpuSeconds
+    }
+    enum CodingKeys: String, CodingKey {
+        case rounds
+        case processesRead = "processes_read"
+        case cpuSeconds = "cpu_seconds"
     }
 }
 

@@ -28,7 +28,7 @@ struct ConfigValidator {
     static let programKeys = [
         "command", "directory", "environment", "numprocs", "autostart", "restart", "start_seconds",
         "start_retries", "backoff", "backoff_max", "stop_signal", "stop_timeout", "leak", "ready",
-        "notify_access", "start_timeout", "watchdog",
+        "notify_access", "start_timeout", "watchdog", "start_limit_burst", "start_limit_interval",
     ]
     static let leakKeys = [
         "window", "low", "medium", "high", "critical", "sustain", "rss_max", "fds_max", "threads_max",
@@ -131,6 +131,14 @@ struct ConfigValidator {
         }
         if let value = table["start_retries"], let retries = integer(value, at: path + ["start_retries"], in: 0...Int.max) {
             program.startRetries = retries
+        }
+        if let value = table["start_limit_burst"],
+           let burst = integer(value, at: path + ["start_limit_burst"], in: 0...Int(Int32.max)) {
+            program.startLimitBurst = burst
+        }
+        if let value = table["start_limit_interval"],
+           let interval = duration(value, at: path + ["start_limit_interval"], positive: true) {
+            program.startLimitInterval = interval
         }
         var backoffValid = true
         if let value = table["backoff"] {

@@ -45,6 +45,12 @@ public struct ProgramConfiguration: Sendable, Equatable {
     /// Watchdog period (`watchdog`): the process gets `WATCHDOG_USEC`/`WATCHDOG_PID` and must send
     /// `WATCHDOG=1` at least this often once RUNNING, or it is restarted (reason `watchdog`). `nil` = off.
     public var watchdog: Duration?
+    /// Starts within `startLimitInterval` after which a restart that follows an exit waits in BACKOFF
+    /// (`start_limit_burst`, systemd's `StartLimitBurst=`), >= 0; 0 never throttles. Default 5.
+    public var startLimitBurst: Int
+    /// The window of `startLimitBurst` (`start_limit_interval`, systemd's `StartLimitIntervalSec=`), > 0.
+    /// Default 10 s.
+    public var startLimitInterval: Duration
     /// Set for the program Warden synthesises to run a collector plugin (`collector:NAME`); `nil` for
     /// `[programs.X]` tables. Part of equality, so a changed collector restarts its plugin on reload.
     public var collector: CollectorConfiguration?
@@ -67,7 +73,9 @@ public struct ProgramConfiguration: Sendable, Equatable {
         ready: ReadinessMode = .started,
         notifyAccess: NotifyAccess = .main,
         startTimeout: Duration = .seconds(90),
-        watchdog: Duration? = nil
+        watchdog: Duration? = nil,
+        startLimitBurst: Int = 5,
+        startLimitInterval: Duration = .seconds(10)
     ) {
         self.name = name
         self.command = command
@@ -87,6 +95,8 @@ public struct ProgramConfiguration: Sendable, Equatable {
         self.notifyAccess = notifyAccess
         self.startTimeout = startTimeout
         self.watchdog = watchdog
+        self.startLimitBurst = startLimitBurst
+        self.startLimitInterval = startLimitInterval
     }
 
     /// Names of the instances: `["api"]` when `numprocs` is 1, else `["api:0", "api:1", ...]`.

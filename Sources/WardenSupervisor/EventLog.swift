@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 import WardenCore
 
 /// Appends `WardenEvent`s to `STATE_DIR/events.jsonl`, one JSON object per line, rotated by size.
@@ -11,7 +16,8 @@ import WardenCore
 /// is full.
 final class EventLog {
     private let path: String
-    private var handle: FileHandle?
+    /// The open descriptor, or -1 after a failed open (retried at the next event).
+    private var fd: Int32
     private var size: UInt64
     private let encoder: JSONEncoder
     /// Size that triggers a rotation, bytes (`log_max_bytes`); 0 never rotates.
@@ -28,7 +34,7 @@ final class EventLog {
         self.backups = backups
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        handle = nil
+        fd = -1
         size = 0
         reopen()
     }
@@ -38,23 +44,41 @@ final class EventLog {
         guard var data = try? encoder.encode(event) else { failedWrites += 1; return }
         data.append(0x0A)
         if maxBytes > 0, size > 0, size + UInt64(data.count) > maxBytes { rotate() }
-        guard let handle else { failedWrites += 1; reopen(); return }
-        do {
-            try handle.write(contentsOf: data)
-            size += UInt64(data.count)
-        } catch { failedWrites += 1 }
+        guard fd >= 0 else { failedWrites += 1; reopen(); return }
+        if writeAll(data) { size += UInt64(data.count) } else { failedWrites += 1 }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// One `write(2)` for the whole line in practice (regular files take it whole); loops on short writes
+    /// and EINTR. Returns false on any other error.
+    private func writeAll(_ data: Data) -> Bool {
+        data.withUnsafeBytes { raw -> Bool in
+            guard var base = raw.baseAddress else { return true }
+            var remaining = raw.count
+            while remaining > 0 {
+                let written = write(fd, base, remaining)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                remaining -= written
+                base += written
+            }
+            return true
+        }
     }
 
     private func reopen() {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { handle = nil; return }
+        if fd >= 0 { close(fd) }
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { return }
         var info = stat()
         size = fstat(fd, &info) == 0 ? UInt64(info.st_size) : 0
-        handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 
     private func rotate() {
-        handle = nil   // closes the descriptor
+        if fd >= 0 { close(fd); fd = -1 }
         if backups > 0 {
             unlink("\(path).\(backups)")
             if backups > 1 {

@@ -106,7 +106,8 @@ extension ProgramConfiguration {
     var machineSettings: ProcessStateMachine.Settings {
         .init(restart: restart, startSeconds: startSeconds, startRetries: startRetries,
               backoff: Backoff(initial: backoff, maximum: backoffMax), stopSignal: stopSignal.number,
-              stopTimeout: stopTimeout, readiness: ready, startTimeout: startTimeout, watchdog: watchdog)
+              stopTimeout: stopTimeout, readiness: ready, startTimeout: startTimeout, watchdog: watchdog,
+              startLimitBurst: startLimitBurst, startLimitInterval: startLimitInterval)
     }
 }
 

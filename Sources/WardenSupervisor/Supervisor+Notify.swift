@@ -5,7 +5,7 @@ import WardenLinux
 
 extension Supervisor {
     public func health() async -> HealthStatus {
-        HealthStatus(status: "ok", notifyDatagrams: notifyCounters)
+        HealthStatus(status: "ok", notifyDatagrams: notifyCounters, sampling: samplingCounters)
     }
 
     /// Path of the notify socket offered to workers (`NOTIFY_SOCKET`).

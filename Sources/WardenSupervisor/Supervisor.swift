@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import Glibc
 public import Logging
 public import ServiceLifecycle
 public import WardenConfig
@@ -72,6 +77,8 @@ public actor Supervisor: Service {
     let execShim: String?
     /// Work buffers lent to every instance's leak detector in turn (one set instead of one per process).
     var leakScratch = LeakScratch()
+    /// What sampling has cost so far (`/v1/health`).
+    var samplingCounters = SamplingCounts()
     /// Pool alert state per collector name (Supervisor+Plugins.swift); survives plugin restarts.
     var trackers: [String: PoolAlertTracker] = [:]
 

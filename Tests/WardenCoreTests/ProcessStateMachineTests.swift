@@ -264,3 +264,94 @@ struct BackoffTests {
                 [.milliseconds(500), .seconds(1), .seconds(2), .seconds(3), .seconds(3)])
     }
 }
+
+@Suite("ProcessStateMachine: start limit (crash loops)")
+struct StartLimitTests {
+    /// start_seconds = 0, restart always, 3 starts per 10 s, backoff 1 s doubling to 4 s.
+    private static let looping: ProcessStateMachine.Settings = {
+        var s = settings
+        s.startSeconds = .zero
+        s.restart = .always
+        s.startLimitBurst = 3
+        s.startLimitInterval = .seconds(10)
+        s.backoff = Backoff(initial: .seconds(1), maximum: .seconds(4))
+        return s
+    }()
+
+    /// Runs the process for `run` seconds from `now`, then reports its exit; returns the exit's actions.
+    private func cycle(_ m: inout ProcessStateMachine, at now: Double, run: Double) -> [ProcessStateMachine.Action] {
+        _ = m.spawned(now: t(now))
+        return m.exited(.exited(1), now: t(now + run))
+    }
+
+    @Test("below the burst, exits restart at once; the burst-th quick start's exit waits in BACKOFF (start-limit)")
+    func throttlesAtBurst() {
+        var m = ProcessStateMachine(settings: Self.looping)
+        _ = m.start(now: t(0))
+        #expect(transitions(cycle(&m, at: 0, run: 0.1)) == ["RUNNING->EXITED", "EXITED->STARTING"])
+        #expect(transitions(cycle(&m, at: 0.1, run: 0.1)) == ["RUNNING->EXITED", "EXITED->STARTING"])
+        let third = cycle(&m, at: 0.2, run: 0.1)
+        #expect(transitions(third) == ["RUNNING->EXITED", "EXITED->BACKOFF"])
+        #expect(!third.contains(.spawn))
+        #expect(m.reason == "start-limit" && m.deadline == t(1.3) && m.throttledRestarts == 1)
+        let resumed = m.deadlineReached(now: t(1.3))
+        #expect(transitions(resumed) == ["BACKOFF->STARTING"] && resumed.contains(.spawn))
+    }
+
+    @Test("each throttled restart in a row doubles the delay up to backoff_max; never FATAL")
+    func doublesAndNeverFatal() {
+        var m = ProcessStateMachine(settings: Self.looping)
+        _ = m.start(now: .zero)
+        var now = Duration.zero
+        var delays: [Duration] = []
+        for _ in 0..<12 {
+            _ = m.spawned(now: now)
+            now += .milliseconds(100)
+            let actions = m.exited(.exited(1), now: now)
+            if m.state == .backoff, let due = m.deadline {
+                delays.append(due - now)
+                now = due
+                _ = m.deadlineReached(now: now)
+            } else {
+                #expect(actions.contains(.spawn))
+            }
+            #expect(m.state == .starting)
+        }
+        #expect(delays.prefix(4) == [.seconds(1), .seconds(2), .seconds(4), .seconds(4)])
+        #expect(delays.count == 10)
+        #expect(m.failedStarts == 0)
+    }
+
+    @Test("a process that ran for start_limit_interval resets the doubling; one that ran long is never throttled")
+    func longRunResets() {
+        var m = ProcessStateMachine(settings: Self.looping)
+        _ = m.start(now: t(0))
+        _ = cycle(&m, at: 0, run: 0.1)
+        _ = cycle(&m, at: 0.1, run: 0.1)
+        _ = cycle(&m, at: 0.2, run: 0.1)       // throttled: 1 s
+        _ = m.deadlineReached(now: t(1.3))
+        _ = cycle(&m, at: 1.3, run: 0.1)       // throttled again: 2 s
+        #expect(m.throttledRestarts == 2)
+        _ = m.deadlineReached(now: t(3.4))
+        // Runs 20 s: the window holds one start, and the run resets the doubling.
+        let actions = cycle(&m, at: 3.4, run: 20)
+        #expect(transitions(actions) == ["RUNNING->EXITED", "EXITED->STARTING"])
+        #expect(m.throttledRestarts == 0)
+    }
+
+    @Test("start_limit_burst = 0 never throttles; an operator start is never throttled")
+    func disabledAndOperator() {
+        var s = Self.looping
+        s.startLimitBurst = 0
+        var m = ProcessStateMachine(settings: s)
+        _ = m.start(now: t(0))
+        for i in 0..<20 { #expect(cycle(&m, at: Double(i) * 0.01, run: 0.001).contains(.spawn)) }
+
+        var limited = ProcessStateMachine(settings: Self.looping)
+        _ = limited.start(now: t(0))
+        for i in 0..<3 { _ = cycle(&limited, at: Double(i) * 0.1, run: 0.05) }
+        #expect(limited.state == .backoff)
+        #expect(limited.start(now: t(0.4)).contains(.spawn))   // `warden start` overrides the limit
+        #expect(limited.state == .starting)
+    }
+}

@@ -53,6 +53,33 @@ struct LifecycleTests {
         #expect(try warden.terminate() == 0)
     }
 
+    @Test("a crash loop with start_seconds = 0 is throttled by the start limit, not a busy loop; never FATAL")
+    func crashLoopThrottled() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.loop]
+            command = ["WORKLOAD", "crash"]
+            start_seconds = "0s"
+            restart = "always"
+            start_limit_burst = 4
+            start_limit_interval = "10s"
+            backoff = "500ms"
+            backoff_max = "1s"
+            """)
+        Thread.sleep(forTimeInterval: 3.5)
+        let events = warden.events().filter { $0["process"] as? String == "loop" }
+        let spawns = events.filter { $0["new_state"] as? String == "STARTING" }.count
+        let throttled = events.filter { $0["new_state"] as? String == "BACKOFF" && $0["reason"] as? String == "start-limit" }
+        // Unthrottled, `crash` (exits at once) would be spawned hundreds of times in 3.5 s. With 4 starts per
+        // 10 s and a 0.5 s → 1 s backoff: 4 at once, then one per backoff (0.5, 1, 1 s): at most 8.
+        #expect(spawns >= 5 && spawns <= 8, "\(spawns) starts")
+        #expect(throttled.count >= 2)
+        #expect(!events.contains { $0["new_state"] as? String == "FATAL" })
+        #expect(try warden.terminate() == 0)
+    }
+
     @Test("workers get WARDEN_PROCESS_NAME/INDEX, stdin from /dev/null, only fds 0-2, and captured output")
     func environmentAndFDs() throws {
         let warden = try WardenProcess(config: """
@@ -207,6 +234,17 @@ struct CLITests {
         for key in ["severity", "rss_growth_mb_per_min", "fd_growth_per_min", "thread_growth_per_min"] {
             #expect(leak.keys.contains(key), "leak lacks \(key)")
         }
+
+        // The cost of sampling is accounted in /v1/health: two workers per round.
+        var sampling: [String: Any] = [:]
+        try waitFor("two sampling rounds", timeout: 10) {
+            sampling = try warden.health()["sampling"] as? [String: Any] ?? [:]
+            return (sampling["rounds"] as? Int ?? 0) >= 2
+        }
+        let rounds = try #require(sampling["rounds"] as? Int)
+        let read = try #require(sampling["processes_read"] as? Int)
+        #expect(read >= 2 && read <= 2 * rounds)
+        #expect((sampling["cpu_seconds"] as? Double ?? 0) > 0)
 
         let table = try warden.cli(["status"])
         #expect(table.status == 0)

@@ -81,6 +81,52 @@ struct ProcessHandleTests {
         #expect(ProcessHandle(pid: child.pid, expectedStartTime: stat.startTime) == nil)
     }
 
+    @Test("readResources gives statm's RSS, the fd count and the thread count without stat; nil once reaped")
+    func resources() async throws {
+        // Five threads (main + 4), fds 0-2 and 3.
+        let script = "import threading, time; [threading.Thread(target=time.sleep, args=(30,), daemon=True).start() "
+            + "for _ in range(4)]; time.sleep(30)"
+        let child = try TestSupport.withDevNull { null in
+            try TestSupport.spawn(["sh", "-c", "exec 3</dev/null; exec python3 -c '\(script)'"], stdout: null, stderr: null)
+        }
+        defer { _ = try? child.pidfd?.signal(SIGKILL) }
+        let handle = try #require(ProcessHandle(pid: child.pid))
+        #expect(await TestSupport.eventually { handle.readResources()?.threads == 5 })
+        let resources = try #require(handle.readResources())
+        let full = try #require(handle.read())
+        #expect(resources.threads == full.stat.numThreads)
+        #expect(resources.fds == 4 && full.sample.fds == 4)
+        #expect(resources.hasAddressSpace)
+        let statm = try #require(ProcReader.readStatm(pid: child.pid))
+        #expect(resources.rssBytes == statm.residentPages * UInt64(ProcReader.pageSize))
+        #expect(resources.rssBytes > 1 << 20)  // a python interpreter
+
+        try child.pidfd?.signal(SIGKILL)
+        #expect(await ReapHub.shared.status(of: child.pid) == .signaled(SIGKILL, coreDumped: false))
+        #expect(handle.readResources() == nil)
+    }
+
+    @Test("a zombie has no address space: readResources says so, and a full read shows state Z")
+    func zombie() async throws {
+        // `sleep 0` exits at once; its parent then execs `sleep 10` and never waits for it: a zombie.
+        let child = try TestSupport.withDevNull { null in
+            try TestSupport.spawn(["sh", "-c", "sleep 0 & exec sleep 10"], stdout: null, stderr: null)
+        }
+        defer { _ = try? child.pidfd?.signal(SIGKILL) }
+        var zombiePID: Int32?
+        #expect(await TestSupport.eventually {
+            zombiePID = ProcessTable.snapshot().values.first { $0.ppid == child.pid && $0.state == "Z" }?.pid
+            return zombiePID != nil
+        })
+        let pid = try #require(zombiePID)
+        let handle = try #require(ProcessHandle(pid: pid))
+        let resources = try #require(handle.readResources())
+        #expect(!resources.hasAddressSpace && resources.rssBytes == 0)
+        #expect(handle.read()?.stat.state == "Z")
+        try child.pidfd?.signal(SIGKILL)
+        #expect(await ReapHub.shared.status(of: child.pid) == .signaled(SIGKILL, coreDumped: false))
+    }
+
     @Test("no handle for a pid that does not exist")
     func missing() {
         #expect(ProcessHandle(pid: Int32.max - 1) == nil)

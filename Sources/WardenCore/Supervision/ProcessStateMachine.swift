@@ -33,13 +33,20 @@ public struct ProcessStateMachine: Sendable {
         public var startTimeout: Duration
         /// While RUNNING: the longest allowed gap between `watchdogPing`s, `nil` for no watchdog.
         public var watchdog: Duration?
+        /// Restarts after an exit are throttled once the process has been started this many times within
+        /// `startLimitInterval` (systemd's `StartLimitBurst=`); 0 never throttles.
+        public var startLimitBurst: Int
+        /// The window of `startLimitBurst` (systemd's `StartLimitIntervalSec=`).
+        public var startLimitInterval: Duration
 
         public init(restart: RestartPolicy, startSeconds: Duration, startRetries: Int, backoff: Backoff,
                     stopSignal: Int32, stopTimeout: Duration, readiness: ReadinessMode = .started,
-                    startTimeout: Duration = .seconds(90), watchdog: Duration? = nil) {
+                    startTimeout: Duration = .seconds(90), watchdog: Duration? = nil,
+                    startLimitBurst: Int = 0, startLimitInterval: Duration = .seconds(10)) {
             self.restart = restart; self.startSeconds = startSeconds; self.startRetries = startRetries
             self.backoff = backoff; self.stopSignal = stopSignal; self.stopTimeout = stopTimeout
             self.readiness = readiness; self.startTimeout = startTimeout; self.watchdog = watchdog
+            self.startLimitBurst = startLimitBurst; self.startLimitInterval = startLimitInterval
         }
     }
 
@@ -104,6 +111,13 @@ public struct ProcessStateMachine: Sendable {
     /// During STOPPING: whether the stop was announced by the process (`STOPPING=1`) rather than asked
     /// for by Warden, so no signal was sent and no kill is scheduled.
     public private(set) var selfStopping = false
+    /// Restarts after an exit delayed by the start limit in a row; the backoff doubles with each. Reset
+    /// when a process has run for `startLimitInterval`.
+    public private(set) var throttledRestarts = 0
+    /// When the last `startLimitBurst` starts began (oldest first), for the start limit.
+    private var recentStarts: [Duration] = []
+    /// When the current process became RUNNING.
+    private var runningSince: Duration?
 
     public init(settings: Settings) { self.settings = settings }
 
@@ -168,7 +182,7 @@ public struct ProcessStateMachine: Sendable {
             deadline = nil
             if restart {
                 failedStarts = 0
-                actions += beginStart(now: now, reason: "exit")
+                actions += restartAfterExit(now: now)
             }
             return actions
         case .stopping:
@@ -308,7 +322,7 @@ public struct ProcessStateMachine: Sendable {
             case .never: restart = false
             }
             var actions = [move(to: .exited, reason: "exit")]
-            if restart { actions += beginStart(now: now, reason: "exit") }
+            if restart { actions += restartAfterExit(now: now) }
             return actions
         case .stay, .start:
             var actions = [move(to: .stopped, reason: killSent ? "stop-timeout-killed" : "stopped")]
@@ -333,13 +347,36 @@ public struct ProcessStateMachine: Sendable {
         deadline = nil
         mainExited = false
         killSent = false
+        runningSince = nil
+        if settings.startLimitBurst > 0 {
+            recentStarts.append(now)
+            if recentStarts.count > settings.startLimitBurst { recentStarts.removeFirst() }
+        }
         return [move(to: .starting, reason: reason), .spawn]
+    }
+
+    /// The restart policy said restart after an exit (from EXITED): start at once, unless the start limit
+    /// is hit — `startLimitBurst` starts within `startLimitInterval` — in which case wait in BACKOFF (reason
+    /// `start-limit`) for the backoff delay, doubled for each throttled restart in a row. Unlike systemd,
+    /// which gives up, Warden keeps restarting at that slower pace: a worker that exits quickly (a crash
+    /// loop with `start_seconds = 0`) costs a spawn per backoff, not a busy loop.
+    private mutating func restartAfterExit(now: Duration) -> [Action] {
+        if let since = runningSince, now - since >= settings.startLimitInterval { throttledRestarts = 0 }
+        runningSince = nil
+        let burst = settings.startLimitBurst
+        if burst > 0, recentStarts.count >= burst, recentStarts[recentStarts.count - burst] > now - settings.startLimitInterval {
+            throttledRestarts += 1
+            deadline = now + settings.backoff.delay(afterFailures: throttledRestarts)
+            return [move(to: .backoff, reason: "start-limit")]
+        }
+        return beginStart(now: now, reason: "exit")
     }
 
     private mutating func enterRunning(now: Duration, reason: String) -> [Action] {
         // With a watchdog, the first ping is due one period after the process became RUNNING.
         deadline = settings.watchdog.map { now + $0 }
         failedStarts = 0
+        runningSince = now
         return [move(to: .running, reason: reason)]
     }
 
