@@ -53,6 +53,16 @@ struct APIErrorMiddleware: RouterMiddleware {
         } catch let error as ControlError {
             return APIFailure(error).response
         } catch let error as HTTPError where error.status == .notFound {
+            // The router answers 404 for a known path asked with another method: that is a 405 (RFC 9110
+            // §15.5.6), with the method to use in `Allow`.
+            if let allowed = ControlRoutes.methods[request.uri.path] {
+                var response = APIFailure(
+                    .methodNotAllowed, field: nil,
+                    message: "\(request.method) not allowed on \(request.uri.path); use \(allowed)"
+                ).response
+                response.headers[.allow] = allowed.rawValue
+                return response
+            }
             return APIFailure(
                 .notFound, field: nil, message: "no route \(request.method) \(request.uri.path)"
             ).response

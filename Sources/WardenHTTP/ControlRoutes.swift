@@ -18,6 +18,13 @@ struct ControlRoutes: Sendable {
     /// Largest request body accepted (an action request is a few hundred bytes).
     static let maxBodyBytes = 1 << 20
 
+    /// The method of each route, by path (each path has one): what `Allow` says in a 405.
+    static let methods: [String: HTTPRequest.Method] = [
+        APIRoute.processes: .get, APIRoute.start: .post, APIRoute.stop: .post, APIRoute.restart: .post,
+        APIRoute.reload: .post, APIRoute.shutdown: .post, APIRoute.health: .get, APIRoute.pools: .get,
+        APIRoute.alerts: .get,
+    ]
+
     func register(on router: Router<BasicRequestContext>) {
         router.get(RouterPath(APIRoute.processes)) { request, _ in try await status(request) }
         router.post(RouterPath(APIRoute.start)) { request, _ in

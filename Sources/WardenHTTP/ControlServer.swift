@@ -78,8 +78,8 @@ let maxSocketPathBytes = 107
 /// Routes (`WardenAPI.APIRoute`): `GET /v1/processes?name=…` → `ProcessList`;
 /// `POST /v1/processes/{start,stop,restart}` with `ProcessActionRequest` → `ProcessActionResult`;
 /// `POST /v1/reload` → `ReloadResult`; `POST /v1/shutdown` → 202 `{}`; `GET /v1/health` →
-/// `{"status":"ok"}`. Errors answer `APIErrorBody`: 400 bad request body or names, 404 unknown name or
-/// route, 409 failed action, 413 body over 1 MiB, 422 invalid config on reload (the message holds the
+/// `HealthStatus`. Errors answer `APIErrorBody`: 400 bad request body or names, 404 unknown name or
+/// route, 405 a route asked with the wrong method (with `Allow`), 409 failed action, 413 body over 1 MiB, 422 invalid config on reload (the message holds the
 /// diagnostics, one per line), 503 shutting down. JSON is written with sorted keys.
 ///
 /// Before binding, the server refuses to start when another process already answers on `socketPath`

@@ -26,11 +26,13 @@ import Synchronization
 /// Lifecycle: `makePipe` for each stream before spawning, `closeWriteEnd` after spawning, and `shutdown`
 /// once at the end. The pump thread keeps the instance alive until `shutdown` completes.
 public final class OutputCapture: Sendable {
-    /// Size at which a log file is rotated, in bytes; 0 disables rotation.
-    public let maxBytes: UInt64
+    /// Size at which a log file is rotated, in bytes; 0 disables rotation. Changed by `setRotation`.
+    public var maxBytes: UInt64 { rotationMaxBytes.load(ordering: .relaxed) }
     /// Number of rotated files kept per log (`NAME.log.1` … `NAME.log.<backups>`); 0 keeps none (the full
-    /// file is deleted when it reaches `maxBytes`).
-    public let backups: Int
+    /// file is deleted when it reaches `maxBytes`). Changed by `setRotation`.
+    public var backups: Int { rotationBackups.load(ordering: .relaxed) }
+    private let rotationMaxBytes: Atomic<UInt64>
+    private let rotationBackups: Atomic<Int>
 
     private let epollFD: Int32
     /// An eventfd that wakes the pump for new registrations and for shutdown.
@@ -63,8 +65,8 @@ public final class OutputCapture: Sendable {
     /// - Throws: `SystemCallError` for `epoll_create1`, `eventfd`, `epoll_ctl` or `pthread_create` (EMFILE,
     ///   ENOMEM, EAGAIN).
     public init(maxBytes: UInt64, backups: Int) throws(SystemCallError) {
-        self.maxBytes = maxBytes
-        self.backups = max(backups, 0)
+        rotationMaxBytes = Atomic(maxBytes)
+        rotationBackups = Atomic(max(backups, 0))
         epollFD = cw_epoll_create()
         guard epollFD >= 0 else { throw SystemCallError.last("epoll_create1") }
         wakeFD = cw_eventfd()
@@ -92,6 +94,18 @@ public final class OutputCapture: Sendable {
     deinit {
         close(epollFD)
         close(wakeFD)
+    }
+
+    /// Changes the rotation settings (a reload of `log_max_bytes` / `log_backups`). The pump applies them from
+    /// its next write on, to every log: a file already above the new `maxBytes` is rotated at its next
+    /// output. Rotated files beyond a smaller `backups` are left in place (the next rotations overwrite
+    /// from `.backups` down, never touching higher numbers).
+    /// - Parameters:
+    ///   - maxBytes: rotation size in bytes (0: never rotate).
+    ///   - backups: rotated files kept per log (negative counts as 0).
+    public func setRotation(maxBytes: UInt64, backups: Int) {
+        rotationMaxBytes.store(maxBytes, ordering: .relaxed)
+        rotationBackups.store(max(backups, 0), ordering: .relaxed)
     }
 
     /// Bytes dropped so far because a log file could not be written or opened.
@@ -278,6 +292,7 @@ public final class OutputCapture: Sendable {
     /// one line (less than one 64 KiB read). Only a single line longer than `maxBytes` is split.
     private func append(_ bytes: UnsafeRawBufferPointer, to sink: Sink) {
         if sink.fileFD < 0 { reopen(sink) }  // the first output, or an earlier open failed: (re)try now
+        let maxBytes = self.maxBytes
         let newline = UInt8(ascii: "\n")
         var rest = bytes[...]
         while !rest.isEmpty {
@@ -327,6 +342,7 @@ public final class OutputCapture: Sendable {
     private func rotate(_ sink: Sink) {
         if sink.fileFD >= 0 { close(sink.fileFD) }
         sink.fileFD = -1
+        let backups = self.backups
         if backups == 0 {
             unlink(sink.path)
         } else {

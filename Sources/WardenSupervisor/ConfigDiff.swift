@@ -22,11 +22,35 @@ public struct ConfigDiff: Sendable, Equatable {
         changed = new.filter { program in oldByName[program.name].map { $0 != program } ?? false }
         unchanged = new.filter { program in oldByName[program.name] == program }.map(\.name)
         removed = old.map(\.name).filter { !newNames.contains($0) }
+        resized = [:]
+        for program in changed {
+            if let before = oldByName[program.name], before.differsOnlyInNumprocs(from: program) {
+                resized[program.name] = before.numprocs
+            }
+        }
     }
 
-    /// Human lines describing the change, e.g. `added api`, `changed worker (restarting 2 processes)`.
+    /// Programs in `changed` whose only difference is `numprocs`, with the old count: their remaining
+    /// instances are not restarted.
+    public var resized: [String: Int]
+
+    /// Human lines describing the change, e.g. `added api`, `changed worker`, `resized web: numprocs 2 → 4`.
     public var summary: [String] {
         added.map { "added \($0.name)" } + removed.map { "removed \($0)" }
-            + changed.map { "changed \($0.name)" }
+            + changed.map { program in
+                resized[program.name].map { "resized \(program.name): numprocs \($0) → \(program.numprocs)" }
+                    ?? "changed \(program.name)"
+            }
+    }
+}
+
+extension ProgramConfiguration {
+    /// Whether `other` is this program with another `numprocs` and nothing else changed. Going from one
+    /// instance to several (or back) renames the instances (`api` ↔ `api:0`), so it is not a resize.
+    public func differsOnlyInNumprocs(from other: ProgramConfiguration) -> Bool {
+        guard numprocs != other.numprocs, (numprocs == 1) == (other.numprocs == 1) else { return false }
+        var same = other
+        same.numprocs = numprocs
+        return same == self
     }
 }

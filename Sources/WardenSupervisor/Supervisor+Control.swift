@@ -98,6 +98,7 @@ extension Supervisor: SupervisorControl {
         syncTrackers(with: new.collectors)
         eventLog.maxBytes = supervisorSettings.logMaxBytes
         eventLog.backups = supervisorSettings.logBackups
+        capture.setRotation(maxBytes: supervisorSettings.logMaxBytes, backups: supervisorSettings.logBackups)
         for name in diff.removed {
             for instanceName in order where instances[instanceName]?.program.name == name { retire(instanceName) }
         }
@@ -111,7 +112,9 @@ extension Supervisor: SupervisorControl {
     }
 
     /// Installs a new or changed program: instances that no longer exist retire, existing ones get the new
-    /// settings and restart gracefully (reason `config-changed`), new ones start if autostart.
+    /// settings and restart gracefully (reason `config-changed`), new ones start if autostart. When only
+    /// `numprocs` changed, the instances that stay keep running untouched: a resize adds or retires the
+    /// instances at the end (`api:2`, `api:3`…), as supervisord's `update` does with a process group.
     private func replace(_ program: ProgramConfiguration) {
         let names = program.instanceNames
         for name in order where instances[name]?.program.name == program.name && !names.contains(name) {
@@ -120,6 +123,10 @@ extension Supervisor: SupervisorControl {
         for (index, name) in names.enumerated() {
             retiring.remove(name)
             if let instance = instances[name] {
+                if instance.program.differsOnlyInNumprocs(from: program) {
+                    instance.program = program
+                    continue
+                }
                 let wasActive = instance.machine.state.hasProcess || instance.machine.state == .backoff
                 instance.program = program
                 instance.machine.update(settings: program.machineSettings)

@@ -170,6 +170,45 @@ struct LifecycleTests {
         #expect(try warden.processPID("b") == b2)
         #expect(try warden.terminate() == 0)
     }
+
+    @Test("SIGHUP that only changes numprocs adds or retires instances at the end; the others keep running")
+    func resize() throws {
+        func config(_ count: Int) -> String {
+            """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.web]
+            command = ["WORKLOAD", "steady"]
+            start_seconds = "100ms"
+            numprocs = \(count)
+            """
+        }
+        let warden = try WardenProcess(config: config(2))
+        try waitFor("web:0 and web:1 running", timeout: 10) {
+            try warden.state("web:0") == "RUNNING" && warden.state("web:1") == "RUNNING"
+        }
+        let first = try [warden.processPID("web:0"), warden.processPID("web:1")]
+
+        try warden.writeConfig(config(4))
+        kill(warden.pid, SIGHUP)
+        try waitFor("web:2 and web:3 running", timeout: 10) {
+            try warden.state("web:2") == "RUNNING" && warden.state("web:3") == "RUNNING"
+        }
+        #expect(try [warden.processPID("web:0"), warden.processPID("web:1")] == first)
+        #expect(warden.events().contains {
+            $0["event"] as? String == "reload" && ($0["message"] as? String ?? "").contains("resized web: numprocs 2 → 4")
+        })
+
+        let removed = try #require(try warden.processPID("web:3"))
+        try warden.writeConfig(config(3))
+        kill(warden.pid, SIGHUP)
+        try waitFor("web:3 retired", timeout: 10) { try warden.status()["web:3"] == nil && !isAlive(removed) }
+        #expect(try [warden.processPID("web:0"), warden.processPID("web:1")] == first)
+        #expect(try warden.state("web:2") == "RUNNING")
+        #expect(try warden.status()["web:0"]?["restarts"] as? Int == 0)
+        #expect(try warden.terminate() == 0)
+    }
 }
 
 @Suite("CLI end to end", .serialized)

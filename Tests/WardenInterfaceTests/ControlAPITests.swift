@@ -168,7 +168,13 @@ struct ControlAPITests {
 
             let wrongMethod = try await rawHTTP(
                 socketPath: socket, "GET /v1/processes/start HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            #expect(wrongMethod.status == 404)
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.head.lowercased().contains("\r\nallow: post\r\n"))
+            let wrongBody = try JSONDecoder().decode(APIErrorBody.self, from: Data(wrongMethod.body.utf8))
+            #expect(wrongBody.error.message == "GET not allowed on /v1/processes/start; use POST")
+            let deleteHealth = try await rawHTTP(
+                socketPath: socket, "DELETE /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            #expect(deleteHealth.status == 405)
 
             let emptyName = try await rawHTTP(
                 socketPath: socket, "GET /v1/processes?name= HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

@@ -57,6 +57,38 @@ struct OutputCaptureTests {
         #expect(text.utf8.count <= 3000 + 3 * 4)
     }
 
+    @Test("setRotation (a reload of log_max_bytes / log_backups) applies to a pipe already being pumped")
+    func rotationChangesLive() async throws {
+        let directory = try TemporaryDirectory()
+        let capture = try OutputCapture(maxBytes: 0, backups: 0)   // never rotate
+        #expect(capture.maxBytes == 0 && capture.backups == 0)
+        let out = try capture.makePipe(logPath: directory.path + "/w.log")
+        // 200 lines now, then (after the new settings) 2000 more: `read` waits for the go-ahead on stdin.
+        let fifo = directory.path + "/go"
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let child = try TestSupport.spawn(["sh", "-c", "seq 1 200; read x < go; seq 201 2200"],
+                                          directory: directory.path, stdout: out, stderr: out)
+        capture.closeWriteEnd(out)
+        #expect(await TestSupport.eventually { directory.read("w.log")?.hasSuffix("200\n") == true })
+        #expect(TestSupport.list(directory.path) == ["go", "w.log"])
+        capture.setRotation(maxBytes: 1000, backups: 3)
+        #expect(capture.maxBytes == 1000 && capture.backups == 3)
+        var writer: Int32 = -1
+        #expect(await TestSupport.eventually {
+            writer = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+            return writer >= 0
+        })
+        #expect(write(writer, "go\n", 3) == 3)
+        close(writer)
+        #expect(await ReapHub.shared.status(of: child.pid) == .exited(0))
+        #expect(await capture.shutdown(timeout: .seconds(10)))
+        #expect(TestSupport.list(directory.path) == ["go", "w.log", "w.log.1", "w.log.2", "w.log.3"])
+        for file in ["w.log", "w.log.1", "w.log.2"] {
+            #expect((directory.read(file)?.utf8.count ?? 0) <= 1000 + 5, "\(file)")
+        }
+        #expect(directory.read("w.log")?.hasSuffix("2200\n") == true)
+    }
+
     @Test("an existing log is appended to, and rotated first if already full")
     func existingFile() async throws {
         let directory = try TemporaryDirectory()

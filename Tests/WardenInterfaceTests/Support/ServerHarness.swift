@@ -85,14 +85,14 @@ func withControlServer<T: Sendable>(
 ///
 /// The blocking socket calls run on a dedicated thread: blocking the (2-thread) cooperative pool would
 /// starve the server's request handlers.
-/// - Returns: the status code and the body (after the blank line).
-func rawHTTP(socketPath: String, _ request: String) async throws -> (status: Int, body: String) {
+/// - Returns: the status code, the head (status line and headers) and the body (after the blank line).
+func rawHTTP(socketPath: String, _ request: String) async throws -> (status: Int, head: String, body: String) {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try blockingRawHTTP(socketPath: socketPath, request) }) }.start()
     }
 }
 
-private func blockingRawHTTP(socketPath: String, _ request: String) throws -> (status: Int, body: String) {
+private func blockingRawHTTP(socketPath: String, _ request: String) throws -> (status: Int, head: String, body: String) {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw HarnessError(description: "socket() failed") }
     defer { close(fd) }
@@ -130,8 +130,10 @@ private func blockingRawHTTP(socketPath: String, _ request: String) throws -> (s
     guard text.hasPrefix("HTTP/1.1 "), let code = Int(text.dropFirst(9).prefix(3)) else {
         throw HarnessError(description: "not an HTTP answer: \(text.prefix(200))")
     }
-    let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
-    return (code, body)
+    let blank = text.range(of: "\r\n\r\n")
+    let head = blank.map { String(text[..<$0.upperBound]) } ?? text
+    let body = blank.map { String(text[$0.upperBound...]) } ?? ""
+    return (code, head, body)
 }
 
 /// An HTTP/1.1 POST with a JSON body and `Connection: close`.
