@@ -30,11 +30,13 @@ extension Supervisor: SupervisorControl {
     public func stop(names: [String]) async throws(ControlError) -> [ProcessStatus] {
         let resolved = try resolve(names)
         var before: [String: Int] = [:]
-        for name in resolved {
-            guard let instance = instances[name] else { continue }
-            instance.leakRestartInProgress = false
-            before[name] = instance.stopsCompleted
-            feed(instance) { $0.stop(now: $1, reason: "stop-requested") }
+        withSharedScan {
+            for name in resolved {
+                guard let instance = instances[name] else { continue }
+                instance.leakRestartInProgress = false
+                before[name] = instance.stopsCompleted
+                feed(instance) { $0.stop(now: $1, reason: "stop-requested") }
+            }
         }
         // Done when the process is gone — or when the stop completed and a later start took over.
         await waitUntil(resolved) { instance in
@@ -47,9 +49,11 @@ extension Supervisor: SupervisorControl {
     public func restart(names: [String]) async throws(ControlError) -> [ProcessStatus] {
         let resolved = try resolve(names)
         guard !shuttingDown else { throw ControlError(.shuttingDown, message: "warden is shutting down") }
-        for name in resolved {
-            guard let instance = instances[name] else { continue }
-            feed(instance) { $0.restart(now: $1, reason: "manual") }
+        withSharedScan {
+            for name in resolved {
+                guard let instance = instances[name] else { continue }
+                feed(instance) { $0.restart(now: $1, reason: "manual") }
+            }
         }
         // Wait for the stop half first (STOPPING ends), then for the start half.
         await waitUntil(resolved) { $0.machine.state != .stopping }
@@ -99,11 +103,13 @@ extension Supervisor: SupervisorControl {
         eventLog.maxBytes = supervisorSettings.logMaxBytes
         eventLog.backups = supervisorSettings.logBackups
         capture.setRotation(maxBytes: supervisorSettings.logMaxBytes, backups: supervisorSettings.logBackups)
-        for name in diff.removed {
-            for instanceName in order where instances[instanceName]?.program.name == name { retire(instanceName) }
+        withSharedScan {
+            for name in diff.removed {
+                for instanceName in order where instances[instanceName]?.program.name == name { retire(instanceName) }
+            }
+            for program in diff.changed { replace(program) }
+            for program in diff.added { replace(program) }
         }
-        for program in diff.changed { replace(program) }
-        for program in diff.added { replace(program) }
         rebuildOrder()
         record(WardenEvent(time: RFC3339.now().0, process: nil, event: .reload, reason: "applied",
                            message: notes.isEmpty ? "no changes" : notes.joined(separator: "; ")))
@@ -253,9 +259,11 @@ extension Supervisor: SupervisorControl {
         systemdWatchdog?.cancel()   // pings stop with supervision; TimeoutStopSec= bounds the shutdown
         logger.info("shutting down: stopping \(order.count) processes")
         record(WardenEvent(time: RFC3339.now().0, process: nil, event: .supervisor, reason: "shutdown"))
-        for name in order {
-            guard let instance = instances[name] else { continue }
-            feed(instance) { $0.stop(now: $1, reason: "shutdown") }
+        withSharedScan {
+            for name in order {
+                guard let instance = instances[name] else { continue }
+                feed(instance) { $0.stop(now: $1, reason: "shutdown") }
+            }
         }
         if !leftovers.isEmpty { ensureStopMonitor() }
         let timeout = configuration.supervisor.shutdownTimeout
@@ -279,11 +287,13 @@ extension Supervisor: SupervisorControl {
         killLeftovers()
         let stopping = order.compactMap { instances[$0] }.filter { $0.machine.state == .stopping }
         logger.warning("shutdown_timeout elapsed: SIGKILL to \(stopping.count) process trees")
-        for instance in stopping where !instance.machine.killSent {
-            feed(instance) { machine, now in
-                // Bring the stop deadline forward: the machine escalates exactly as at stop_timeout.
-                guard let deadline = machine.deadline else { return [] }
-                return machine.deadlineReached(now: max(now, deadline))
+        withSharedScan {
+            for instance in stopping where !instance.machine.killSent {
+                feed(instance) { machine, now in
+                    // Bring the stop deadline forward: the machine escalates exactly as at stop_timeout.
+                    guard let deadline = machine.deadline else { return [] }
+                    return machine.deadlineReached(now: max(now, deadline))
+                }
             }
         }
     }

@@ -150,11 +150,24 @@ extension Supervisor {
     /// A scan younger than `scanReuse` is reused: stopping hundreds of instances in one actor turn (a
     /// shutdown) then costs one scan, not one per instance.
     func scanProcesses() -> TreeIndex {
+        if let sharedScan { return sharedScan }
         let at = now()
         if let last = lastScan, at - last.at < Self.scanReuse { return last.index }
         let index = TreeIndex(table: ProcessTable.snapshot(), mains: Set(byPID.keys), wardenPID: wardenPID)
         lastScan = (index, at)
         return index
+    }
+
+    /// Runs `body` with one /proc scan shared by every `scanProcesses()` inside it. A loop that signals
+    /// hundreds of instances in one actor turn (shutdown, `stop all`, a reload) would otherwise scan /proc
+    /// — a stat read per process on the host — once per instance: O(instances × processes), seconds with
+    /// 500 workers. Processes forked after the scan are reached by the group signal, and by the stop
+    /// monitor's next scan (every `stopScanInterval`), as with any scan.
+    func withSharedScan(_ body: () -> Void) {
+        let outer = sharedScan
+        if outer == nil { sharedScan = scanProcesses() }
+        defer { sharedScan = outer }
+        body()
     }
 
     /// How long a /proc scan may be reused (shorter than `stopScanInterval`, so each monitor tick
