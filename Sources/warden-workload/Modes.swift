@@ -17,9 +17,11 @@ func format(_ value: Double) -> String {
 // MARK: - Memory shapes
 
 func runSteady(_ context: Context) -> Never {
+    let mebibytes = context.options.number("mb", default: 5, maximum: maximumMebibytes)
     context.announce()
-    let memory = ResidentMemory(chunkSize: 5 * mebibyte)
-    memory.grow(to: 5 * mebibyte)
+    let size = bytes(mebibytes: mebibytes)
+    let memory = ResidentMemory(chunkSize: max(size, 1))
+    memory.grow(to: size)
     let start = now()
     var beat = 0
     while true {

@@ -45,7 +45,9 @@ struct ModeSpec: Sendable {
     }
 
     static let all: [ModeSpec] = [
-        ModeSpec("steady", "allocate ~5 MiB once, then idle; heartbeat line every 5 s"),
+        ModeSpec(
+            "steady", "allocate and touch M MiB once, then idle; heartbeat line every 5 s",
+            [OptionSpec(name: "mb", kind: .number, help: "M, MiB to allocate at start (default 5)")]),
         ModeSpec(
             "leak", "grow RSS by R MiB per minute (every 100 ms), never free",
             [
