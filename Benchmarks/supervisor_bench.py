@@ -76,7 +76,7 @@ def stop_warden(p, d):
         p.kill()
     shutil.rmtree(d, ignore_errors=True)
 
-def bench_many(bin_dir, n, interval, minutes, flaky):
+def bench_many(bin_dir, n, interval, minutes, flaky, steady_mb):
     config = f"""
 [supervisor]
 state_dir = "state"
@@ -84,7 +84,7 @@ sample_interval = "{interval}"
 shutdown_timeout = "60s"
 
 [programs.steady]
-command = ["WORKLOAD", "steady"]
+command = ["WORKLOAD", "steady", "--mb", "{steady_mb}"]
 numprocs = {n}
 start_seconds = "0s"
 
@@ -109,7 +109,7 @@ restart = "always"
             time.sleep(0.05)
         evs = events(state)
         starts = [parse_time(e["time"]) for e in evs if e.get("new_state") == "RUNNING" and e["process"].startswith("steady")]
-        print(f"start-up: {len(running)}/{n} steady workers RUNNING {max(starts) - t0:.2f} s after `warden run` was exec'd "
+        print(f"start-up: {len(running)}/{n} steady workers (each touching {steady_mb} MiB at start) RUNNING {max(starts) - t0:.2f} s after `warden run` was exec'd "
               f"({max(starts) - min(starts):.2f} s from first to last)")
         time.sleep(3)
         rss0 = rss_mib(p.pid)
@@ -179,6 +179,7 @@ if __name__ == "__main__":
     ap.add_argument("--minutes", type=float, default=0)
     ap.add_argument("--crashes", type=int, default=50)
     ap.add_argument("--flaky", type=int, default=0, help="extra workers that crash every 2 s (restarts)")
+    ap.add_argument("--steady-mb", default="5", help="MiB each steady worker allocates and touches at start")
     a = ap.parse_args()
     bench_crash(a.bin, a.crashes)
-    bench_many(a.bin, a.workers, a.interval, a.minutes, a.flaky)
+    bench_many(a.bin, a.workers, a.interval, a.minutes, a.flaky, a.steady_mb)

@@ -81,7 +81,7 @@ public final class OutputCapture: Sendable {
             close(wakeFD)
             throw error
         }
-        let rc = Self.startThread { [self] in self.run() }
+        let rc = DetachedThread.start { [self] in self.run() }
         guard rc == 0 else {
             close(epollFD)
             close(wakeFD)
@@ -212,13 +212,8 @@ public final class OutputCapture: Sendable {
         }
     }
 
+    /// The pump thread's loop (every signal is blocked there, see `DetachedThread`).
     private func run() {
-        // Block every signal here: SIGCHLD and friends belong to Dispatch's signalfd, and this thread
-        // should not be interrupted (synchronous faults are still delivered).
-        var all = sigset_t()
-        cw_sigfillset(&all)
-        pthread_sigmask(SIG_BLOCK, &all, nil)
-
         var sinks: [Int32: Sink] = [:]
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         defer { chunk.deallocate() }
@@ -395,25 +390,5 @@ public final class OutputCapture: Sendable {
         guard remaining > .zero else { return 0 }
         let (seconds, attoseconds) = remaining.components
         return Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
-    }
-
-    /// Starts a detached pthread running `body`. Returns pthread_create's result (0 on success).
-    private static func startThread(_ body: @escaping @Sendable () -> Void) -> Int32 {
-        final class Box: Sendable {
-            let body: @Sendable () -> Void
-            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-        }
-        let context = Unmanaged.passRetained(Box(body)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { context in
-            Unmanaged<Box>.fromOpaque(context!).takeRetainedValue().body()
-            return nil
-        }, context)
-        if rc == 0 {
-            pthread_detach(thread)
-        } else {
-            Unmanaged<Box>.fromOpaque(context).release()
-        }
-        return rc
     }
 }

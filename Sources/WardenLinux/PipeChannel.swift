@@ -1,4 +1,3 @@
-@preconcurrency import Dispatch  // DispatchSourceRead is not Sendable
 import CWarden
 import Glibc
 import Synchronization
@@ -12,102 +11,43 @@ public enum PipeLine: Sendable, Equatable {
 }
 
 /// Reads newline-terminated lines from a pipe without blocking any thread of Swift's cooperative pool:
-/// a Dispatch read source on the non-blocking read end, on a private serial queue, splits the bytes into
-/// lines and yields them to `lines`, which finishes at end of file (the writer closed its end or died).
+/// the read end is handed to a `PipeLinePump`, whose thread splits the bytes into lines and yields them to
+/// `lines`, which finishes at end of file (every copy of the write end closed: the writer closed it or
+/// died) or after `close()`.
 ///
 /// Memory is bounded: a line is kept only up to `maxLineBytes`; the rest of an overlong line is skipped
-/// up to its newline and reported as `.oversized`. The stream buffers at most `bufferLimit` lines.
+/// up to its newline and reported as `.oversized`. The stream buffers at most `bufferLimit` lines; while it
+/// is full, newer lines are dropped.
 public final class PipeLineReader: Sendable {
-    /// Lines as they arrive; finishes at EOF or after `close()`.
+    /// Lines as they arrive, each without its `\n`; at EOF an unterminated last line comes too. Finishes at
+    /// EOF or after `close()` (then without the lines still in the pipe).
     public let lines: AsyncStream<PipeLine>
-    private let source: Mutex<DispatchSourceRead?>
+    private let pump: PipeLinePump
+    private let id: UInt64
+    private let closed = Atomic<Bool>(false)
 
-    /// Takes ownership of `fd` (the pipe's read end; it is made non-blocking and closed by `close()`/EOF).
-    public init(fd: Int32, maxLineBytes: Int, bufferLimit: Int = 256, label: String) {
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        let (stream, continuation) = AsyncStream.makeStream(of: PipeLine.self, bufferingPolicy: .bufferingOldest(bufferLimit))
+    /// Takes ownership of `fd`, the pipe's read end: the caller must neither use nor close it any more.
+    /// The pump makes it non-blocking and closes it at EOF or after `close()`.
+    /// - Parameters:
+    ///   - maxLineBytes: longest line delivered, in bytes without the `\n`; longer ones become `.oversized`.
+    ///   - bufferLimit: lines buffered in `lines` before newer ones are dropped.
+    ///   - pump: the thread that reads the pipe; the reader keeps it alive.
+    public init(fd: Int32, maxLineBytes: Int, bufferLimit: Int = 256, pump: PipeLinePump) {
+        let (stream, continuation) = AsyncStream.makeStream(of: PipeLine.self,
+                                                            bufferingPolicy: .bufferingOldest(bufferLimit))
         lines = stream
-        let queue = DispatchQueue(label: "warden.pipe.\(label)")
-        let readSource = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        let splitter = Splitter(limit: maxLineBytes)
-        source = Mutex(readSource)
-        // The handler holds the source until it is cancelled (EOF or close()); Dispatch then drops the handler.
-        readSource.setEventHandler {
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if n > 0 {
-                    for event in splitter.feed(chunk[0..<n]) { continuation.yield(event) }
-                    continue
-                }
-                if n < 0, errno == EINTR { continue }
-                if n < 0, errno == EAGAIN { return }
-                // EOF or a read error: flush an unterminated tail and stop.
-                if let tail = splitter.finish() { continuation.yield(tail) }
-                readSource.cancel()
-                return
-            }
-        }
-        readSource.setCancelHandler {
-            Glibc.close(fd)
-            continuation.finish()
-        }
-        readSource.resume()
+        self.pump = pump
+        id = pump.register(fd: fd, maxLineBytes: maxLineBytes, continuation: continuation)
     }
 
-    /// Stops reading and closes the descriptor. Idempotent.
+    /// Stops reading: the pump closes the descriptor and finishes `lines` soon after (this does not wait).
+    /// Idempotent, and harmless after EOF.
     public func close() {
-        let current = source.withLock { value -> DispatchSourceRead? in
-            defer { value = nil }
-            return value
-        }
-        current?.cancel()
+        guard !closed.exchange(true, ordering: .relaxed) else { return }
+        pump.unregister(id)
     }
 
     deinit { close() }
-
-    /// Line splitting state, touched only on the reader's serial queue.
-    private final class Splitter: @unchecked Sendable {
-        // Safety: used only from the read source's handlers, which run one at a time on one serial queue.
-        let limit: Int
-        var partial: [UInt8] = []
-        var skipping = 0   // > 0 while discarding the rest of an overlong line
-        init(limit: Int) { self.limit = limit }
-
-        func feed(_ bytes: ArraySlice<UInt8>) -> [PipeLine] {
-            var events: [PipeLine] = []
-            var rest = bytes[...]
-            while let newline = rest.firstIndex(of: 10) {
-                let piece = rest[rest.startIndex..<newline]
-                if skipping > 0 {
-                    events.append(.oversized(bytes: skipping + piece.count))
-                    skipping = 0
-                } else if partial.count + piece.count > limit {
-                    events.append(.oversized(bytes: partial.count + piece.count))
-                    partial.removeAll()
-                } else {
-                    events.append(.line(partial + piece))
-                    partial.removeAll(keepingCapacity: true)
-                }
-                rest = rest[(newline + 1)...]
-            }
-            if skipping > 0 {
-                skipping += rest.count
-            } else if partial.count + rest.count > limit {
-                skipping = partial.count + rest.count
-                partial.removeAll()
-            } else {
-                partial += rest
-            }
-            return events
-        }
-
-        func finish() -> PipeLine? {
-            defer { partial.removeAll(); skipping = 0 }
-            if skipping > 0 { return .oversized(bytes: skipping) }
-            return partial.isEmpty ? nil : .line(partial)
-        }
-    }
 }
 
 /// The write end of a plugin's stdin: whole lines written without ever blocking.

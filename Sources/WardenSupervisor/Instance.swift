@@ -61,6 +61,9 @@ final class Instance {
 
     /// For a collector plugin instance (`collector:NAME`): the conversation with its current process.
     var plugin: PluginLink?
+    /// The conversation with a plugin process that exited, kept until its stdout reaches EOF so that an
+    /// `error` line written just before exiting (e.g. a refused configuration) is not lost.
+    var exitedPlugin: PluginLink?
     /// Set while a connection-leak restart of this worker is in progress.
     var connectionLeakRestartInProgress = false
 

@@ -15,18 +15,23 @@ import WardenPluginProtocol
 /// `collector:NAME` — spawned, sampled, restarted with backoff like any worker — whose stdin/stdout carry
 /// the JSON-lines conversation and whose stderr goes to Warden's log.
 ///
-/// Warden never waits on a plugin: lines are read on Dispatch queues and delivered to this actor; writes
-/// are non-blocking (a plugin that does not drain its stdin is restarted). Answers that are late,
-/// malformed or oversized are dropped and counted; three in a row restart the plugin.
+/// Warden never waits on a plugin: lines are read by one pump thread (`PipeLinePump`, shared by every
+/// plugin) and delivered to this actor; writes are non-blocking (a plugin that does not drain its stdin is
+/// restarted). Answers that are late, malformed or oversized are dropped and counted; three in a row
+/// restart the plugin.
 extension Supervisor {
     /// Wall-clock seconds since the epoch, for alert times.
     private var wallNow: Double { Date().timeIntervalSince1970 }
 
     /// Pipes for a plugin's stdin, stdout and stderr. The child's ends go to the spawner; the returned
-    /// link owns Warden's ends.
-    func makePluginChannel(generation: Int, name: String) throws(SystemCallError)
+    /// link owns Warden's ends. The pump reading every plugin's pipes is started with the first plugin.
+    /// - Throws: `SystemCallError` from `pipe2`, or from starting the pump (`epoll_create1`, `eventfd`,
+    ///   `pthread_create`).
+    func makePluginChannel(generation: Int) throws(SystemCallError)
         -> (stdin: Int32, stdout: Int32, stderr: Int32, link: PluginLink)
     {
+        let pump: PipeLinePump
+        if let existing = pipePump { pump = existing } else { pump = try PipeLinePump(); pipePump = pump }
         let input = try Pipes.make()
         let output: (read: Int32, write: Int32)
         let errors: (read: Int32, write: Int32)
@@ -37,8 +42,8 @@ extension Supervisor {
         }
         let link = PluginLink(
             generation: generation, writer: PipeLineWriter(fd: input.write),
-            stdoutReader: PipeLineReader(fd: output.read, maxLineBytes: PluginProtocol.maxLineBytes, label: name + ".out"),
-            stderrReader: PipeLineReader(fd: errors.read, maxLineBytes: 16384, label: name + ".err"))
+            stdoutReader: PipeLineReader(fd: output.read, maxLineBytes: PluginProtocol.maxLineBytes, pump: pump),
+            stderrReader: PipeLineReader(fd: errors.read, maxLineBytes: 16384, pump: pump))
         return (input.read, output.write, errors.write, link)
     }
 
@@ -51,6 +56,7 @@ extension Supervisor {
         let errors = link.stderrReader.lines
         link.tasks.append(Task {
             for await line in output { self.pluginOutput(name, generation, line) }
+            self.pluginOutputEnded(name, generation)
         })
         link.tasks.append(Task {
             for await line in errors {
@@ -61,7 +67,7 @@ extension Supervisor {
         })
         send(.hello(collector.hello), on: link, of: instance)
         let limit = max(collector.timeout * 2, .seconds(5))
-        link.tasks.append(Task { [clock] in
+        link.timers.append(Task { [clock] in
             try? await clock.sleep(for: limit)
             guard !Task.isCancelled else { return }
             self.handshakeTimedOut(name, generation, after: limit)
@@ -69,14 +75,55 @@ extension Supervisor {
     }
 
     /// Ends the conversation with the current plugin process (exit, restart, removal).
+    ///
+    /// With an exit `status` the process is gone, but its stdout is still read to EOF (`exitedPlugin`): a
+    /// plugin that fails usually says why in an `error` line just before exiting, and that line may reach
+    /// Warden after the exit does. Without one (the conversation is abandoned) everything is closed now.
     func endConversation(with instance: Instance, exit status: TerminationStatus?) {
+        instance.exitedPlugin?.tearDown()
+        instance.exitedPlugin = nil
         guard let link = instance.plugin else { return }
-        link.tearDown()
         instance.plugin = nil
-        guard let collector = instance.program.collector, let status, !shuttingDown,
+        guard let status else {
+            link.tearDown()
+            return
+        }
+        link.processExited(status: "\(status)")
+        instance.exitedPlugin = link
+        guard let collector = instance.program.collector, !shuttingDown,
               instance.machine.state != .stopping, instance.machine.state != .stopped
         else { return }
-        apply(updateTracker(collector) { $0.raisePluginFailure("plugin \(collector.plugin) exited (\(status))", at: $1) },
+        link.exitAlerted = true
+        apply(updateTracker(collector) { $0.raisePluginFailure(Self.exitMessage(collector, link), at: $1) },
+              collector: collector.name)
+    }
+
+    /// `plugin NAME exited (STATUS)`, followed by `: MESSAGE` when the process's last `error` is known.
+    private static func exitMessage(_ collector: CollectorConfiguration, _ link: PluginLink) -> String {
+        "plugin \(collector.plugin) exited (\(link.exitStatus ?? "?"))" + (link.lastError.map { ": \($0)" } ?? "")
+    }
+
+    /// A plugin's stdout reached EOF (or its reader was closed): an exited process's link is released.
+    private func pluginOutputEnded(_ name: String, _ generation: Int) {
+        guard let instance = instances[name], let link = instance.exitedPlugin, link.generation == generation
+        else { return }
+        link.tearDown()
+        instance.exitedPlugin = nil
+    }
+
+    /// A line from a process that already exited: only an `error` is of use, to complete the exit alert.
+    private func exitedPluginOutput(_ instance: Instance, _ link: PluginLink, _ collector: CollectorConfiguration,
+                                    _ line: PipeLine) {
+        guard case .line(let bytes) = line,
+              case .error(let failure)? = try? JSONDecoder().decode(PluginMessage.self, from: Data(bytes))
+        else { return }
+        let text = CredentialRedaction.redact(failure.message)
+        link.lastError = text
+        logger.warning("\(instance.name): error before exiting: \(text)", metadata: ["process": "\(instance.name)"])
+        // Only the alert of this exit is completed: not after a stop that was asked for, nor once a newer
+        // process has answered (which resolved it).
+        guard link.exitAlerted, !shuttingDown, (instance.plugin?.answered ?? 0) == 0 else { return }
+        apply(updateTracker(collector) { $0.raisePluginFailure(Self.exitMessage(collector, link), at: $1) },
               collector: collector.name)
     }
 
@@ -94,9 +141,11 @@ extension Supervisor {
     }
 
     private func pluginOutput(_ name: String, _ generation: Int, _ line: PipeLine) {
-        guard let instance = instances[name], let link = instance.plugin, link.generation == generation,
-              let collector = instance.program.collector
-        else { return }
+        guard let instance = instances[name], let collector = instance.program.collector else { return }
+        if let exited = instance.exitedPlugin, exited.generation == generation {
+            return exitedPluginOutput(instance, exited, collector, line)
+        }
+        guard let link = instance.plugin, link.generation == generation else { return }
         let bytes: [UInt8]
         switch line {
         case .oversized(let size):
@@ -128,7 +177,7 @@ extension Supervisor {
             logger.info("\(name): \(hello.name) \(hello.version) ready", metadata: ["process": "\(name)"])
             let interval = collector.interval
             let clock = self.clock
-            link.tasks.append(Task {
+            link.timers.append(Task {
                 while !Task.isCancelled {
                     self.collectTick(name, generation)
                     try? await clock.sleep(for: interval)
@@ -151,6 +200,7 @@ extension Supervisor {
             if let seq = failure.seq, link.pending?.seq == seq { link.pending = nil }
             link.consecutiveFailures = 0
             let text = CredentialRedaction.redact(failure.message)
+            link.lastError = text
             logger.warning("\(name): collect failed: \(text)", metadata: ["process": "\(name)"])
             apply(updateTracker(collector) { $0.raisePluginFailure(text, at: $1) }, collector: collector.name)
         }

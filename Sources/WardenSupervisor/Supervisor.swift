@@ -83,6 +83,8 @@ public actor Supervisor: Service {
     var samplingCounters = SamplingCounts()
     /// Pool alert state per collector name (Supervisor+Plugins.swift); survives plugin restarts.
     var trackers: [String: PoolAlertTracker] = [:]
+    /// The thread reading every collector plugin's stdout and stderr, started with the first plugin.
+    var pipePump: PipeLinePump?
 
     /// Creates the supervisor for `configuration`; nothing is spawned until `run()`.
     ///
@@ -316,7 +318,7 @@ public actor Supervisor: Service {
             var link: PluginLink? = nil
             if program.collector != nil {
                 // A plugin's stdio is its protocol channel (stdout) and its log (stderr, to Warden's log).
-                let channel = try makePluginChannel(generation: instance.spawns + 1, name: instance.name)
+                let channel = try makePluginChannel(generation: instance.spawns + 1)
                 (input, out, err, link) = (channel.stdin, channel.stdout, channel.stderr, channel.link)
             } else {
                 out = try capture.makePipe(logPath: logs + ".out.log")

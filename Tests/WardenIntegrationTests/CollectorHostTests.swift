@@ -92,6 +92,10 @@ struct CollectorHostTests {
             plugin = "warden-collector-redis"
             interval = "300ms"
             config = { url = "redis://default:\(secret)-wrong@127.0.0.1:\(redis.port)" }
+
+            [collectors.badurl]
+            plugin = "warden-collector-redis"
+            config = { url = "rediss://default:\(secret)@127.0.0.1:\(redis.port)/x?y" }
             """)
         try waitFor("good pool reported", timeout: 15) {
             let pools = try warden.cliJSON(["pools", "--json"])["pools"] as? [[String: Any]] ?? []
@@ -100,6 +104,14 @@ struct CollectorHostTests {
         try waitFor("bad collector alert", timeout: 15) {
             let alerts = try warden.cliJSON(["alerts", "--json"])["alerts"] as? [[String: Any]] ?? []
             return alerts.contains { $0["collector"] as? String == "bad" && $0["kind"] as? String == "plugin-failure" }
+        }
+        // A plugin that refuses its config answers `error` and exits 1: the alert keeps both facts.
+        try waitFor("badurl alert with the plugin's own reason", timeout: 15) {
+            let alerts = try warden.cliJSON(["alerts", "--json"])["alerts"] as? [[String: Any]] ?? []
+            return alerts.contains {
+                $0["collector"] as? String == "badurl"
+                    && ($0["message"] as? String ?? "").contains("exited (exit status 1): invalid config.url (scheme must be redis://)")
+            }
         }
         try await Task.sleep(for: .seconds(1))
         let outputs = try [
