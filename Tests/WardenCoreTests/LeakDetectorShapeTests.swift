@@ -112,6 +112,19 @@ struct LeakDetectorShapeTests {
         }
     }
 
+    @Test("a warm-up that is over by the first verdict is not graded: its past growth is no current growth",
+          arguments: scenarios)
+    func finishedWarmUpNotGraded(scenario: LeakScenario) {
+        for shape in [LeakShape.warmUp(megabytes: 300, seconds: 60), .warmUp(megabytes: 120, seconds: 10)] {
+            for seed in Self.seeds {
+                var detector = LeakDetector(configuration: scenario.configuration)
+                let run = detector.run(shape.series(scenario, duration: 1500, seed: seed))
+                let grades = run.severities(after: 0)
+                #expect(!grades.isEmpty && grades.allSatisfy { $0 <= .low }, "\(scenario) \(shape) seed \(seed): \(Set(grades))")
+            }
+        }
+    }
+
     @Test("the start is warming up: no severity and no action before 2/3 of the window", arguments: scenarios)
     func warmingUpAtStart(scenario: LeakScenario) {
         var detector = LeakDetector(configuration: scenario.configuration)

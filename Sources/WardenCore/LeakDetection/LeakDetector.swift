@@ -65,6 +65,13 @@
 /// window is also several cycles of any sawtooth the floor removes. The absolute limits need no trend
 /// and apply from the first sample.
 ///
+/// ## Severity
+/// The severity grades the window's robust slope against the thresholds, but it rises to a level only when
+/// the slope over the recent third of the span reaches that level too: growth that has already stopped —
+/// a warm-up that finished before the first verdict — is not reported at the grade of its past. Once at a
+/// level, the window slope alone keeps it there (see Hysteresis), so the noisier recent slope of a lumpy
+/// leak cannot make the grade flap.
+///
 /// ## Hysteresis
 /// The severity goes up as soon as the slope reaches a higher threshold, but comes down from a level only
 /// when the slope falls below 90 % of that level's threshold, so a slope hovering at a boundary does not
@@ -267,11 +274,12 @@ public struct LeakDetector: Sendable {
         verdict.rssGrowthMBPerMinute = rate
         verdict.fdGrowthPerMinute = fdSlope * 60
         verdict.threadGrowthPerMinute = threadSlope * 60
-        severity = Self.grade(rate, previous: severity, thresholds: configuration.thresholds,
-                              margin: tuning.hysteresis)
+        let recent = recentSlope(covered: fitted, count: m)
+        severity = Self.grade(rate, recent: recent.map { $0 * 60 }, previous: severity,
+                              thresholds: configuration.thresholds, margin: tuning.hysteresis)
         verdict.severity = severity
 
-        if severity == .critical, growthIsCurrent(covered: fitted, count: m, slope: slope) {
+        if severity == .critical, let recent, growthIsCurrent(covered: fitted, count: m, slope: slope, recent: recent) {
             if growthSince == nil { growthSince = now }
         } else {
             growthSince = nil
@@ -279,8 +287,20 @@ public struct LeakDetector: Sendable {
         return verdict
     }
 
-    /// Criteria (2)–(4) of the type's documentation, for the `m` floor points in the scratch arrays.
-    private mutating func growthIsCurrent(covered: Double, count m: Int, slope: Double) -> Bool {
+    /// The robust slope (MiB/s) of the floor over the most recent `recentFraction` of the fitted span, or
+    /// nil when it has too few points.
+    private mutating func recentSlope(covered: Double, count m: Int) -> Double? {
+        let recentSpan = tuning.recentFraction * covered
+        var recentStart = m
+        while recentStart > 0, buffers.xs[recentStart - 1] >= -recentSpan { recentStart -= 1 }
+        return RobustTrend.longBaselineSlope(
+            xs: buffers.xs, ys: buffers.rssFloor, range: recentStart..<m,
+            minimumSeparation: tuning.pairSeparation * recentSpan, scratch: &buffers.scratch)
+    }
+
+    /// Criteria (2)–(5) of the type's documentation, for the `m` floor points in the scratch arrays, given
+    /// the window's `slope` and the `recent` one (MiB/s).
+    private mutating func growthIsCurrent(covered: Double, count m: Int, slope: Double, recent: Double) -> Bool {
         let critical = configuration.thresholds.critical / 60  // MiB per second
         diagnostics = LeakDiagnostics()
         // (4) More than noise.
@@ -289,13 +309,6 @@ public struct LeakDetector: Sendable {
         diagnostics.noise = scale
         guard slope * covered >= tuning.significance * scale else { return false }
         // (2) Still growing now: slope over the most recent part.
-        let recentSpan = tuning.recentFraction * covered
-        var recentStart = m
-        while recentStart > 0, buffers.xs[recentStart - 1] >= -recentSpan { recentStart -= 1 }
-        guard let recent = RobustTrend.longBaselineSlope(
-            xs: buffers.xs, ys: buffers.rssFloor, range: recentStart..<m,
-            minimumSeparation: tuning.pairSeparation * recentSpan, scratch: &buffers.scratch)
-        else { return false }
         diagnostics.recentRate = recent * 60
         guard recent >= critical * (1 - tuning.recentTolerance), recent >= tuning.deceleration * slope else {
             return false
@@ -330,11 +343,15 @@ public struct LeakDetector: Sendable {
     var bucketCapacity: Int { geometry.ringCapacity }
 
     /// Grades `rate` (MB/min): up at once, down only below `(1 - margin)` of the current level's threshold.
-    static func grade(_ rate: Double, previous: LeakSeverity, thresholds: LeakThresholds, margin: Double)
-        -> LeakSeverity
+    /// The severity for a window slope `rate` and a `recent` slope (MB/min): up to the highest level both
+    /// reach, down only when `rate` falls below `1 - margin` of the current level (see Severity and
+    /// Hysteresis on the type).
+    static func grade(_ rate: Double, recent: Double? = nil, previous: LeakSeverity, thresholds: LeakThresholds,
+                      margin: Double) -> LeakSeverity
     {
+        let entry = min(rate, recent ?? rate)
         var raw = LeakSeverity.none
-        for level in LeakSeverity.allCases.dropFirst() where rate >= thresholds.threshold(of: level) { raw = level }
+        for level in LeakSeverity.allCases.dropFirst() where entry >= thresholds.threshold(of: level) { raw = level }
         guard raw < previous else { return raw }
         var level = previous
         while level > raw, rate < thresholds.threshold(of: level) * (1 - margin) {
