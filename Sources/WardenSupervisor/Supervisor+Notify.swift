@@ -42,13 +42,15 @@ extension Supervisor {
         // Someone deleted or replaced STATE_DIR/notify.sock (a second warden, a cleanup script): bind a new
         // one, or the worker would get a path nobody listens on.
         if notifySocket?.fileIsOurs != true {
-            if let old = notifySocket {
-                logger.warning("notify socket \(old.path) was removed or replaced; binding a new one")
-                old.close()
-                notifyConsumer?.cancel()
-                notifySocket = nil
-            }
+            // The new socket is bound before the old one is closed, so it cannot get the old descriptor
+            // number while the old Dispatch read source is still being cancelled.
+            let old = notifySocket
+            let oldConsumer = notifyConsumer
+            if let old { logger.warning("notify socket \(old.path) was removed or replaced; binding a new one") }
+            notifySocket = nil
             openNotifySocket()
+            old?.close()
+            oldConsumer?.cancel()
         }
         guard let socket = notifySocket else { return nil }
         var environment = ["NOTIFY_SOCKET": socket.path]
