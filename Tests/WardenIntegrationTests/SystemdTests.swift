@@ -67,6 +67,33 @@ struct WorkerNotifyTests {
         #expect(try warden.terminate() == 0)
     }
 
+    @Test("notify.sock deleted while Warden runs: the next notify worker gets a new socket, and its READY=1 arrives")
+    func notifySocketRebound() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-notify"))
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.shell]
+            command = ["/bin/sh", "-c", "sleep 0.2; systemd-notify --ready; sleep 600"]
+            ready = "notify"
+            notify_access = "all"
+            start_timeout = "20s"
+            """)
+        try waitFor("shell RUNNING", timeout: 20) { try warden.state("shell") == "RUNNING" }
+        let socketPath = warden.stateDirectory + "/notify.sock"
+        for round in 0..<3 {
+            try FileManager.default.removeItem(atPath: socketPath)
+            let restart = try warden.cli(["restart", "shell"])
+            #expect(restart.status == 0, "round \(round): \(restart.stderr)")
+            #expect(try warden.state("shell") == "RUNNING")
+            #expect(FileManager.default.fileExists(atPath: socketPath))
+        }
+        #expect(warden.stderrText().contains("was removed or replaced; binding a new one"))
+        #expect(transitions(warden, "shell").filter { $0 == "STARTING->RUNNING:ready-notified" }.count == 4)
+        #expect(try warden.terminate() == 0)
+    }
+
     @Test("a Python sender: STARTING until READY=1, STATUS shown, ERRNO recorded")
     func pythonSender() throws {
         let dir = try scriptDirectory()
