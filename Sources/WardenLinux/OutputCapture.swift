@@ -18,6 +18,10 @@ import Synchronization
 ///   between two writes: `NAME.log.(k)` → `NAME.log.(k+1)`, …, `NAME.log` → `NAME.log.1`, then a new
 ///   `NAME.log`. Files are cut after a newline, so lines stay whole (only a line longer than `maxBytes` is
 ///   split); a file may therefore exceed `maxBytes` by the end of one line.
+/// - **A rotation that fails does not stop the pump.** When `NAME.log` cannot be moved away (a directory
+///   or an immutable file at `NAME.log.1`, a read-only directory), output goes on into `NAME.log` past
+///   `maxBytes`, the failure is counted (`failedRotations`), and rotation is tried again after `maxBytes`
+///   more bytes.
 /// - **A log file exists only once there was output.** The pump creates (or reopens) it when the first
 ///   bytes arrive, not when the pipe is made: spawning does no file-system work beyond `pipe2`, and a
 ///   stream that never carries a byte (most workers' stderr) leaves no empty file behind. (Creating 1,000
@@ -39,6 +43,7 @@ public final class OutputCapture: Sendable {
     private let wakeFD: Int32
     private let shared = Mutex(Shared())
     private let dropped = Atomic<UInt64>(0)
+    private let failures = Atomic<UInt64>(0)
 
     /// A pipe and the path of its log file, handed from `makePipe` to the pump.
     private struct Registration: Sendable {
@@ -107,6 +112,11 @@ public final class OutputCapture: Sendable {
         rotationMaxBytes.store(maxBytes, ordering: .relaxed)
         rotationBackups.store(max(backups, 0), ordering: .relaxed)
     }
+
+    /// Rotations that failed because the log file could not be moved away (a directory or an immutable file
+    /// at `NAME.log.1`, a read-only directory): the file then grows on, and rotation is tried again after
+    /// `maxBytes` more output.
+    public var failedRotations: UInt64 { failures.load(ordering: .relaxed) }
 
     /// Bytes dropped so far because a log file could not be written or opened.
     public var droppedBytes: UInt64 { dropped.load(ordering: .relaxed) }
@@ -203,6 +213,10 @@ public final class OutputCapture: Sendable {
         var size: UInt64 = 0
         /// Whether the last byte written is a newline (an empty file counts as ending in one).
         var endsWithNewline = true
+        /// Bytes of the unfinished line at the end of the file (0 when it ends with a newline).
+        var openLineBytes: UInt64 = 0
+        /// After a failed rotation: the size at which the next rotation is tried (0: none failed).
+        var rotationRetryAt: UInt64 = 0
         /// Number of consecutive rotated files `path.1`, `path.2`, … known to exist; nil until probed.
         var backupsPresent: Int?
 
@@ -291,25 +305,45 @@ public final class OutputCapture: Sendable {
         let newline = UInt8(ascii: "\n")
         var rest = bytes[...]
         while !rest.isEmpty {
-            let room = maxBytes == 0 ? UInt64.max : maxBytes - min(sink.size, maxBytes)
+            // After a failed rotation the file grows on; the next attempt waits for another `maxBytes`, so
+            // a rename that keeps failing (a directory or an immutable file in the way) costs one try per
+            // `maxBytes` of output, never a loop. Each pass below stores bytes or rotates; a failed
+            // rotation stores the rest and returns.
+            let limit = maxBytes == 0 ? UInt64.max : max(maxBytes, sink.rotationRetryAt)
+            let room = limit - min(sink.size, limit)
             if UInt64(rest.count) <= room {
                 store(UnsafeRawBufferPointer(rebasing: rest), in: sink)
                 return
             }
             let reach = rest.startIndex + Int(room)
             let cut: Int
-            if let last = rest[..<reach].lastIndex(of: newline) {
+            if !sink.endsWithNewline {
+                // The file ends inside a line (a read ended mid-line): finish that line here, so lines stay
+                // whole — unless it is already longer than `maxBytes` on its own, which is cut.
+                if let first = rest.firstIndex(of: newline) {
+                    cut = first + 1
+                } else if sink.openLineBytes + UInt64(rest.count) <= maxBytes {
+                    store(UnsafeRawBufferPointer(rebasing: rest), in: sink)
+                    return
+                } else {
+                    cut = rest.startIndex + Int(maxBytes - min(sink.openLineBytes, maxBytes))
+                }
+            } else if let last = rest[..<reach].lastIndex(of: newline) {
                 cut = last + 1
             } else if sink.size == 0 {
                 cut = reach  // a line longer than maxBytes: hard cut
-            } else if !sink.endsWithNewline, let first = rest.firstIndex(of: newline) {
-                cut = first + 1  // finish the file's last line
             } else {
                 cut = rest.startIndex
             }
             store(UnsafeRawBufferPointer(rebasing: rest[..<cut]), in: sink)
             rest = rest[cut...]
-            rotate(sink)
+            if !rotate(sink) {
+                // The rest goes to the file as it is; the next try waits for `maxBytes` more output.
+                failures.add(1, ordering: .relaxed)
+                store(UnsafeRawBufferPointer(rebasing: rest), in: sink)
+                sink.rotationRetryAt = sink.size + maxBytes
+                return
+            }
         }
     }
 
@@ -329,17 +363,29 @@ public final class OutputCapture: Sendable {
             }
         }
         sink.size += UInt64(offset)
-        if offset > 0 { sink.endsWithNewline = bytes[offset - 1] == UInt8(ascii: "\n") }
+        if offset > 0 {
+            let written = UnsafeRawBufferPointer(rebasing: bytes[..<offset])
+            if let last = written.lastIndex(of: UInt8(ascii: "\n")) {
+                sink.openLineBytes = UInt64(offset - last - 1)
+            } else {
+                sink.openLineBytes += UInt64(offset)
+            }
+            sink.endsWithNewline = sink.openLineBytes == 0
+        }
         if offset < bytes.count { dropped.add(UInt64(bytes.count - offset), ordering: .relaxed) }
     }
 
     /// Shifts the rotated files up by one, moves the current file to `.1` and opens a new one.
-    private func rotate(_ sink: Sink) {
+    /// - Returns: false when the current file could not be moved away (`rename`/`unlink` failed: EISDIR,
+    ///   EPERM, EROFS…); it is then reopened as it is.
+    @discardableResult
+    private func rotate(_ sink: Sink) -> Bool {
         if sink.fileFD >= 0 { close(sink.fileFD) }
         sink.fileFD = -1
         let backups = self.backups
+        var moved = true
         if backups == 0 {
-            unlink(sink.path)
+            moved = unlink(sink.path) == 0 || errno == ENOENT
         } else {
             var present = sink.backupsPresent ?? 0
             if sink.backupsPresent == nil {
@@ -349,10 +395,12 @@ public final class OutputCapture: Sendable {
             for index in stride(from: min(present, backups - 1), through: 1, by: -1) {
                 rename("\(sink.path).\(index)", "\(sink.path).\(index + 1)")
             }
-            rename(sink.path, "\(sink.path).1")
-            sink.backupsPresent = min(present + 1, backups)
+            moved = rename(sink.path, "\(sink.path).1") == 0 || errno == ENOENT
+            sink.backupsPresent = moved ? min(present + 1, backups) : nil
         }
         reopen(sink)
+        if moved { sink.rotationRetryAt = 0 }
+        return moved
     }
 
     /// Opens (creating if needed) the sink's log file and takes its size: at the pipe's first output and
@@ -363,6 +411,7 @@ public final class OutputCapture: Sendable {
         var info = stat()
         sink.size = sink.fileFD >= 0 && fstat(sink.fileFD, &info) == 0 ? UInt64(max(info.st_size, 0)) : 0
         sink.endsWithNewline = true
+        sink.openLineBytes = 0
     }
 
     /// Closes a pipe and its file. The epoll registration is removed explicitly: closing alone would not

@@ -89,6 +89,55 @@ struct OutputCaptureTests {
         #expect(directory.read("w.log")?.hasSuffix("2200\n") == true)
     }
 
+    @Test("a rotation that cannot rename (a directory at NAME.log.1) keeps the output flowing, counts, and shuts down")
+    func failedRotationDoesNotSpin() async throws {
+        let directory = try TemporaryDirectory()
+        try #require(mkdir(directory.path + "/w.log.1", 0o700) == 0)
+        let capture = try OutputCapture(maxBytes: 1000, backups: 1)
+        let blocked = try capture.makePipe(logPath: directory.path + "/w.log")
+        let other = try capture.makePipe(logPath: directory.path + "/o.log")
+        let first = try TestSupport.spawn(["seq", "1", "3000"], stdout: blocked, stderr: blocked)
+        let second = try TestSupport.spawn(["seq", "1", "300"], stdout: other, stderr: other)
+        capture.closeWriteEnd(blocked)
+        capture.closeWriteEnd(other)
+        #expect(await ReapHub.shared.status(of: first.pid) == .exited(0))
+        #expect(await ReapHub.shared.status(of: second.pid) == .exited(0))
+        #expect(await capture.shutdown(timeout: .seconds(10)))   // the pump was not stuck in a loop
+        let text = try #require(directory.read("w.log"))
+        #expect(text.split(separator: "\n").map { Int($0) ?? -1 } == Array(1...3000))   // nothing lost
+        #expect(capture.failedRotations >= 2 && capture.failedRotations <= 14)   // one try per 1000 bytes
+        #expect(directory.read("o.log")?.hasSuffix("300\n") == true)
+        #expect(capture.droppedBytes == 0)
+    }
+
+    @Test("lines written in pieces are never split by a rotation")
+    func piecewiseLinesStayWhole() async throws {
+        let directory = try TemporaryDirectory()
+        let capture = try OutputCapture(maxBytes: 1000, backups: 100)
+        let out = try capture.makePipe(logPath: directory.path + "/p.log")
+        // Each 65-byte line in three writes, with pauses so that the pump reads the pieces separately.
+        let script = "import sys, time\nfor i in range(300):\n"
+            + "    for piece in ('line %08d ' % i, 'x' * 40, ' end\\n'):\n"
+            + "        sys.stdout.write(piece); sys.stdout.flush()\n"
+            + "    if i % 10 == 0: time.sleep(0.001)\n"
+        let child = try TestSupport.spawn(["python3", "-c", script], stdout: out, stderr: out)
+        capture.closeWriteEnd(out)
+        #expect(await ReapHub.shared.status(of: child.pid) == .exited(0))
+        #expect(await capture.shutdown(timeout: .seconds(10)))
+        let files = Self.rotated(directory, "p.log")
+        #expect(files.count >= 15)
+        var count = 0
+        for file in files {
+            let text = try #require(directory.read(file))
+            #expect(text.hasSuffix("\n"), "\(file)")
+            for line in text.split(separator: "\n") {
+                #expect(line.hasPrefix("line ") && line.hasSuffix(" end") && line.utf8.count == 58, "\(file): \(line)")
+                count += 1
+            }
+        }
+        #expect(count == 300)
+    }
+
     @Test("an existing log is appended to, and rotated first if already full")
     func existingFile() async throws {
         let directory = try TemporaryDirectory()
