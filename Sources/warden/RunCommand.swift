@@ -37,6 +37,10 @@ struct RunCommand: AsyncParsableCommand {
         // A SIGHUP that arrives before the reload handler is installed (a fast `systemctl reload`, a
         // terminal closing) must not kill Warden with the default action: ignore it until then.
         signal(SIGHUP, SIG_IGN)
+        // Signals whose default action terminates a process and that Warden gives no meaning: a stray
+        // `kill -USR1` (meant for a worker, say) must not kill the supervisor and orphan every worker.
+        // Workers get default dispositions back at spawn (POSIX_SPAWN_SETSIGDEF).
+        for unused in [SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGPOLL] { signal(unused, SIG_IGN) }
         let path = try options.requiredConfigPath()
         let configuration = try options.loadConfiguration(path: path)
         let level = logLevel

@@ -109,6 +109,28 @@ struct RobustnessTests {
         #expect(processes(withEnvironment: "WARDEN_TEST_RUN=\(marker)").isEmpty)
     }
 
+    @Test("SIGUSR1, SIGUSR2, SIGALRM and friends do not kill Warden (nor orphan its workers)")
+    func strayUserSignals() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.s]
+            command = ["WORKLOAD", "steady"]
+            start_seconds = "100ms"
+            """)
+        try waitFor("running", timeout: 10) { try warden.state("s") == "RUNNING" }
+        let pid = try #require(try warden.processPID("s"))
+        for signal in [SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGPOLL] { kill(warden.pid, signal) }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(warden.process.isRunning)
+        #expect(try warden.state("s") == "RUNNING" && warden.processPID("s") == pid)
+        // Workers do not inherit the ignored dispositions.
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        #expect(status.contains("SigIgn:\t0000000000000000"))
+        #expect(try warden.terminate() == 0)
+    }
+
     @Test("a state_dir whose socket path is unusable is refused before any worker starts")
     func unusableSocket() throws {
         let dir = "/tmp/wt-sock-\(UUID().uuidString.prefix(6))"
