@@ -141,11 +141,12 @@ struct ConfigValidator {
             program.startLimitInterval = interval
         }
         var backoffValid = true
+        // Zero is refused: a zero backoff retries failed starts, and start-limited restarts, in a busy loop.
         if let value = table["backoff"] {
-            if let backoff = duration(value, at: path + ["backoff"]) { program.backoff = backoff } else { backoffValid = false }
+            if let backoff = duration(value, at: path + ["backoff"], positive: true) { program.backoff = backoff } else { backoffValid = false }
         }
         if let value = table["backoff_max"] {
-            if let backoffMax = duration(value, at: path + ["backoff_max"]) { program.backoffMax = backoffMax } else { backoffValid = false }
+            if let backoffMax = duration(value, at: path + ["backoff_max"], positive: true) { program.backoffMax = backoffMax } else { backoffValid = false }
         }
         if backoffValid, program.backoffMax < program.backoff {
             let maxText = DurationText.format(program.backoffMax)

@@ -277,6 +277,15 @@ struct DiagnosticTests {
         ])
     }
 
+    @Test("backoff and backoff_max must be greater than zero (a zero backoff is a busy loop)")
+    func zeroBackoff() throws {
+        let found = diagnostics(of: minimalProgram + "\nbackoff = \"0s\"\nbackoff_max = \"0ms\"\n")
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 3, key: "programs.api.backoff", message: #"must be greater than zero, got "0s""#),
+            Diagnostic(file: fixtureFile, line: 4, key: "programs.api.backoff_max", message: #"must be greater than zero, got "0ms""#),
+        ])
+    }
+
     @Test("bad sizes carry ByteSize's message", arguments: [
         ("log_max_bytes = \"10XB\"", #"unknown size unit "XB" in "10XB"; use B, KB, MB, GB, KiB, MiB or GiB"#),
         ("log_max_bytes = 4096", #"size "4096" has no unit; write "4096B" for bytes, or e.g. "4096MB" or "4096MiB""#),
