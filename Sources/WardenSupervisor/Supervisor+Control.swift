@@ -126,9 +126,29 @@ extension Supervisor: SupervisorControl {
         for name in order where instances[name]?.program.name == program.name && !names.contains(name) {
             retire(name)
         }
+        // Instances an earlier reload was retiring that this configuration has again (numprocs 5 → 3 → 4).
+        let comingBack = retiring.intersection(names)
+        retiring.subtract(names)
+        // Starts wait while other instances of the program are still being stopped (a renamed single
+        // instance, retired ones): they may hold its ports or files.
+        let othersStopping = retiring.contains { instances[$0]?.program.name == program.name }
+        func startOrQueue(_ instance: Instance, reason: String) {
+            if othersStopping {
+                if !pendingStarts.contains(instance.name) { pendingStarts.append(instance.name) }
+            } else {
+                feed(instance) { $0.start(now: $1, reason: reason) }
+            }
+        }
         for (index, name) in names.enumerated() {
-            retiring.remove(name)
             if let instance = instances[name] {
+                if comingBack.contains(name) {
+                    // It was being stopped: it stays, with the new settings, and starts again (a start
+                    // during STOPPING turns the stop into a restart).
+                    instance.program = program
+                    instance.machine.update(settings: program.machineSettings)
+                    if program.autostart { feed(instance) { $0.start(now: $1, reason: "added-by-reload") } }
+                    continue
+                }
                 if instance.program.differsOnlyInNumprocs(from: program) {
                     instance.program = program
                     continue
@@ -137,18 +157,15 @@ extension Supervisor: SupervisorControl {
                 instance.program = program
                 instance.machine.update(settings: program.machineSettings)
                 instance.detector = LeakDetector(configuration: program.leak.detectorConfiguration)
-                if wasActive || program.autostart {
+                if wasActive {
                     feed(instance) { $0.restart(now: $1, reason: RestartReason.configChanged.rawValue) }
+                } else if program.autostart {
+                    startOrQueue(instance, reason: RestartReason.configChanged.rawValue)
                 }
             } else {
                 let instance = Instance(name: name, index: index, program: program)
                 instances[name] = instance
-                guard program.autostart else { continue }
-                if retiring.contains(where: { instances[$0]?.program.name == program.name }) {
-                    pendingStarts.append(name)   // after the old instances are gone (numprocs changed)
-                } else {
-                    feed(instance) { $0.start(now: $1, reason: "added-by-reload") }
-                }
+                if program.autostart { startOrQueue(instance, reason: "added-by-reload") }
             }
         }
     }

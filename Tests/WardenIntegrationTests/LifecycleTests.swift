@@ -209,6 +209,49 @@ struct LifecycleTests {
         #expect(try warden.status()["web:0"]?["restarts"] as? Int == 0)
         #expect(try warden.terminate() == 0)
     }
+
+    @Test("reloads that follow each other while instances are still stopping: nothing is left STOPPED, no start overlaps a stop")
+    func quickReloads() throws {
+        func config(_ count: Int, version: String = "a") -> String {
+            """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.api]
+            command = ["WORKLOAD", "stubborn"]
+            start_seconds = "100ms"
+            stop_timeout = "1500ms"
+            numprocs = \(count)
+            environment = { V = "\(version)" }
+            """
+        }
+        let warden = try WardenProcess(config: config(5))
+        try waitFor("5 running", timeout: 15) { try (0..<5).allSatisfy { try warden.state("api:\($0)") == "RUNNING" } }
+        // 5 → 3 retires api:3 and api:4 (they ignore SIGTERM: 1.5 s); at once 3 → 4 takes api:3 back.
+        try warden.writeConfig(config(3))
+        #expect(try warden.cli(["reload"]).status == 0)
+        try warden.writeConfig(config(4))
+        #expect(try warden.cli(["reload"]).status == 0)
+        try waitFor("api:0-3 running, api:4 gone", timeout: 15) {
+            let status = try warden.status()
+            return try (0..<4).allSatisfy { try warden.state("api:\($0)") == "RUNNING" } && status["api:4"] == nil
+        }
+
+        // 4 → 1 renames (api:N → api): the new `api` starts only once all four are gone, and a second
+        // reload meanwhile (another environment) must not start it early either.
+        try warden.writeConfig(config(1))
+        #expect(try warden.cli(["reload"]).status == 0)
+        try warden.writeConfig(config(1, version: "b"))
+        #expect(try warden.cli(["reload"]).status == 0)
+        try waitFor("api running", timeout: 15) { try warden.state("api") == "RUNNING" }
+        let events = warden.events()
+        let lastStop = events.filter {
+            ($0["process"] as? String ?? "").hasPrefix("api:") && $0["new_state"] as? String == "STOPPED"
+        }.compactMap { $0["time"] as? String }.max()
+        let start = events.first { $0["process"] as? String == "api" && $0["new_state"] as? String == "STARTING" }?["time"] as? String
+        #expect(lastStop != nil && start != nil && start! >= lastStop!, "\(String(describing: start)) < \(String(describing: lastStop))")
+        #expect(try warden.terminate() == 0)
+    }
 }
 
 @Suite("CLI end to end", .serialized)
