@@ -95,6 +95,17 @@ extension Supervisor: SupervisorControl {
         if new.supervisor.stateDirectory != configuration.supervisor.stateDirectory {
             notes.append("state_dir change needs a restart of warden; keeping \(configuration.supervisor.stateDirectory)")
         }
+        let old = configuration.supervisor
+        if new.supervisor.sampleInterval != old.sampleInterval {
+            notes.append("sample_interval \(DurationText.format(old.sampleInterval)) → \(DurationText.format(new.supervisor.sampleInterval))")
+        }
+        if new.supervisor.shutdownTimeout != old.shutdownTimeout {
+            notes.append("shutdown_timeout \(DurationText.format(old.shutdownTimeout)) → \(DurationText.format(new.supervisor.shutdownTimeout))")
+        }
+        if new.supervisor.logMaxBytes != old.logMaxBytes || new.supervisor.logBackups != old.logBackups {
+            notes.append("log rotation \(ByteSize(bytes: old.logMaxBytes)) × \(old.logBackups) → "
+                         + "\(ByteSize(bytes: new.supervisor.logMaxBytes)) × \(new.supervisor.logBackups)")
+        }
         var supervisorSettings = new.supervisor
         supervisorSettings.stateDirectory = configuration.supervisor.stateDirectory
         configuration = WardenConfiguration(file: configuration.file, supervisor: supervisorSettings, programs: new.programs,

@@ -44,6 +44,11 @@ extension Supervisor {
         switch instance.machine.state {
         case .backoff:
             let wait = instance.machine.deadline.map { max(0, ($0 - now()).seconds) } ?? 0
+            if instance.machine.reason == "start-limit" {
+                let limit = instance.program.startLimitBurst
+                return "start limit: \(limit) starts within \(DurationText.format(instance.program.startLimitInterval)); "
+                    + "next start in \(String(format1: wait))s"
+            }
             return "backing off after \(instance.machine.failedStarts) failed starts; next attempt in \(String(format1: wait))s"
         case .fatal:
             return "gave up: \(instance.machine.reason)\(instance.lastExit.map { ", last \($0)" } ?? "")"

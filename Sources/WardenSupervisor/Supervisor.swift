@@ -321,6 +321,13 @@ public actor Supervisor: Service {
                 let channel = try makePluginChannel(generation: instance.spawns + 1)
                 (input, out, err, link) = (channel.stdin, channel.stdout, channel.stderr, channel.link)
             } else {
+                // The logs directory may have been removed while Warden runs (a cleanup script, `rm -rf
+                // state_dir`): recreate it rather than fail every later spawn.
+                if access(configuration.supervisor.stateDirectory + "/logs", F_OK) != 0 {
+                    for dir in [configuration.supervisor.stateDirectory, configuration.supervisor.stateDirectory + "/logs"] {
+                        if mkdir(dir, 0o700) == 0 { logger.warning("recreated \(dir), which had been removed") }
+                    }
+                }
                 out = try capture.makePipe(logPath: logs + ".out.log")
                 do { err = try capture.makePipe(logPath: logs + ".err.log") } catch {
                     capture.closeWriteEnd(out); throw error

@@ -131,6 +131,31 @@ struct RobustnessTests {
         #expect(try warden.terminate() == 0)
     }
 
+    @Test("the logs directory removed while Warden runs is recreated at the next spawn")
+    func logsDirectoryRemoved() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.s]
+            command = ["WORKLOAD", "steady"]
+            start_seconds = "100ms"
+            restart = "always"
+            """)
+        try waitFor("running", timeout: 10) { try warden.state("s") == "RUNNING" }
+        let pid = try #require(try warden.processPID("s"))
+        try FileManager.default.removeItem(atPath: warden.stateDirectory + "/logs")
+        kill(pid, SIGKILL)
+        try waitFor("restarted", timeout: 10) {
+            let now = try warden.processPID("s")
+            let state = try warden.state("s")
+            return now != nil && now != pid && state == "RUNNING"
+        }
+        #expect(FileManager.default.fileExists(atPath: warden.stateDirectory + "/logs"))
+        #expect(warden.stderrText().contains("which had been removed"))
+        #expect(try warden.terminate() == 0)
+    }
+
     @Test("a state_dir whose socket path is unusable is refused before any worker starts")
     func unusableSocket() throws {
         let dir = "/tmp/wt-sock-\(UUID().uuidString.prefix(6))"
