@@ -166,6 +166,46 @@ extension ProcessTable {
         return table
     }
 
+    /// The pids of the calling process's children: the union of `/proc/self/task/TID/children` over its
+    /// threads (proc(5); each thread lists the children it forked, and a subreaper's adopted orphans are
+    /// listed under its thread-group leader).
+    ///
+    /// A few reads instead of a scan of every process on the host. The kernel builds each list without
+    /// freezing the tasks, so a child forked or reaped during the read may be missed or included: callers
+    /// use it to decide whether a scan is needed at all, not as the tree.
+    /// - Returns: nil when the files cannot be read (a kernel without CONFIG_PROC_CHILDREN).
+    public static func childrenOfSelf() -> Set<Int32>? {
+        guard let tasks = opendir("/proc/self/task") else { return nil }
+        defer { closedir(tasks) }
+        var children: Set<Int32> = []
+        var readAny = false
+        while let entry = readdir(tasks) {
+            guard let tid = ProcReader.pid(of: entry) else { continue }
+            guard let text = readTaskChildren(tid: tid) else { continue }
+            readAny = true
+            var value: Int32 = 0
+            var inNumber = false
+            for byte in text {
+                if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                    value = value &* 10 &+ Int32(byte - UInt8(ascii: "0"))
+                    inNumber = true
+                } else if inNumber {
+                    children.insert(value)
+                    value = 0
+                    inNumber = false
+                }
+            }
+            if inNumber { children.insert(value) }
+        }
+        return readAny ? children : nil
+    }
+
+    /// The content of `/proc/self/task/TID/children`, or nil.
+    private static func readTaskChildren(tid: Int32) -> [UInt8]? {
+        let path = "/proc/self/task/\(tid)/children"
+        return path.withCString { readWholeFile($0) }
+    }
+
     /// The value of `key` in the initial environment of `pid` (`/proc/PID/environ`, NUL-separated
     /// `KEY=value` entries; the first match wins, as with getenv(3)).
     ///

@@ -178,7 +178,8 @@ final class Sampler {
                     continue
                 }
                 sample = reading.sample
-                cpuTicks &+= sample.cpuTicks
+                // With the CPU of reaped children: a shell running short commands is busy too.
+                cpuTicks &+= sample.cpuTicks &+ reading.stat.childrenCPUTicks
             }
             lastProcessesRead += 1
             if handle.pid == target.pid { result.main = sample }

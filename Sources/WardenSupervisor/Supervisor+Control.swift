@@ -292,6 +292,7 @@ extension Supervisor: SupervisorControl {
                 guard let instance = instances[name] else { continue }
                 feed(instance) { $0.stop(now: $1, reason: "shutdown") }
             }
+            sweepStrays()
         }
         if !leftovers.isEmpty { ensureStopMonitor() }
         let timeout = configuration.supervisor.shutdownTimeout

@@ -97,12 +97,11 @@ extension Supervisor {
 
     /// Live processes of a worker whose main process just died unexpectedly (reparented to us).
     func liveLeftovers(of instance: Instance) -> [Int32: UInt64] {
-        // A full /proc scan costs milliseconds with hundreds of workers; skip it for a process that was
-        // sampled alone (no tree) and is old enough to have been sampled. A young process may have
-        // forked and exited between samples (a quick daemonize), so it always gets the scan.
-        let age = instance.startedAtMonotonic.map { now() - $0 } ?? .zero
-        if instance.knownTree.count <= 1, instance.mainSample != nil,
-           age > configuration.supervisor.sampleInterval * 2 {
+        // A full /proc scan costs milliseconds with hundreds of workers (once per exit: a crash loop of
+        // many workers would scan all the time). Every descendant that outlived the main process was
+        // reparented to Warden (the subreaper), so it is one of Warden's children, or below one: when
+        // Warden has no child besides the live main processes, nothing was left behind.
+        if let children = ProcessTable.childrenOfSelf(), !children.contains(where: { byPID[$0] == nil }) {
             return [:]
         }
         var members = treeMembers(of: instance, index: scanProcesses())
@@ -128,6 +127,33 @@ extension Supervisor {
         }
     }
 
+    /// At shutdown: ends every process Warden adopted that no instance accounts for — an orphan whose
+    /// worker exited before anything scanned for it, one that cleared its environment — with its
+    /// descendants: SIGTERM now, SIGKILL when the shutdown times out. Warden exits only when they are gone,
+    /// so no process of any tree outlives it.
+    func sweepStrays() {
+        guard let children = ProcessTable.childrenOfSelf() else { return }
+        let strays = children.filter { byPID[$0] == nil }
+        guard !strays.isEmpty else { return }
+        let index = scanProcesses()
+        let accounted = Set(instances.values.flatMap { $0.stopMembers.keys })
+        var found: [Int32: UInt64] = [:]
+        for pid in strays {
+            guard let entry = index.table[pid], entry.state != "Z" else { continue }
+            let tree = index.members(root: pid, rootStart: entry.startTime, known: [:], name: "")
+            for (member, start) in tree where !accounted.contains(member) && leftovers[member] == nil {
+                found[member] = start
+            }
+        }
+        guard !found.isEmpty else { return }
+        for (pid, start) in found { signalVerified(pid: pid, startTime: start, signal: SIGTERM) }
+        logger.warning("shutting down: ending \(found.count) adopted processes no worker accounts for: \(found.keys.sorted())")
+        record(WardenEvent(time: RFC3339.now().0, process: nil, event: .orphansKilled, reason: "shutdown",
+                           message: "sent TERM to adopted processes \(found.keys.sorted()); SIGKILL follows at shutdown_timeout"))
+        leftovers.merge(found, uniquingKeysWith: { a, _ in a })
+        ensureStopMonitor()
+    }
+
     /// SIGKILLs the given leftovers (default: all of them) that are still the processes we saw.
     func killLeftovers(_ which: [Int32: UInt64]? = nil) {
         for (pid, start) in which ?? leftovers {
@@ -147,14 +173,17 @@ extension Supervisor {
 
     /// A fresh /proc scan, indexed.
     ///
-    /// A scan younger than `scanReuse` is reused: stopping hundreds of instances in one actor turn (a
-    /// shutdown) then costs one scan, not one per instance.
+    /// A scan younger than `scanReuse`, or than four times what the last scan cost, is reused: requests
+    /// that come one after another (hundreds of stop timeouts expiring together, each in its own actor
+    /// turn) then spend at most a fifth of the time scanning, however many processes the host has. A
+    /// process forked since is still reached by the group signal and by the stop monitor's next scan.
     func scanProcesses() -> TreeIndex {
         if let sharedScan { return sharedScan }
         let at = now()
-        if let last = lastScan, at - last.at < Self.scanReuse { return last.index }
+        if let last = lastScan, at - last.at < max(Self.scanReuse, lastScanCost * 4) { return last.index }
         let index = TreeIndex(table: ProcessTable.snapshot(), mains: Set(byPID.keys), wardenPID: wardenPID)
         lastScan = (index, at)
+        lastScanCost = now() - at
         return index
     }
 

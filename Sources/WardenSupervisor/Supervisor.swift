@@ -58,6 +58,8 @@ public actor Supervisor: Service {
     /// The last /proc scan and when it was taken, reused within `scanReuse` (a shutdown stops hundreds
     /// of instances in one actor turn; one scan serves them all).
     var lastScan: (index: TreeIndex, at: Duration)?
+    /// How long the last /proc scan took (it scales with the processes on the host).
+    var lastScanCost: Duration = .zero
     /// The scan every `scanProcesses()` returns inside `withSharedScan`.
     var sharedScan: TreeIndex?
     /// Previous tree CPU ticks and the monotonic time they were read, per instance, for `cpu_percent`.

@@ -25,13 +25,14 @@ struct ProcParsersTests {
 
     @Test("comm with spaces and parentheses is taken up to the last ')'")
     func weirdComm() throws {
-        let line = "4242 ((we ird) )name)) S 1 4242 4242 0 -1 4194304 0 0 0 0 7 8 0 0 20 0 3 0 555 0 12 0\n"
+        let line = "4242 ((we ird) )name)) S 1 4242 4242 0 -1 4194304 0 0 0 0 7 8 5 6 20 0 3 0 555 0 12 0\n"
         let stat = try #require(ProcStat.parse(line))
         #expect(stat.comm == "(we ird) )name)")
         #expect(stat.state == "S")
         #expect(stat.ppid == 1)
         #expect(stat.pgrp == 4242 && stat.session == 4242)
         #expect(stat.utime == 7 && stat.stime == 8)
+        #expect(stat.childrenCPUTicks == 11)   // cutime 5 + cstime 6
         #expect(stat.numThreads == 3)
         #expect(stat.startTime == 555)
         #expect(stat.rssPages == 12)

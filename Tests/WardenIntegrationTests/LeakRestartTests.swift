@@ -105,6 +105,28 @@ struct LeakRestartTests {
         #expect(try warden.terminate() == 0)
     }
 
+    @Test("tree CPU % counts short-lived children: a shell running busy commands one after another is busy")
+    func cpuOfShortLivedChildren() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+            sample_interval = "200ms"
+
+            [programs.looper]
+            command = ["sh", "-c", "while :; do timeout 0.3 sh -c 'while :; do :; done'; done"]
+            start_seconds = "100ms"
+            """)
+        // Each busy child lives 0.3 s, less than the 1 s between two CPU readings (every 5th round): it is
+        // rarely seen alive, and its CPU reaches the tree through its parent's cutime/cstime.
+        var cpu = 0.0
+        try waitFor("cpu_percent over 20", timeout: 15) {
+            cpu = (try warden.status()["looper"]?["cpu_percent"] as? NSNumber)?.doubleValue ?? 0
+            return cpu > 20
+        }
+        #expect(cpu > 20)
+        #expect(try warden.terminate() == 0)
+    }
+
     @Test("fds_max exceeded for sustain restarts with reason fds-max")
     func fdsMax() throws {
         let warden = try WardenProcess(config: """

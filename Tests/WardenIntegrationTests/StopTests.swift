@@ -124,3 +124,54 @@ struct StopTests {
         #expect(processes(withEnvironment: "WARDEN_TEST_RUN=\(marker)").isEmpty)
     }
 }
+
+/// Processes whose command line contains `marker` (a unique argument), by pid.
+private func processes(withArgument marker: String) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { Int32($0) }.filter { pid in
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: data, as: UTF8.self).contains(marker) && isAlive(pid)
+    }
+}
+
+@Suite("Adopted orphans end to end", .serialized)
+struct AdoptedOrphanTests {
+    @Test("a worker that forks and exits between two samples: its orphan is ended at once (orphans-killed)")
+    func forkThenExitBetweenSamples() throws {
+        let marker = "1003.\(Int.random(in: 100_000...999_999))"
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+            sample_interval = "1s"
+
+            [programs.forker]
+            command = ["sh", "-c", "sleep 2.5; setsid sleep \(marker) & sleep 0.05; exit 1"]
+            start_seconds = "100ms"
+            restart = "never"
+            stop_timeout = "1s"
+            """)
+        try waitFor("forker exited", timeout: 10) { try warden.state("forker") == "EXITED" }
+        try waitFor("the orphan gone", timeout: 5) { processes(withArgument: marker).isEmpty }
+        #expect(warden.events().contains { $0["process"] as? String == "forker" && $0["event"] as? String == "orphans-killed" })
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("an adopted process nobody accounts for (environment cleared) is ended at shutdown")
+    func strayEndedAtShutdown() throws {
+        let marker = "1004.\(Int.random(in: 100_000...999_999))"
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.daemonizer]
+            command = ["sh", "-c", "(env -i /bin/sleep \(marker) &); exec sleep 1000"]
+            start_seconds = "100ms"
+            """)
+        try waitFor("the stray running", timeout: 10) {
+            try !processes(withArgument: marker).isEmpty && warden.state("daemonizer") == "RUNNING"
+        }
+        #expect(try warden.terminate() == 0)
+        #expect(processes(withArgument: marker).isEmpty)
+    }
+}
+

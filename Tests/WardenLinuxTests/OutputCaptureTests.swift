@@ -105,7 +105,7 @@ struct OutputCaptureTests {
         #expect(await capture.shutdown(timeout: .seconds(10)))   // the pump was not stuck in a loop
         let text = try #require(directory.read("w.log"))
         #expect(text.split(separator: "\n").map { Int($0) ?? -1 } == Array(1...3000))   // nothing lost
-        #expect(capture.failedRotations >= 2 && capture.failedRotations <= 14)   // one try per 1000 bytes
+        #expect(capture.failedRotations >= 1 && capture.failedRotations <= 14)   // at most one try per 1000 bytes
         #expect(directory.read("o.log")?.hasSuffix("300\n") == true)
         #expect(capture.droppedBytes == 0)
     }

@@ -21,6 +21,10 @@ public struct ProcStat: Sendable, Equatable {
     public var utime: UInt64
     /// Field 15, kernel-mode CPU time, in clock ticks.
     public var stime: UInt64
+    /// Fields 16 + 17 (cutime + cstime): CPU time of the children this process has waited for, in clock
+    /// ticks. A short-lived child's CPU lands here when its parent reaps it, so a tree's CPU time stays
+    /// whole even when its members come and go between samples.
+    public var childrenCPUTicks: UInt64
     /// Field 20, the number of threads (1 for a single-threaded process).
     public var numThreads: Int
     /// Field 22, the start time after boot, in clock ticks.
@@ -33,7 +37,8 @@ public struct ProcStat: Sendable, Equatable {
     /// Creates a stat record from its fields, in the units documented on each property.
     public init(
         pid: Int32, comm: String, state: Character, ppid: Int32, pgrp: Int32, session: Int32,
-        utime: UInt64, stime: UInt64, numThreads: Int, startTime: UInt64, rssPages: UInt64
+        utime: UInt64, stime: UInt64, numThreads: Int, startTime: UInt64, rssPages: UInt64,
+        childrenCPUTicks: UInt64 = 0
     ) {
         self.pid = pid
         self.comm = comm
@@ -46,6 +51,7 @@ public struct ProcStat: Sendable, Equatable {
         self.numThreads = numThreads
         self.startTime = startTime
         self.rssPages = rssPages
+        self.childrenCPUTicks = childrenCPUTicks
     }
 
     /// Parses the content of `/proc/PID/stat`.
@@ -78,7 +84,7 @@ public struct ProcStat: Sendable, Equatable {
         // sample allocates nothing (comm fits a small String).
         var state: Character?
         var values = (ppid: Int64(0), pgrp: Int64(0), session: Int64(0), utime: Int64(0), stime: Int64(0),
-                      threads: Int64(0), start: Int64(0), rss: Int64(0))
+                      cutime: Int64(0), cstime: Int64(0), threads: Int64(0), start: Int64(0), rss: Int64(0))
         var complete = false
         var tokens = ProcFields.Tokens(buffer[(close + 1)...])
         var field = 3
@@ -90,7 +96,7 @@ public struct ProcStat: Sendable, Equatable {
                 continue
             }
             switch field {
-            case 4, 5, 6, 14, 15, 20, 22, 24:
+            case 4, 5, 6, 14, 15, 16, 17, 20, 22, 24:
                 guard let value = ProcFields.integer(token) else { return nil }
                 switch field {
                 case 4: values.ppid = value
@@ -98,6 +104,8 @@ public struct ProcStat: Sendable, Equatable {
                 case 6: values.session = value
                 case 14: values.utime = value
                 case 15: values.stime = value
+                case 16: values.cutime = value
+                case 17: values.cstime = value
                 case 20: values.threads = value
                 case 22: values.start = value
                 default: values.rss = value; complete = true  // 24, the last field Warden reads
@@ -111,9 +119,12 @@ public struct ProcStat: Sendable, Equatable {
             let utime = UInt64(exactly: values.utime), let stime = UInt64(exactly: values.stime),
             let start = UInt64(exactly: values.start), let rss = UInt64(exactly: values.rss)
         else { return nil }
+        // cutime/cstime are signed in the kernel's format (`long`); a negative value is treated as 0.
+        let children = UInt64(max(values.cutime, 0)) &+ UInt64(max(values.cstime, 0))
         return ProcStat(
             pid: pid, comm: comm, state: state, ppid: ppid, pgrp: pgrp, session: session, utime: utime,
-            stime: stime, numThreads: Int(values.threads), startTime: start, rssPages: rss)
+            stime: stime, numThreads: Int(values.threads), startTime: start, rssPages: rss,
+            childrenCPUTicks: children)
     }
 }
 
