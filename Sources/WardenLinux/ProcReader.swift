@@ -225,21 +225,20 @@ extension ProcessTable {
     }
 
     /// Reads a file of unknown size (environ can be hundreds of KiB); nil if it cannot be opened or read.
+    /// Reads into one 64 KiB buffer and copies what each read returned (a memcpy, even in a debug build).
     private static func readWholeFile(_ path: UnsafePointer<CChar>) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
+        defer { chunk.deallocate() }
         var bytes: [UInt8] = []
-        var chunk = 16 * 1024
         while true {
-            let start = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: chunk))
-            let count = bytes.withUnsafeMutableBufferPointer { read(fd, $0.baseAddress! + start, chunk) }
-            if count < 0 && errno == EINTR { bytes.removeLast(chunk); continue }
+            let count = read(fd, chunk.baseAddress!, chunk.count)
+            if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { return nil }
-            bytes.removeLast(chunk - count)
             if count == 0 { return bytes }
-            chunk = min(chunk * 2, 1 << 20)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[..<count]))
         }
     }
 }
