@@ -4,10 +4,15 @@ import WardenCore
 import WardenLinux
 
 /// A control request waiting for its instances to settle.
+/// A control request waiting for its instances. Each instance counts once it has been seen settled, even
+/// if it moves on afterwards (a crash-looping worker is RUNNING only for moments): the request ends when
+/// every instance has settled at least once, not when all happen to be settled at the same instant.
 struct Waiter {
     var names: [String]
     var isSettled: (Instance) -> Bool
     var continuation: CheckedContinuation<Void, Never>
+    /// Names already seen settled.
+    var settled: Set<String> = []
 }
 
 extension Supervisor: SupervisorControl {
@@ -260,15 +265,19 @@ extension Supervisor: SupervisorControl {
     func waitUntil(_ names: [String], _ settled: @escaping (Instance) -> Bool) async {
         if names.allSatisfy({ instances[$0].map(settled) ?? true }) { return }
         await withCheckedContinuation { continuation in
-            waiters.append(Waiter(names: names, isSettled: settled, continuation: continuation))
+            waiters.append(Waiter(names: names, isSettled: settled, continuation: continuation,
+                                  settled: Set(names.filter { instances[$0].map(settled) ?? true })))
         }
     }
 
     func resolveWaiters() {
         guard !waiters.isEmpty else { return }
         var pending: [Waiter] = []
-        for waiter in waiters {
-            if waiter.names.allSatisfy({ instances[$0].map(waiter.isSettled) ?? true }) {
+        for var waiter in waiters {
+            for name in waiter.names where !waiter.settled.contains(name) {
+                if instances[name].map(waiter.isSettled) ?? true { waiter.settled.insert(name) }
+            }
+            if waiter.names.allSatisfy(waiter.settled.contains) {
                 waiter.continuation.resume()
             } else {
                 pending.append(waiter)

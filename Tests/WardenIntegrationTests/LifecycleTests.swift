@@ -281,6 +281,37 @@ struct CLITests {
         #expect(run.status == 2)
     }
 
+    @Test("start of several names returns once each has settled, even if a crash loop has moved on to BACKOFF")
+    func startSettlesEachOnce() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.crash]
+            command = ["WORKLOAD", "crash"]
+            start_seconds = "0s"
+            restart = "always"
+            autostart = false
+            start_limit_burst = 1
+            backoff = "20s"
+            backoff_max = "20s"
+
+            [programs.missing]
+            command = ["no-such-binary-for-warden-tests"]
+            autostart = false
+            start_retries = 0
+            """)
+        try waitFor("warden up", timeout: 10) { try warden.state("crash") == "STOPPED" }
+        let started = Date()
+        let result = try warden.cli(["start", "crash", "missing"])
+        // crash was RUNNING for a moment, then waits 20 s in BACKOFF; missing is FATAL at once. The request
+        // must not wait for crash's next RUNNING.
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("missing is FATAL"), "\(result.stderr)")
+        #expect(try warden.terminate() == 0)
+    }
+
     @Test("warden check accepts the example config")
     func checkExample() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
