@@ -155,13 +155,17 @@ extension Supervisor: SupervisorControl {
                 feed(instance) { $0.start(now: $1, reason: reason) }
             }
         }
+        func adopt(_ instance: Instance) {
+            instance.program = program
+            instance.machine.update(settings: program.machineSettings)
+            instance.detector = LeakDetector(configuration: program.leak.detectorConfiguration)
+        }
         for (index, name) in names.enumerated() {
             if let instance = instances[name] {
                 if comingBack.contains(name) {
                     // It was being stopped: it stays, with the new settings, and starts again (a start
                     // during STOPPING turns the stop into a restart).
-                    instance.program = program
-                    instance.machine.update(settings: program.machineSettings)
+                    adopt(instance)
                     if program.autostart { feed(instance) { $0.start(now: $1, reason: "added-by-reload") } }
                     continue
                 }
@@ -170,9 +174,7 @@ extension Supervisor: SupervisorControl {
                     continue
                 }
                 let wasActive = instance.machine.state.hasProcess || instance.machine.state == .backoff
-                instance.program = program
-                instance.machine.update(settings: program.machineSettings)
-                instance.detector = LeakDetector(configuration: program.leak.detectorConfiguration)
+                adopt(instance)
                 if wasActive {
                     feed(instance) { $0.restart(now: $1, reason: RestartReason.configChanged.rawValue) }
                 } else if program.autostart {

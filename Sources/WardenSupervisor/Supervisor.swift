@@ -88,6 +88,23 @@ public actor Supervisor: Service {
     /// The thread reading every collector plugin's stdout and stderr, started with the first plugin.
     var pipePump: PipeLinePump?
 
+    /// Creates `state` and `state/logs` where missing, mode 0700: the control socket inside is then never
+    /// reachable by others, even in the moment between bind and chmod. An existing directory keeps its
+    /// mode (it may be shared).
+    /// - Returns: the directories created, and the first one that could neither be created nor found
+    ///   (with its errno).
+    static func createStateDirectories(_ state: String) -> (created: [String], failure: (directory: String, errno: Int32)?) {
+        var created: [String] = []
+        for dir in [state, state + "/logs"] {
+            if mkdir(dir, 0o700) == 0 {
+                created.append(dir)
+            } else if errno != EEXIST {
+                return (created, (dir, errno))
+            }
+        }
+        return (created, nil)
+    }
+
     /// Creates the supervisor for `configuration`; nothing is spawned until `run()`.
     ///
     /// Creates `state_dir` (mode 0700) and `state_dir/logs`.
@@ -96,12 +113,8 @@ public actor Supervisor: Service {
         self.configuration = configuration
         self.logger = logger
         let state = configuration.supervisor.stateDirectory
-        // Created 0700: the control socket inside is then never reachable by others, even in the
-        // moment between bind and chmod. An existing directory keeps its mode (it may be shared).
-        for dir in [state, state + "/logs"] {
-            if mkdir(dir, 0o700) != 0 && errno != EEXIST {
-                throw SupervisorError(message: "cannot create \(dir): \(String(cString: strerror(errno)))")
-            }
+        if let failure = Self.createStateDirectories(state).failure {
+            throw SupervisorError(message: "cannot create \(failure.directory): \(String(cString: strerror(failure.errno)))")
         }
         var info = stat()
         if stat(state, &info) == 0, info.st_mode & 0o077 != 0 {
@@ -326,8 +339,8 @@ public actor Supervisor: Service {
                 // The logs directory may have been removed while Warden runs (a cleanup script, `rm -rf
                 // state_dir`): recreate it rather than fail every later spawn.
                 if access(configuration.supervisor.stateDirectory + "/logs", F_OK) != 0 {
-                    for dir in [configuration.supervisor.stateDirectory, configuration.supervisor.stateDirectory + "/logs"] {
-                        if mkdir(dir, 0o700) == 0 { logger.warning("recreated \(dir), which had been removed") }
+                    for dir in Self.createStateDirectories(configuration.supervisor.stateDirectory).created {
+                        logger.warning("recreated \(dir), which had been removed")
                     }
                 }
                 out = try capture.makePipe(logPath: logs + ".out.log")
