@@ -52,7 +52,7 @@ public enum StatusTable {
             process.threads.map(String.init) ?? "-",
             process.cpuPercent.map { fixed($0, decimals: 1) } ?? "-",
             process.pid == nil ? "-" : leak(process.leak),
-            // For FATAL, why Warden gave up (e.g. "gave up: start-limit-hit, last exit status 1") matters more.
+            // For FATAL, why Warden gave up (e.g. "gave up: start-retries-exhausted, last exit status 1") matters more.
             process.state == .fatal ? (process.description ?? "-") : (process.lastRestartReason ?? "-"),
         ]
     }

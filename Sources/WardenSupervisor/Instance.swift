@@ -2,100 +2,62 @@ import WardenCore
 import WardenConfig
 import WardenLinux
 
-/// One supervised process instance (`api` or `api:0`) and everything the supervisor knows about it.
+/// One supervised process instance (`api` or `api:0`): its `WorkerStateMachine`, which makes every decision,
+/// and the OS handles the runtime needs to act on them.
 ///
-/// Owned by the `Supervisor` actor and never shared outside it (it is a class only so that the actor
-/// can mutate it in place through dictionaries without copying the detector's window).
+/// Owned by the `Supervisor` actor and never shared outside it (a class so that the actor mutates it in place).
 final class Instance {
     let name: String
     let index: Int
     var program: ProgramConfiguration
-    var machine: ProcessStateMachine
-    var detector: LeakDetector
+    var machine: WorkerStateMachine
 
     /// Main pid while a process exists.
     var pid: Int32?
     /// pidfd of the main process: signals go through it so a reused pid is never signalled.
     var pidfd: PIDFD?
-    /// `starttime` (clock ticks since boot, /proc/PID/stat field 22) of the main process, to tell a
-    /// reused pid from ours.
+    /// `starttime` of the main process (clock ticks since boot, /proc/PID/stat field 22), to tell a reused
+    /// pid from ours.
     var startTicks: UInt64?
+    /// Session id of the current tree: the pid spawned by Warden (setsid), kept when `MAINPID=` moves the
+    /// main pid.
+    var sessionID: Int32?
+    /// Wall-clock and monotonic time of the current process's spawn.
     var startedAt: WallClockTime?
     var startedAtMonotonic: Duration?
-    var restarts = 0
-    /// How many times this instance left STOPPING (a stop request waits for this to move, so a start
-    /// that arrives mid-stop cannot leave the stop request waiting forever).
-    var stopsCompleted = 0
+    /// Spawns so far; a plugin conversation is tagged with it.
     var spawns = 0
-    var lastExit: TerminationStatus?
-    var lastRestartReason: String?
-    /// Set while a leak/limit restart of this instance is in progress (one per program at a time).
-    var leakRestartInProgress = false
-    /// Set once an `on_critical = "alert"` alert was recorded, until the severity drops.
-    var alerted = false
-    /// Set once `cleanup_signal` was sent to the current process.
-    var cleanupSent = false
-    var lastSeverity: String = "warming-up"
-
-    // systemd notify protocol (see Supervisor+Notify.swift)
-    /// Last `STATUS=` text of the current process, cleared at spawn.
-    var statusText: String?
-    /// Last `ERRNO=` of the current process, cleared at spawn.
-    var notifyErrno: Int32?
-    /// Session id of the current process tree: the pid spawned by Warden (a session leader via setsid),
-    /// kept when `MAINPID=` moves the main pid.
-    var sessionID: Int32?
-    /// Monotonic time of the last `WATCHDOG=1`, for the evidence of a watchdog restart.
-    var lastWatchdogPing: Duration?
-    /// Set when the process sent `WATCHDOG=trigger`, so the restart is recorded as triggered, not missed.
-    var watchdogTriggered = false
-    /// Why the instance last entered BACKOFF (the restart reason shown once the backoff elapses).
-    var backoffReason: String?
-    /// A `MAINPID=` naming a child of the current main process, applied when that main process exits
-    /// and the child is reparented to Warden (the classic fork-and-exit daemon), pid → starttime.
+    /// A `MAINPID=` naming a child of the current main process, applied when that main process exits and
+    /// the child is reparented to Warden (the classic fork-and-exit daemon), pid → starttime.
     var pendingMainPID: (pid: Int32, startTime: UInt64)?
-    /// The last `MAINPID=` refusal recorded (value and reason), so a loop of them is one event.
+    /// The last `MAINPID=` refusal recorded, so a loop of them is one event.
     var lastMainPIDRefusal: String?
-    /// Whether this instance has left STARTING at least once since Warden started (for READY=1).
-    var leftStarting = false
-
-    /// For a collector plugin instance (`collector:NAME`): the conversation with its current process.
-    var plugin: PluginLink?
-    /// The conversation with a plugin process that exited, kept until its stdout reaches EOF so that an
-    /// `error` line written just before exiting (e.g. a refused configuration) is not lost.
-    var exitedPlugin: PluginLink?
-    /// Set while a connection-leak restart of this worker is in progress.
-    var connectionLeakRestartInProgress = false
-
-    /// Latest sample of the main process and of the whole tree.
-    var mainSample: ProcessSample?
-    var tree = TreeTotals()
-    var cpuPercent: Double?
-    var verdict: LeakVerdict?
-    /// Every process seen in this instance's tree at the last sample, pid → starttime.
+    /// Every process seen in the tree at the last sample, pid → starttime.
     var knownTree: [Int32: UInt64] = [:]
     /// During STOPPING: the processes that must be gone before the stop completes, pid → starttime.
     var stopMembers: [Int32: UInt64] = [:]
-    /// Timer task for the state machine's deadline.
+    /// Timer task for the machine's deadline, and the deadline it sleeps until.
     var timer: Task<Void, Never>?
     var timerDeadline: Duration?
+    /// For a collector plugin instance (`collector:NAME`): the conversation with its current process, and
+    /// the one with a process that exited, kept until its stdout reaches EOF (a last `error` line).
+    var plugin: PluginLink?
+    var exitedPlugin: PluginLink?
 
     init(name: String, index: Int, program: ProgramConfiguration) {
         self.name = name
         self.index = index
         self.program = program
-        self.machine = ProcessStateMachine(settings: program.machineSettings)
-        self.detector = LeakDetector(configuration: program.leak.detectorConfiguration)
+        self.machine = WorkerStateMachine(settings: program.machineSettings, detector: program.leak.detectorConfiguration,
+                                          leakResponse: program.leak.response)
     }
-}
 
-/// Totals over a process tree at one sample.
-struct TreeTotals: Equatable {
-    var rssBytes: UInt64 = 0
-    var fds = 0
-    var threads = 0
-    var cpuTicks: UInt64 = 0
-    var processes = 0
+    /// Applies `program`'s settings to this instance (machine and detector included).
+    func adopt(_ program: ProgramConfiguration) {
+        self.program = program
+        machine.update(settings: program.machineSettings, detector: program.leak.detectorConfiguration,
+                       leakResponse: program.leak.response)
+    }
 }
 
 /// A wall-clock instant, seconds since the Unix epoch (for `started_at` and event times only; every
@@ -121,5 +83,11 @@ extension LeakSettings {
             window: window, sustain: sustain,
             thresholds: LeakThresholds(low: low, medium: medium, high: high, critical: critical),
             rssMaxBytes: rssMax?.bytes, fdsMax: fdsMax, threadsMax: threadsMax)
+    }
+
+    /// The worker machine's view of the responses.
+    var response: WorkerStateMachine.LeakResponse {
+        .init(restartOnCritical: onCritical == .restart, cleanupSignal: cleanupSignal,
+              restartOnConnectionLeak: connectionLeak == .restart)
     }
 }

@@ -3,154 +3,94 @@ import WardenConfig
 import WardenCore
 import WardenLinux
 
+/// The notify protocol from workers (sd_notify(3)): datagrams from `NotifyServer`, attributed to an
+/// instance and fed to its machine; `MAINPID=` is handled here (it needs /proc).
 extension Supervisor {
     public func health() async -> HealthStatus {
-        HealthStatus(status: "ok", notifyDatagrams: notifyCounters, sampling: samplingCounters)
+        HealthStatus(status: "ok", notifyDatagrams: notifyServer.counters, sampling: sampling.counters)
     }
 
-    /// Path of the notify socket offered to workers (`NOTIFY_SOCKET`).
-    var notifySocketPath: String { configuration.supervisor.stateDirectory + "/notify.sock" }
-
-    /// Binds the notify socket and starts consuming its datagrams. A failure is logged; programs with
-    /// `ready = "notify"` then fail to start (see `notifyEnvironment`).
+    /// Binds the notify socket. A failure is logged; programs with `ready = "notify"` then cannot start.
     func openNotifySocket() {
-        do {
-            let socket = try NotifySocket(path: notifySocketPath)
-            notifySocket = socket
-            notifyConsumer = Task {
-                for await datagram in socket.datagrams {
-                    self.handleNotify(datagram)
-                    socket.consumed()
-                }
-            }
-        } catch {
+        do { try notifyServer.open { await self.handleNotify($0) } } catch {
             logger.error("cannot open the notify socket for workers: \(error); programs with ready = \"notify\" cannot start")
         }
     }
 
-    func closeNotifySocket() {
-        notifySocket?.close()
-        notifyConsumer?.cancel()
-    }
-
-    /// Environment entries a worker of `program` gets for the notify protocol, or `nil` when the program
-    /// needs the socket and Warden has none. Only programs that use it (ready = "notify", a watchdog)
-    /// get `NOTIFY_SOCKET`, as systemd sets it only for `Type=notify` services or with `NotifyAccess=`.
+    /// Notify variables for a worker of `program` (see `NotifyServer.environment`), rebinding the socket
+    /// first if its file was removed or replaced (a second warden, a cleanup script).
     func notifyEnvironment(for program: ProgramConfiguration) -> [String: String]? {
-        let wanted = program.ready == .notify || program.watchdog != nil
-        guard wanted else { return [:] }
-        // Someone deleted or replaced STATE_DIR/notify.sock (a second warden, a cleanup script): bind a new
-        // one, or the worker would get a path nobody listens on.
-        if notifySocket?.fileIsOurs != true {
-            // The new socket is bound before the old one is closed, so it cannot get the old descriptor
-            // number while the old Dispatch read source is still being cancelled.
-            let old = notifySocket
-            let oldConsumer = notifyConsumer
-            if let old { logger.warning("notify socket \(old.path) was removed or replaced; binding a new one") }
-            notifySocket = nil
-            openNotifySocket()
-            old?.close()
-            oldConsumer?.cancel()
+        if program.ready == .notify || program.watchdog != nil, !notifyServer.isBound {
+            logger.warning("notify socket \(notifyServer.path) is not bound or was removed or replaced; binding a new one")
+            do { try notifyServer.rebind { await self.handleNotify($0) } } catch {
+                logger.error("cannot bind the notify socket: \(error)")
+            }
         }
-        guard let socket = notifySocket else { return nil }
-        var environment = ["NOTIFY_SOCKET": socket.path]
-        if let period = program.watchdog {
-            environment["WATCHDOG_USEC"] = "\(max(1, period.components.seconds * 1_000_000 + period.components.attoseconds / 1_000_000_000_000))"
-        }
-        return environment
+        return notifyServer.environment(for: program)
     }
-
-    // MARK: Receiving
 
     func handleNotify(_ datagram: NotifyDatagram) {
         guard let pid = datagram.pid, !datagram.truncated else {
-            notifyCounters.malformed += 1
+            notifyServer.counters.malformed += 1
             return
         }
         let message: NotifyMessage
         do { message = try NotifyMessage.parse(datagram.bytes) } catch {
-            notifyCounters.malformed += 1
+            notifyServer.counters.malformed += 1
             logger.debug("notify datagram from pid \(pid) dropped: \(error)")
             return
         }
         guard let instance = notifySender(pid), instance.machine.state.hasProcess else {
-            notifyCounters.unknownSender += 1
+            notifyServer.counters.unknownSender += 1
             logger.debug("notify datagram from pid \(pid) ignored: not a worker process allowed to notify")
             return
         }
-        notifyCounters.accepted += 1
+        notifyServer.counters.accepted += 1
         for command in NotifyCommand.commands(of: message) {
-            apply(command, from: pid, to: instance)
+            switch command {
+            case .mainPID(let newPID): acceptMainPID(newPID, from: pid, for: instance)
+            case .reloading: logger.info("\(instance.name): reloading (RELOADING=1)")
+            default: feed(instance) { $0.notified(command, now: $1) }
+            }
         }
     }
 
     /// The instance `pid` may notify for: its main process, or with `notify_access = "all"` any process of
-    /// its tree (a descendant, a member of its session, or a process seen in its tree by the sampler).
+    /// its tree.
     private func notifySender(_ pid: Int32) -> Instance? {
-        if let name = byPID[pid], let instance = instances[name], instance.pid == pid { return instance }
+        if let instance = registry.owner(ofMain: pid) { return instance }
         guard let owner = treeOwner(of: pid), owner.program.notifyAccess == .all else { return nil }
         return owner
     }
 
     /// The instance whose tree contains `pid` (not its main process), or `nil`.
     private func treeOwner(of pid: Int32) -> Instance? {
-        guard pid != wardenPID, let stat = ProcReader.readStat(pid: pid) else { return nil }
+        guard pid != spawning.wardenPID, let stat = ProcReader.readStat(pid: pid) else { return nil }
         // Workers are session leaders (setsid at spawn); a daemon that called setsid again is found by
         // its ancestry or by the sampler's record of the tree.
-        for instance in instances.values where instance.sessionID == stat.session && instance.pid != nil {
-            return instance
-        }
+        let live = registry.all.filter { $0.pid != nil }
+        if let instance = live.first(where: { $0.sessionID == stat.session }) { return instance }
         var parent = stat.ppid
         for _ in 0..<32 {
-            guard parent > 1, parent != wardenPID else { break }
-            if let name = byPID[parent], let instance = instances[name] { return instance }
+            guard parent > 1, parent != spawning.wardenPID else { break }
+            if let name = registry.byPID[parent], let instance = registry[name] { return instance }
             guard let next = ProcReader.readStat(pid: parent) else { break }
             parent = next.ppid
         }
-        for instance in instances.values where instance.knownTree[pid] == stat.startTime { return instance }
+        if let instance = live.first(where: { $0.knownTree[pid] == stat.startTime }) { return instance }
         // A daemon reparented to Warden (double fork) before the sampler saw it: its environment still
         // names the worker that made it.
-        if stat.ppid == wardenPID, let name = ProcessTable.environmentValue(pid: pid, key: "WARDEN_PROCESS_NAME"),
-           let instance = instances[name], instance.pid != nil {
+        if stat.ppid == spawning.wardenPID, let name = ProcessTable.environmentValue(pid: pid, key: "WARDEN_PROCESS_NAME"),
+           let instance = registry[name], instance.pid != nil {
             return instance
         }
         return nil
     }
 
-    private func apply(_ command: NotifyCommand, from pid: Int32, to instance: Instance) {
-        switch command {
-        case .mainPID(let newPID):
-            acceptMainPID(newPID, from: pid, for: instance)
-        case .ready:
-            feed(instance) { $0.ready(now: $1) }
-        case .reloading:
-            logger.info("\(instance.name): reloading (RELOADING=1)")
-        case .stopping:
-            feed(instance) { $0.stoppingNotified(now: $1) }
-        case .status(let text):
-            if instance.statusText != text {
-                instance.statusText = text
-            }
-        case .errno(let number):
-            guard instance.notifyErrno != number else { return }   // recorded once per change
-            instance.notifyErrno = number
-            record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .notify,
-                               reason: "errno", pid: pid, message: "ERRNO=\(number)"))
-        case .watchdogPing:
-            instance.lastWatchdogPing = now()
-            feed(instance) { $0.watchdogPing(now: $1) }
-        case .watchdogTrigger:
-            instance.watchdogTriggered = true
-            feed(instance) { $0.watchdogTrigger(now: $1) }
-        case .extendTimeout(let usec):
-            feed(instance) { $0.extendTimeout(by: .microseconds(Int64(clamping: usec)), now: $1) }
-        }
-    }
-
-    /// `MAINPID=`: honoured with systemd's checks — the sender may notify for the instance, the pid is
-    /// alive, is not Warden, and belongs to the instance's tree. In addition the new main process must be
-    /// Warden's child (typically a daemon's final process, reparented to Warden as subreaper), so that its
-    /// exit is seen through SIGCHLD like every other main process's.
+    /// `MAINPID=`: honoured with systemd's checks — the pid is alive, is not Warden, and belongs to the
+    /// instance's tree. In addition it must be Warden's child (a daemon's final process, reparented to
+    /// Warden as subreaper) so its exit is seen like every other main process's; a child of the main
+    /// process becomes the main process when its parent exits.
     private func acceptMainPID(_ newPID: Int32, from sender: Int32, for instance: Instance) {
         guard newPID != instance.pid else { return }
         func refuse(_ why: String) {
@@ -159,16 +99,14 @@ extension Supervisor {
             guard instance.lastMainPIDRefusal != key else { return }
             instance.lastMainPIDRefusal = key
             logger.warning("\(instance.name): MAINPID=\(newPID) refused: \(why)")
-            record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .notify,
-                               reason: "mainpid-refused", pid: newPID, message: why))
+            publish(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .notify,
+                                reason: EventReason.mainPIDRefused, pid: newPID, message: why))
         }
-        guard newPID != wardenPID, let stat = ProcReader.readStat(pid: newPID), stat.state != "Z" else {
+        guard newPID != spawning.wardenPID, let stat = ProcReader.readStat(pid: newPID), stat.state != "Z" else {
             return refuse("no such process")
         }
         guard treeOwner(of: newPID) === instance else { return refuse("not in the process tree of \(instance.name)") }
-        guard stat.ppid == wardenPID else {
-            // The classic daemon: the main process forks, names its child, exits. The child becomes
-            // Warden's (subreaper) the moment its parent dies; the switch happens then (`handleReaped`).
+        guard stat.ppid == spawning.wardenPID else {
             guard stat.ppid == instance.pid else {
                 return refuse("its parent is pid \(stat.ppid), neither warden nor the main process")
             }
@@ -186,13 +124,13 @@ extension Supervisor {
             return
         }
         instance.pendingMainPID = nil
-        if let old = instance.pid { byPID[old] = nil }
+        if let old = instance.pid { registry.byPID[old] = nil }
         instance.pid = newPID
         instance.pidfd = pidfd
         instance.startTicks = startTime
-        byPID[newPID] = instance.name
-        record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .notify,
-                           reason: "mainpid", pid: newPID, message: "main process is now pid \(newPID)"))
+        registry.byPID[newPID] = instance.name
+        publish(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .notify,
+                            reason: EventReason.mainPID, pid: newPID, message: "main process is now pid \(newPID)"))
         logger.info("\(instance.name): main process is now pid \(newPID) (MAINPID)")
     }
 }

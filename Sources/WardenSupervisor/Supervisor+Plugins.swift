@@ -20,33 +20,6 @@ import WardenPluginProtocol
 /// restarted). Answers that are late, malformed or oversized are dropped and counted; three in a row
 /// restart the plugin.
 extension Supervisor {
-    /// Wall-clock seconds since the epoch, for alert times.
-    private var wallNow: Double { Date().timeIntervalSince1970 }
-
-    /// Pipes for a plugin's stdin, stdout and stderr. The child's ends go to the spawner; the returned
-    /// link owns Warden's ends. The pump reading every plugin's pipes is started with the first plugin.
-    /// - Throws: `SystemCallError` from `pipe2`, or from starting the pump (`epoll_create1`, `eventfd`,
-    ///   `pthread_create`).
-    func makePluginChannel(generation: Int) throws(SystemCallError)
-        -> (stdin: Int32, stdout: Int32, stderr: Int32, link: PluginLink)
-    {
-        let pump: PipeLinePump
-        if let existing = pipePump { pump = existing } else { pump = try PipeLinePump(); pipePump = pump }
-        let input = try Pipes.make()
-        let output: (read: Int32, write: Int32)
-        let errors: (read: Int32, write: Int32)
-        do { output = try Pipes.make() } catch { close(input.read); close(input.write); throw error }
-        do { errors = try Pipes.make() } catch {
-            [input.read, input.write, output.read, output.write].forEach { _ = close($0) }
-            throw error
-        }
-        let link = PluginLink(
-            generation: generation, writer: PipeLineWriter(fd: input.write),
-            stdoutReader: PipeLineReader(fd: output.read, maxLineBytes: PluginProtocol.maxLineBytes, pump: pump),
-            stderrReader: PipeLineReader(fd: errors.read, maxLineBytes: 16384, pump: pump))
-        return (input.read, output.write, errors.write, link)
-    }
-
     /// Starts the conversation with a freshly spawned plugin: reading tasks, `hello`, handshake timeout.
     func startConversation(with instance: Instance, collector: CollectorConfiguration) {
         guard let link = instance.plugin else { return }
@@ -90,12 +63,11 @@ extension Supervisor {
         }
         link.processExited(status: "\(status)")
         instance.exitedPlugin = link
-        guard let collector = instance.program.collector, !shuttingDown,
+        guard let collector = instance.program.collector, !shutdown.begun,
               instance.machine.state != .stopping, instance.machine.state != .stopped
         else { return }
         link.exitAlerted = true
-        apply(updateTracker(collector) { $0.raisePluginFailure(Self.exitMessage(collector, link), at: $1) },
-              collector: collector.name)
+        pluginFailed(collector, Self.exitMessage(collector, link))
     }
 
     /// `plugin NAME exited (STATUS)`, followed by `: MESSAGE` when the process's last `error` is known.
@@ -105,7 +77,7 @@ extension Supervisor {
 
     /// A plugin's stdout reached EOF (or its reader was closed): an exited process's link is released.
     private func pluginOutputEnded(_ name: String, _ generation: Int) {
-        guard let instance = instances[name], let link = instance.exitedPlugin, link.generation == generation
+        guard let instance = registry[name], let link = instance.exitedPlugin, link.generation == generation
         else { return }
         link.tearDown()
         instance.exitedPlugin = nil
@@ -122,9 +94,8 @@ extension Supervisor {
         logger.warning("\(instance.name): error before exiting: \(text)", metadata: ["process": "\(instance.name)"])
         // Only the alert of this exit is completed: not after a stop that was asked for, nor once a newer
         // process has answered (which resolved it).
-        guard link.exitAlerted, !shuttingDown, (instance.plugin?.answered ?? 0) == 0 else { return }
-        apply(updateTracker(collector) { $0.raisePluginFailure(Self.exitMessage(collector, link), at: $1) },
-              collector: collector.name)
+        guard link.exitAlerted, !shutdown.begun, (instance.plugin?.answered ?? 0) == 0 else { return }
+        pluginFailed(collector, Self.exitMessage(collector, link))
     }
 
     // MARK: Messages
@@ -141,7 +112,7 @@ extension Supervisor {
     }
 
     private func pluginOutput(_ name: String, _ generation: Int, _ line: PipeLine) {
-        guard let instance = instances[name], let collector = instance.program.collector else { return }
+        guard let instance = registry[name], let collector = instance.program.collector else { return }
         if let exited = instance.exitedPlugin, exited.generation == generation {
             return exitedPluginOutput(instance, exited, collector, line)
         }
@@ -163,21 +134,20 @@ extension Supervisor {
             guard hello.protocolVersion == PluginProtocol.version else {
                 let text = "plugin \(hello.name) speaks protocol version \(hello.protocolVersion); warden speaks \(PluginProtocol.version)"
                 logger.error("\(name): \(text); stopping it", metadata: ["process": "\(name)", "event": "plugin"])
-                record(WardenEvent(time: RFC3339.now().0, process: name, event: .plugin, reason: "protocol-mismatch",
+                publish(WardenEvent(time: RFC3339.now().0, process: name, event: .plugin, reason: TransitionReason.protocolMismatch,
                                    pid: instance.pid, message: text))
-                apply(updateTracker(collector) { $0.raisePluginFailure(text, at: $1) }, collector: collector.name)
+                pluginFailed(collector, text)
                 // Restarting cannot fix a version mismatch: the plugin stays stopped until a reload.
-                feed(instance) { $0.stop(now: $1, reason: "protocol-mismatch") }
+                feed(instance) { $0.stop(now: $1, reason: .protocolMismatch) }
                 return
             }
             link.handshakeDone = true
-            record(WardenEvent(time: RFC3339.now().0, process: name, event: .plugin, reason: "handshake",
+            publish(WardenEvent(time: RFC3339.now().0, process: name, event: .plugin, reason: EventReason.handshake,
                                pid: instance.pid,
                                message: "\(hello.name) \(hello.version), capabilities \(hello.capabilities.joined(separator: ","))"))
             logger.info("\(name): \(hello.name) \(hello.version) ready", metadata: ["process": "\(name)"])
             let interval = collector.interval
-            let clock = self.clock
-            link.timers.append(Task {
+                        link.timers.append(Task { [clock] in
                 while !Task.isCancelled {
                     self.collectTick(name, generation)
                     try? await clock.sleep(for: interval)
@@ -193,7 +163,7 @@ extension Supervisor {
             }
             link.consecutiveFailures = 0
             link.answered += 1
-            var result = updateTracker(collector) { $0.resolvePluginFailure(at: $1) }
+            var result = plugins.update(collector) { $0.resolvePluginFailure(at: $1) }
             result.merge(recordSamples(samples.pools, collector: collector))
             apply(result, collector: collector.name)
         case .error(let failure):
@@ -202,13 +172,13 @@ extension Supervisor {
             let text = CredentialRedaction.redact(failure.message)
             link.lastError = text
             logger.warning("\(name): collect failed: \(text)", metadata: ["process": "\(name)"])
-            apply(updateTracker(collector) { $0.raisePluginFailure(text, at: $1) }, collector: collector.name)
+            pluginFailed(collector, text)
         }
     }
 
     private func recordSamples(_ pools: [PoolSample], collector: CollectorConfiguration) -> PoolCheckResult {
-        let sustains = Dictionary(instances.map { ($0.key, $0.value.program.leak.sustain) }, uniquingKeysWith: { a, _ in a })
-        return updateTracker(collector) { tracker, now in
+        let sustains = Dictionary(registry.all.map { ($0.name, $0.program.leak.sustain) }, uniquingKeysWith: { a, _ in a })
+        return plugins.update(collector) { tracker, now in
             tracker.record(pools, at: now, leakSustain: { sustains[$0] ?? .seconds(60) })
         }
     }
@@ -226,17 +196,16 @@ extension Supervisor {
     private func restartPlugin(_ instance: Instance, why: String) {
         guard let collector = instance.program.collector, instance.machine.state == .running || instance.machine.state == .starting
         else { return }
-        record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .plugin,
-                           reason: RestartReason.pluginUnresponsive.rawValue, pid: instance.pid, message: why))
+        publish(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .plugin,
+                           reason: TransitionReason.pluginUnresponsive, pid: instance.pid, message: why))
         logger.warning("\(instance.name): restarting: \(why)", metadata: ["process": "\(instance.name)"])
-        apply(updateTracker(collector) { $0.raisePluginFailure("plugin \(collector.plugin) restarted: \(why)", at: $1) },
-              collector: collector.name)
+        pluginFailed(collector, "plugin \(collector.plugin) restarted: \(why)")
         if let link = instance.plugin { link.consecutiveFailures = 0; link.pending = nil }
-        feed(instance) { $0.restart(now: $1, reason: RestartReason.pluginUnresponsive.rawValue) }
+        feed(instance) { $0.restart(now: $1, reason: .pluginUnresponsive) }
     }
 
     private func handshakeTimedOut(_ name: String, _ generation: Int, after limit: Duration) {
-        guard let instance = instances[name], let link = instance.plugin, link.generation == generation,
+        guard let instance = registry[name], let link = instance.plugin, link.generation == generation,
               !link.handshakeDone
         else { return }
         restartPlugin(instance, why: "no hello answer within \(DurationText.format(limit))")
@@ -244,8 +213,8 @@ extension Supervisor {
 
     /// One `collect` round: an unanswered previous round counts as a failure, then the next is sent.
     private func collectTick(_ name: String, _ generation: Int) {
-        guard let instance = instances[name], let link = instance.plugin, link.generation == generation,
-              link.handshakeDone, !shuttingDown
+        guard let instance = registry[name], let link = instance.plugin, link.generation == generation,
+              link.handshakeDone, !shutdown.begun
         else { return }
         if let pending = link.pending {
             link.pending = nil
@@ -263,29 +232,24 @@ extension Supervisor {
     /// steady growth from the leak rule).
     private func workerTrees() -> [WorkerTree] {
         let index = scanProcesses()
-        return order.compactMap { name in
-            guard let instance = instances[name], instance.program.collector == nil, let pid = instance.pid else { return nil }
+        return registry.all.compactMap { instance in
+            guard instance.program.collector == nil, let pid = instance.pid else { return nil }
             let tree = Set(treeMembers(of: instance, index: index).keys).union([pid])
-            return WorkerTree(name: name, program: instance.program.name, pid: pid, treePIDs: tree.sorted())
+            return WorkerTree(name: instance.name, program: instance.program.name, pid: pid, treePIDs: tree.sorted())
         }
     }
 
     // MARK: Alerts and actions
 
-    /// Applies `change` to the tracker of `collector` (created with its thresholds on first use), passing
-    /// the current wall-clock time.
-    func updateTracker(_ collector: CollectorConfiguration,
-                       _ change: (inout PoolAlertTracker, Double) -> PoolCheckResult) -> PoolCheckResult {
-        var tracker = trackers[collector.name] ?? PoolAlertTracker(collector: collector.name, thresholds: collector.thresholds)
-        let result = change(&tracker, wallNow)
-        trackers[collector.name] = tracker
-        return result
+    /// Raises the collector's plugin-failure alert with `message`.
+    func pluginFailed(_ collector: CollectorConfiguration, _ message: String) {
+        apply(plugins.update(collector) { $0.raisePluginFailure(message, at: $1) }, collector: collector.name)
     }
 
     /// Records opened/resolved alerts as events and acts on connection-leak verdicts.
     func apply(_ result: PoolCheckResult, collector: String) {
         for alert in result.opened {
-            record(WardenEvent(time: RFC3339.now().0, process: alert.worker, event: .poolAlert, reason: alert.kind.rawValue,
+            publish(WardenEvent(time: RFC3339.now().0, process: alert.worker, event: .poolAlert, reason: alert.kind,
                                message: "[\(alert.severity.rawValue)] \(alert.pool ?? collector): \(alert.message)"))
             var metadata: Logger.Metadata = ["event": "pool-alert"]
             if let worker = alert.worker { metadata["process"] = "\(worker)" }
@@ -293,57 +257,31 @@ extension Supervisor {
                            metadata: metadata)
         }
         for alert in result.resolved {
-            record(WardenEvent(time: RFC3339.now().0, process: alert.worker, event: .poolAlertResolved,
-                               reason: alert.kind.rawValue, message: "\(alert.pool ?? collector): \(alert.message)"))
+            publish(WardenEvent(time: RFC3339.now().0, process: alert.worker, event: .poolAlertResolved,
+                               reason: alert.kind, message: "\(alert.pool ?? collector): \(alert.message)"))
         }
+        let context = WorkerStateMachine.Context(shuttingDown: shutdown.begun)
         for verdict in result.leakVerdicts {
-            guard let instance = instances[verdict.worker], instance.program.collector == nil else { continue }
+            guard let instance = registry[verdict.worker], instance.program.collector == nil else { continue }
             let message = "\(verdict.pool): \(verdict.evidence.summary)"
-            guard instance.program.leak.connectionLeak == .restart else {
-                record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .leakAlert,
-                                   reason: RestartReason.connectionLeak.rawValue, pid: instance.pid,
-                                   message: "connection_leak = alert: not restarting; \(message)"))
-                continue
-            }
-            guard instance.machine.state == .running, !instance.connectionLeakRestartInProgress, !shuttingDown else { continue }
-            instance.connectionLeakRestartInProgress = true
-            record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .leakRestart,
-                               reason: RestartReason.connectionLeak.rawValue, pid: instance.pid, message: message))
-            logger.warning("\(instance.name): restarting, connection leak: \(message)",
-                           metadata: ["process": "\(instance.name)", "event": "leak-restart"])
-            feed(instance) { $0.restart(now: $1, reason: RestartReason.connectionLeak.rawValue) }
+            feed(instance) { $0.connectionLeak(message: message, now: $1, context: context) }
         }
     }
 
     /// A worker got a new process: its connection series start over in every collector.
     func workerSpawned(_ instance: Instance) {
-        instance.connectionLeakRestartInProgress = false
         guard instance.program.collector == nil else { return }
-        for name in trackers.keys.sorted() {
-            apply(trackers[name]!.workerRestarted(instance.name, at: wallNow), collector: name)
-        }
+        for (name, result) in plugins.workerRestarted(instance.name) { apply(result, collector: name) }
     }
 
     /// After a reload: thresholds of kept collectors are replaced; removed collectors' alerts resolve.
     func syncTrackers(with collectors: [CollectorConfiguration]) {
-        let byName = Dictionary(collectors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for name in trackers.keys.sorted() {
-            if let collector = byName[name] {
-                trackers[name]!.thresholds = collector.thresholds
-            } else {
-                apply(trackers[name]!.resolveAll(at: wallNow), collector: name)
-                trackers[name] = nil
-            }
-        }
+        for (name, result) in plugins.sync(with: collectors) { apply(result, collector: name) }
     }
 
     // MARK: Control API
 
-    public func pools() async -> PoolList {
-        PoolList(trackers: trackers.keys.sorted().compactMap { trackers[$0] })
-    }
+    public func pools() async -> PoolList { plugins.pools }
 
-    public func alerts() async -> AlertList {
-        AlertList(trackers: trackers.keys.sorted().compactMap { trackers[$0] })
-    }
+    public func alerts() async -> AlertList { plugins.alerts }
 }

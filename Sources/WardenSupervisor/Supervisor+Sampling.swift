@@ -1,3 +1,4 @@
+import WardenAPI
 import WardenCore
 import WardenLinux
 
@@ -23,14 +24,38 @@ struct SamplingTarget: Sendable {
     var known: [Int32: UInt64]
 }
 
-/// Sampling: every `sample_interval`, read /proc for every process tree, feed the leak detectors and act
-/// on their verdicts.
+/// The sampling loop's books on the actor: the detectors' shared work buffers, the cost counters of
+/// `/v1/health`, and each instance's previous CPU reading (for `cpu_percent`).
+struct SamplingBooks {
+    /// Work buffers lent to every instance's leak detector in turn (one set instead of one per process).
+    var scratch = LeakScratch()
+    var counters = SamplingCounts()
+    /// Tree CPU ticks and the monotonic time they were read, per instance.
+    var previousCPU: [String: (ticks: UInt64, at: Duration, percent: Double?)] = [:]
+
+    /// CPU % of `sample`'s tree over the time since the previous full round (ticks come on full rounds
+    /// only; between them the last percentage stands).
+    mutating func cpuPercent(of sample: InstanceSample) -> Double? {
+        let previous = previousCPU[sample.name]
+        guard let ticks = sample.cpuTicks else { return previous?.percent }
+        var percent = previous?.percent
+        if let previous, sample.at > previous.at, ticks >= previous.ticks {
+            let seconds = Double(ticks - previous.ticks) / Double(ProcReader.clockTicksPerSecond)
+            percent = (seconds / (sample.at - previous.at).seconds * 1000).rounded() / 10
+        }
+        previousCPU[sample.name] = (ticks, sample.at, percent)
+        return percent
+    }
+}
+
+/// Sampling: every `sample_interval`, read /proc for every process tree and feed each instance's machine.
 extension Supervisor {
-    /// The sampling loop. It runs off the actor (on the global concurrent executor) and owns the `Sampler`
-    /// and its caches; it visits the actor twice per round, to copy out the targets and to apply the samples.
+    /// The sampling loop. It runs off the actor and owns the `Sampler` and its caches; it visits the actor
+    /// twice per round, to copy out the targets and to apply the samples.
     @concurrent
     nonisolated func samplingLoop() async {
-        let sampler = Sampler(wardenPID: wardenPID)
+        let sampler = Sampler(wardenPID: spawning.wardenPID)
+        let clock = ContinuousClock()
         var next = clock.now
         while !Task.isCancelled {
             let round = await samplingRound()
@@ -48,125 +73,37 @@ extension Supervisor {
 
     /// What one sampling round needs from the actor: the interval, the instances to sample, and the time.
     private func samplingRound() -> (interval: Duration, targets: [SamplingTarget], at: Duration) {
-        (configuration.supervisor.sampleInterval, samplingTargets(), now())
-    }
-
-    private func samplingTargets() -> [SamplingTarget] {
-        order.compactMap { name in
-            guard let instance = instances[name], let pid = instance.pid,
-                  instance.machine.state == .running || instance.machine.state == .starting
+        let targets = registry.all.compactMap { instance -> SamplingTarget? in
+            guard let pid = instance.pid, instance.machine.state == .running || instance.machine.state == .starting
             else { return nil }
-            return SamplingTarget(name: name, pid: pid, startTicks: instance.startTicks, known: instance.knownTree)
+            return SamplingTarget(name: instance.name, pid: pid, startTicks: instance.startTicks, known: instance.knownTree)
         }
+        return (configuration.supervisor.sampleInterval, targets, now())
     }
 
     private func apply(_ samples: [InstanceSample], cost: Duration, processesRead: Int) {
-        samplingCounters.rounds += 1
-        samplingCounters.processesRead += processesRead
-        samplingCounters.cpuSeconds += cost.seconds
+        sampling.counters.rounds += 1
+        sampling.counters.processesRead += processesRead
+        sampling.counters.cpuSeconds += cost.seconds
+        var measurements: [ProcessMeasurement] = []
+        let shuttingDown = shutdown.begun
+        var restarting = Set(registry.all.filter { $0.machine.leakRestart != nil }.map(\.program.name))
         for sample in samples {
-            guard let instance = instances[sample.name], instance.pid == sample.pid, let main = sample.main else { continue }
-            instance.mainSample = main
+            guard let instance = registry[sample.name], instance.pid == sample.pid, let main = sample.main else { continue }
             instance.knownTree = sample.members
-            instance.tree = TreeTotals(rssBytes: sample.rssBytes, fds: sample.fds, threads: sample.threads,
-                                       cpuTicks: sample.cpuTicks ?? instance.tree.cpuTicks,
-                                       processes: sample.members.count)
-            if let ticks = sample.cpuTicks {
-                // CPU % over the time since the previous full round (ticks are read on full rounds only).
-                if let previous = previousCPU[sample.name], sample.at > previous.at, ticks >= previous.ticks {
-                    let seconds = Double(ticks - previous.ticks) / Double(ProcReader.clockTicksPerSecond)
-                    instance.cpuPercent = (seconds / (sample.at - previous.at).seconds * 1000).rounded() / 10
-                }
-                previousCPU[sample.name] = (ticks, sample.at)
-            }
-            let verdict = instance.detector.observe(ResourceSample(
-                time: sample.at, rssBytes: sample.rssBytes, fds: sample.fds, threads: sample.threads),
-                sharing: &leakScratch)
-            instance.verdict = verdict
-            judge(verdict, of: instance)
+            let observation = Observation(
+                mainRSSBytes: main.rssBytes, mainThreads: main.threads, mainFDs: main.fds,
+                treeRSSBytes: sample.rssBytes, fds: sample.fds, threads: sample.threads,
+                processes: sample.members.count, cpuPercent: sampling.cpuPercent(of: sample))
+            let context = WorkerStateMachine.Context(programRestarting: restarting.contains(instance.program.name),
+                                                     shuttingDown: shuttingDown)
+            feed(instance) { $0.sampled(observation, now: $1, context: context, scratch: &sampling.scratch) }
+            if instance.machine.leakRestart != nil { restarting.insert(instance.program.name) }
+            measurements.append(ProcessMeasurement(
+                process: instance.name, program: instance.program.name, pid: sample.pid, observation: observation,
+                severity: instance.machine.severity,
+                rssGrowthMBPerMinute: instance.machine.verdict?.rssGrowthMBPerMinute))
         }
-    }
-
-    /// Records severity changes and acts on a verdict that demands action.
-    private func judge(_ verdict: LeakVerdict, of instance: Instance) {
-        let severity = verdict.warmingUp ? "warming-up" : verdict.severity.rawValue
-        let leak = instance.program.leak
-        if severity != instance.lastSeverity {
-            let old = instance.lastSeverity
-            instance.lastSeverity = severity
-            record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .severityChange,
-                               oldSeverity: old, newSeverity: severity, reason: "memory-growth",
-                               pid: instance.pid, evidence: evidence(instance, verdict)))
-            if !verdict.warmingUp, verdict.severity >= .high {
-                logger.warning("\(instance.name): memory growth \(severity)",
-                               metadata: ["rss_growth_mb_per_min": "\(verdict.rssGrowthMBPerMinute ?? 0)",
-                                          "process": "\(instance.name)", "event": "severity-change"])
-            }
-            if verdict.severity < .critical { instance.alerted = false }
-            // Once per process, when growth first reaches high (or jumps straight to critical).
-            if let cleanup = leak.cleanupSignal, !instance.cleanupSent, verdict.severity >= .high,
-               !verdict.warmingUp, let pidfd = instance.pidfd {
-                instance.cleanupSent = true
-                _ = try? pidfd.signal(cleanup.number)
-                record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .cleanupSignal,
-                                   reason: severity, pid: instance.pid, evidence: evidence(instance, verdict),
-                                   message: "sent \(cleanup) at severity \(severity)"))
-            }
-        }
-        guard let action = verdict.action, instance.machine.state == .running, !instance.leakRestartInProgress,
-              !shuttingDown
-        else { return }
-        if leak.onCritical == .alert {
-            guard !instance.alerted else { return }
-            instance.alerted = true
-            record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .leakAlert,
-                               reason: action.rawValue, pid: instance.pid, evidence: evidence(instance, verdict),
-                               message: "on_critical = alert: not restarting"))
-            logger.warning("\(instance.name): \(action.rawValue) critical (alert only)",
-                           metadata: ["process": "\(instance.name)", "event": "leak-alert"])
-            return
-        }
-        let siblings = order.compactMap { instances[$0] }.filter { $0.program.name == instance.program.name }
-        guard !siblings.contains(where: \.leakRestartInProgress) else { return }   // one at a time per program
-        instance.leakRestartInProgress = true
-        record(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .leakRestart,
-                           reason: action.rawValue, pid: instance.pid, evidence: evidence(instance, verdict),
-                           message: restartMessage(action, verdict, instance)))
-        logger.warning("\(instance.name): restarting, \(restartMessage(action, verdict, instance))",
-                       metadata: ["process": "\(instance.name)", "event": "leak-restart"])
-        feed(instance) { $0.restart(now: $1, reason: action.rawValue) }
-    }
-
-    private func restartMessage(_ reason: RestartReason, _ verdict: LeakVerdict, _ instance: Instance) -> String {
-        switch reason {
-        case .memoryGrowth:
-            let rate = verdict.rssGrowthMBPerMinute.map { String(format1: $0) } ?? "?"
-            return "RSS growing \(rate) MB/min over \(Int(verdict.windowSeconds)) s (critical \(instance.program.leak.critical) MB/min)"
-        case .rssMax:
-            return "tree RSS \(ByteSize(bytes: instance.tree.rssBytes)) above rss_max \(instance.program.leak.rssMax.map { "\($0)" } ?? "?")"
-        case .fdsMax:
-            return "\(instance.tree.fds) open fds above fds_max \(instance.program.leak.fdsMax ?? 0)"
-        case .threadsMax:
-            return "\(instance.tree.threads) threads above threads_max \(instance.program.leak.threadsMax ?? 0)"
-        default:
-            return reason.rawValue
-        }
-    }
-
-    func evidence(_ instance: Instance, _ verdict: LeakVerdict?) -> WardenEvent.Evidence {
-        WardenEvent.Evidence(
-            rssBytes: instance.mainSample?.rssBytes, treeRSSBytes: instance.tree.rssBytes,
-            rssGrowthMBPerMin: verdict?.rssGrowthMBPerMinute, fds: instance.tree.fds,
-            fdGrowthPerMin: verdict?.fdGrowthPerMinute, threads: instance.tree.threads,
-            threadGrowthPerMin: verdict?.threadGrowthPerMinute, windowSeconds: verdict?.windowSeconds,
-            samples: verdict?.samples)
-    }
-}
-
-extension String {
-    /// `12.3`-style formatting with one decimal, without Foundation's format strings.
-    init(format1 value: Double) {
-        let scaled = (value * 10).rounded() / 10
-        self = "\(scaled)"
+        events.publish(.sampled(SampleRound(secondsSinceEpoch: RFC3339.now().1.secondsSinceEpoch, processes: measurements)))
     }
 }

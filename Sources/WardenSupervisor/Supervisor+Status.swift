@@ -11,10 +11,12 @@ extension Supervisor {
     /// The API view of one instance (see `ProcessStatus` for units).
     func status(of instance: Instance) -> ProcessStatus {
         let running = instance.machine.state.hasProcess && instance.pid != nil
-        let verdict = instance.verdict
+        let machine = instance.machine
+        let verdict = machine.verdict
         let warming = verdict?.warmingUp ?? true
+        let observed = running ? machine.observation : nil
         let leak = LeakStatus(
-            severity: running ? instance.lastSeverity : (verdict == nil ? "warming-up" : instance.lastSeverity),
+            severity: machine.severity.description,
             rssGrowthMBPerMin: warming ? nil : verdict?.rssGrowthMBPerMinute.map(round2),
             fdGrowthPerMin: warming ? nil : verdict?.fdGrowthPerMinute.map(round2),
             threadGrowthPerMin: warming ? nil : verdict?.threadGrowthPerMinute.map(round2),
@@ -25,39 +27,40 @@ extension Supervisor {
             pid: running ? instance.pid : nil,
             startedAt: running ? instance.startedAt.map { RFC3339.string(secondsSinceEpoch: $0.secondsSinceEpoch) } : nil,
             uptimeSeconds: uptime.map { ($0 * 10).rounded() / 10 },
-            restarts: instance.restarts,
-            lastExitStatus: instance.lastExit?.description,
-            lastRestartReason: instance.lastRestartReason,
-            rssBytes: running ? instance.mainSample?.rssBytes : nil,
-            treeRSSBytes: running && instance.mainSample != nil ? instance.tree.rssBytes : nil,
-            threads: running ? instance.mainSample?.threads : nil,
-            fds: running ? instance.mainSample?.fds : nil,
-            treeProcesses: running && instance.mainSample != nil ? instance.tree.processes : nil,
-            cpuPercent: running ? instance.cpuPercent : nil,
+            restarts: machine.restarts,
+            lastExitStatus: machine.lastExit?.description,
+            lastRestartReason: machine.lastRestartReason?.rawValue,
+            rssBytes: observed?.mainRSSBytes,
+            treeRSSBytes: observed?.treeRSSBytes,
+            threads: observed?.mainThreads,
+            fds: observed?.mainFDs,
+            treeProcesses: observed?.processes,
+            cpuPercent: observed?.cpuPercent,
             leak: leak,
             description: describe(instance),
-            statusText: running ? instance.statusText : nil,
-            notifyErrno: running ? instance.notifyErrno : nil)
+            statusText: running ? machine.statusText : nil,
+            notifyErrno: running ? machine.notifyErrno : nil)
     }
 
     private func describe(_ instance: Instance) -> String {
-        switch instance.machine.state {
+        let machine = instance.machine.lifecycle
+        switch machine.state {
         case .backoff:
-            let wait = instance.machine.deadline.map { max(0, ($0 - now()).seconds) } ?? 0
-            if instance.machine.reason == "start-limit" {
+            let wait = machine.deadline.map { max(0, ($0 - now()).seconds) } ?? 0
+            if machine.reason == .restartThrottled {
                 let limit = instance.program.startLimitBurst
                 return "start limit: \(limit) starts within \(DurationText.format(instance.program.startLimitInterval)); "
-                    + "next start in \(String(format1: wait))s"
+                    + "next start in \(LeakMessage.oneDecimal(wait))s"
             }
-            return "backing off after \(instance.machine.failedStarts) failed starts; next attempt in \(String(format1: wait))s"
+            return "backing off after \(machine.failedStarts) failed starts; next attempt in \(LeakMessage.oneDecimal(wait))s"
         case .fatal:
-            return "gave up: \(instance.machine.reason)\(instance.lastExit.map { ", last \($0)" } ?? "")"
+            return "gave up: \(machine.reason.rawValue)\(instance.machine.lastExit.map { ", last \($0)" } ?? "")"
         case .exited:
-            return instance.lastExit.map { "exited: \($0)" } ?? "exited"
+            return instance.machine.lastExit.map { "exited: \($0)" } ?? "exited"
         case .stopping:
-            return instance.machine.killSent ? "stop timeout elapsed, SIGKILL sent" : "waiting for the process tree to exit"
+            return machine.killSent ? "stop timeout elapsed, SIGKILL sent" : "waiting for the process tree to exit"
         case .running, .starting, .stopped:
-            return instance.machine.reason
+            return machine.reason.rawValue
         }
     }
 }

@@ -130,8 +130,8 @@ struct LeakDetectorTests {
     }
 
     @Test("fds_max and threads_max exceeded for sustain act with fds-max and threads-max",
-          arguments: [RestartReason.fdsMax, .threadsMax])
-    func countLimits(reason: RestartReason) {
+          arguments: [TransitionReason.fdsMax, .threadsMax])
+    func countLimits(reason: TransitionReason) {
         var configuration = LeakDetectorConfiguration(window: .seconds(5), sustain: .milliseconds(500))
         configuration.fdsMax = 120
         configuration.threadsMax = 50

@@ -12,7 +12,7 @@ private func notifySettings(watchdog: Duration? = nil, retries: Int = 1, restart
 }
 
 private func transitions(_ actions: [ProcessStateMachine.Action]) -> [String] {
-    actions.compactMap { if case .transition(let t) = $0 { "\(t.from.rawValue)->\(t.to.rawValue):\(t.reason)" } else { nil } }
+    actions.compactMap { if case .transition(let t) = $0 { "\(t.from.rawValue)->\(t.to.rawValue):\(t.reason.rawValue)" } else { nil } }
 }
 
 /// A notify-readiness machine that has spawned its process (STARTING, start timeout armed at 5 s).
@@ -59,7 +59,7 @@ struct NotifyReadinessTests {
         _ = m.spawned(now: t(6.1))
         _ = m.deadlineReached(now: t(11.1))
         _ = m.exited(.signaled(15, coreDumped: false), now: t(11.2))
-        #expect(transitions(m.treeGone(now: t(11.2))) == ["STOPPING->FATAL:start-limit-hit"])
+        #expect(transitions(m.treeGone(now: t(11.2))) == ["STOPPING->FATAL:start-retries-exhausted"])
     }
 
     @Test("EXTEND_TIMEOUT_USEC pushes the start timeout, never pulls it in")
@@ -121,7 +121,7 @@ struct WatchdogStateTests {
         var m = starting(notifySettings(watchdog: .seconds(2), retries: 0))
         _ = m.ready(now: t(1)); _ = m.watchdogTrigger(now: t(1.5))
         _ = m.exited(.signaled(15, coreDumped: false), now: t(1.6))
-        #expect(transitions(m.treeGone(now: t(1.6))) == ["STOPPING->FATAL:start-limit-hit"])
+        #expect(transitions(m.treeGone(now: t(1.6))) == ["STOPPING->FATAL:start-retries-exhausted"])
     }
 
     @Test("WATCHDOG=trigger restarts at once; ignored without a watchdog")

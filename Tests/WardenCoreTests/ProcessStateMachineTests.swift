@@ -9,21 +9,7 @@ private func t(_ s: Double) -> Duration { .milliseconds(Int64(s * 1000)) }
 
 /// A machine driven to `state` through real inputs (never by poking fields).
 private func machine(in state: ProcessState, _ s: ProcessStateMachine.Settings = settings) -> ProcessStateMachine {
-    var m = ProcessStateMachine(settings: s)
-    switch state {
-    case .stopped: break
-    case .starting: _ = m.start(now: t(0)); _ = m.spawned(now: t(0))
-    case .running: _ = m.start(now: t(0)); _ = m.spawned(now: t(0)); _ = m.deadlineReached(now: t(1))
-    case .backoff: _ = m.start(now: t(0)); _ = m.spawned(now: t(0)); _ = m.exited(.exited(1), now: t(0.5))
-    case .stopping: m = machine(in: .running, s); _ = m.stop(now: t(2))
-    case .exited:
-        var n = s; n.restart = .never
-        m = machine(in: .running, n); _ = m.exited(.exited(0), now: t(2)); m.update(settings: s)
-    case .fatal:
-        var n = s; n.startRetries = 0
-        m = ProcessStateMachine(settings: n); _ = m.start(now: t(0)); _ = m.spawned(now: t(0))
-        _ = m.exited(.exited(1), now: t(0.1)); m.update(settings: s)
-    }
+    let m = machineDriven(to: state, s)
     #expect(m.state == state)
     return m
 }
@@ -115,7 +101,7 @@ struct ExitInputTests {
         _ = m.deadlineReached(now: now); _ = m.spawned(now: now)
         let last = m.exited(.exited(1), now: now)
         #expect(transitions(last) == ["STARTING->FATAL"])
-        #expect(m.reason == "start-limit-hit")
+        #expect(m.reason == .startRetriesExhausted)
         #expect(m.deadline == nil)
     }
 
@@ -185,7 +171,7 @@ struct StopInputTests {
         #expect(m.deadlineReached(now: t(13)).isEmpty)
         _ = m.exited(.signaled(9, coreDumped: false), now: t(12.1))
         #expect(transitions(m.treeGone(now: t(12.2))) == ["STOPPING->STOPPED"])
-        #expect(m.reason == "stop-timeout-killed")
+        #expect(m.reason == .stopTimeoutKilled)
     }
 
     @Test("treeGone before the main exit is ignored")
@@ -211,7 +197,7 @@ struct StopInputTests {
     @Test("stop during a restart cancels the start that would follow")
     func stopCancelsRestart() {
         var m = machine(in: .running)
-        _ = m.restart(now: t(3), reason: "memory-growth")
+        _ = m.restart(now: t(3), reason: .memoryGrowth)
         _ = m.stop(now: t(3.5))
         _ = m.exited(.exited(0), now: t(4))
         #expect(transitions(m.treeGone(now: t(4))) == ["STOPPING->STOPPED"])
@@ -223,19 +209,19 @@ struct RestartInputTests {
     @Test("restart is graceful: stop, then start with the reason")
     func gracefulRestart() {
         var m = machine(in: .running)
-        let first = m.restart(now: t(3), reason: "memory-growth")
+        let first = m.restart(now: t(3), reason: .memoryGrowth)
         #expect(first.contains(.signalGroup(15)))
-        #expect(m.reason == "memory-growth")
+        #expect(m.reason == .memoryGrowth)
         _ = m.exited(.signaled(15, coreDumped: false), now: t(3.2))
         let next = m.treeGone(now: t(3.3))
         #expect(transitions(next) == ["STOPPING->STOPPED", "STOPPED->STARTING"])
-        #expect(m.reason == "memory-growth")
+        #expect(m.reason == .memoryGrowth)
     }
 
     @Test("restart without a process starts", arguments: [ProcessState.stopped, .exited, .fatal, .backoff])
     func restartStarts(state: ProcessState) {
         var m = machine(in: state)
-        #expect(m.restart(now: t(9), reason: "manual").contains(.spawn))
+        #expect(m.restart(now: t(9), reason: .manual).contains(.spawn))
     }
 
     @Test("STARTING becomes RUNNING when start_seconds elapse and the failure count resets")
@@ -284,7 +270,7 @@ struct StartLimitTests {
         return m.exited(.exited(1), now: t(now + run))
     }
 
-    @Test("below the burst, exits restart at once; the burst-th quick start's exit waits in BACKOFF (start-limit)")
+    @Test("below the burst, exits restart at once; the burst-th quick start's exit waits in BACKOFF (restart-throttled)")
     func throttlesAtBurst() {
         var m = ProcessStateMachine(settings: Self.looping)
         _ = m.start(now: t(0))
@@ -293,7 +279,7 @@ struct StartLimitTests {
         let third = cycle(&m, at: 0.2, run: 0.1)
         #expect(transitions(third) == ["RUNNING->EXITED", "EXITED->BACKOFF"])
         #expect(!third.contains(.spawn))
-        #expect(m.reason == "start-limit" && m.deadline == t(1.3) && m.throttledRestarts == 1)
+        #expect(m.reason == .restartThrottled && m.deadline == t(1.3) && m.throttledRestarts == 1)
         let resumed = m.deadlineReached(now: t(1.3))
         #expect(transitions(resumed) == ["BACKOFF->STARTING"] && resumed.contains(.spawn))
     }

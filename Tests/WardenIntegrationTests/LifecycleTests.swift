@@ -23,7 +23,7 @@ struct LifecycleTests {
         #expect(transitions.filter { $0 == "STARTING->BACKOFF" }.count == 2)
         #expect(transitions.last == "STARTING->FATAL")
         let fatal = try #require(warden.events().last { $0["new_state"] as? String == "FATAL" })
-        #expect(fatal["reason"] as? String == "start-limit-hit")
+        #expect(fatal["reason"] as? String == "start-retries-exhausted")
         #expect(fatal["exit_status"] as? String == "exit status 3")
         let status = try #require(try warden.status()["crasher"])
         #expect(status["pid"] is NSNull)
@@ -71,7 +71,7 @@ struct LifecycleTests {
         Thread.sleep(forTimeInterval: 3.5)
         let events = warden.events().filter { $0["process"] as? String == "loop" }
         let spawns = events.filter { $0["new_state"] as? String == "STARTING" }.count
-        let throttled = events.filter { $0["new_state"] as? String == "BACKOFF" && $0["reason"] as? String == "start-limit" }
+        let throttled = events.filter { $0["new_state"] as? String == "BACKOFF" && $0["reason"] as? String == "restart-throttled" }
         // Unthrottled, `crash` (exits at once) would be spawned hundreds of times in 3.5 s. With 4 starts per
         // 10 s and a 0.5 s → 1 s backoff: 4 at once, then one per backoff (0.5, 1, 1 s): at most 8.
         #expect(spawns >= 5 && spawns <= 8, "\(spawns) starts")

@@ -137,7 +137,7 @@ struct WorkerNotifyTests {
         let seen = transitions(warden, "silent")
         #expect(seen.filter { $0 == "STARTING->STOPPING:start-timeout" }.count == 2)
         #expect(seen.contains("STOPPING->BACKOFF:start-timeout"))
-        #expect(seen.last == "STOPPING->FATAL:start-limit-hit")
+        #expect(seen.last == "STOPPING->FATAL:start-retries-exhausted")
         #expect(processes(withEnvironment: "WARDEN_PROCESS_NAME=silent").isEmpty)
         #expect(try warden.terminate() == 0)
     }

@@ -14,7 +14,7 @@ struct EventLogTests {
         let log = EventLog(path: path, maxBytes: 2000, backups: 2)
         for index in 0..<200 {
             log.append(WardenEvent(time: "2026-11-30T00:00:00.000Z", process: "p\(index)", event: .supervisor,
-                                   reason: "test", message: String(repeating: "x", count: 40)))
+                                   reason: EventReason.started, message: String(repeating: "x", count: 40)))
         }
         #expect(log.failedWrites == 0)
         let files = [path, path + ".1", path + ".2"]

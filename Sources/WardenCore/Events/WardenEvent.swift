@@ -5,7 +5,7 @@
 /// RFC 3339 in UTC with milliseconds. Sizes are bytes, growth MB/min (MiB), windows seconds.
 public struct WardenEvent: Codable, Sendable, Equatable {
     /// The kind of event.
-    public enum Kind: String, Codable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
         /// A process changed supervisord state (`old_state` → `new_state`).
         case stateChange = "state-change"
         /// The leak detector's severity changed (`old_severity` → `new_severity`).
@@ -72,7 +72,8 @@ public struct WardenEvent: Codable, Sendable, Equatable {
     public var newState: ProcessState?
     public var oldSeverity: String?
     public var newSeverity: String?
-    /// Why (kebab-case): `exit`, `memory-growth`, `rss-max`, `start-limit-hit`, ...
+    /// Why (kebab-case), from one of the reason vocabularies (`TransitionReason`, `EventReason`,
+    /// `PoolAlert.Kind`); `docs/events.md` lists which kind carries which.
     public var reason: String?
     /// The pid concerned, when one exists.
     public var pid: Int32?
@@ -84,11 +85,11 @@ public struct WardenEvent: Codable, Sendable, Equatable {
 
     public init(time: String, process: String?, event: Kind, oldState: ProcessState? = nil,
                 newState: ProcessState? = nil, oldSeverity: String? = nil, newSeverity: String? = nil,
-                reason: String? = nil, pid: Int32? = nil, exitStatus: String? = nil,
+                reason: (any ReasonVocabulary)? = nil, pid: Int32? = nil, exitStatus: String? = nil,
                 evidence: Evidence? = nil, message: String? = nil) {
         self.time = time; self.process = process; self.event = event; self.oldState = oldState
         self.newState = newState; self.oldSeverity = oldSeverity; self.newSeverity = newSeverity
-        self.reason = reason; self.pid = pid; self.exitStatus = exitStatus; self.evidence = evidence
+        self.reason = reason?.rawValue; self.pid = pid; self.exitStatus = exitStatus; self.evidence = evidence
         self.message = message
     }
 

@@ -184,7 +184,7 @@ public struct LeakDetector: Sendable {
 
     // MARK: - Limits
 
-    private mutating func checkLimits(_ sample: ResourceSample, now: Int64, sustain: Int64) -> RestartReason? {
+    private mutating func checkLimits(_ sample: ResourceSample, now: Int64, sustain: Int64) -> TransitionReason? {
         func track(_ over: Bool, _ since: inout Int64?) -> Bool {
             guard over else {
                 since = nil

@@ -105,11 +105,11 @@ public struct LeakVerdict: Sendable, Equatable {
     public var windowSeconds: Double
     /// Non-`nil` exactly when the supervisor must act now: `.memoryGrowth`, `.rssMax`, `.fdsMax` or
     /// `.threadsMax`.
-    public var action: RestartReason?
+    public var action: TransitionReason?
 
     public init(
         warmingUp: Bool, severity: LeakSeverity, rssGrowthMBPerMinute: Double?, fdGrowthPerMinute: Double?,
-        threadGrowthPerMinute: Double?, samples: Int, windowSeconds: Double, action: RestartReason?
+        threadGrowthPerMinute: Double?, samples: Int, windowSeconds: Double, action: TransitionReason?
     ) {
         self.warmingUp = warmingUp
         self.severity = severity

@@ -5,7 +5,7 @@
 /// seconds since the Unix epoch (wall clock, UTC), as passed to `PoolAlertTracker`.
 public struct PoolAlert: Sendable, Equatable {
     /// What the alert is about. Raw values are the API's `kind` strings.
-    public enum Kind: String, Sendable, Equatable, CaseIterable, Comparable {
+    public enum Kind: String, Sendable, Equatable, CaseIterable, Comparable, ReasonVocabulary {
         /// Usage `(in_use + idle) / max` at or above `high_usage` for `high_usage_checks` checks.
         case highUsage = "high-usage"
         /// Usage at or above `exhaustion`; raised at the first such check.

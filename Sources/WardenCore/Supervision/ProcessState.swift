@@ -41,31 +41,6 @@ public enum TerminationStatus: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Why Warden restarted or stopped a process: systemd-style kebab-case words, one name table.
-public enum RestartReason: String, Codable, Sendable, CaseIterable {
-    /// The process exited and its restart policy asked for a new one.
-    case exit = "exit"
-    /// RSS grew at the critical rate for `sustain` (`[programs.X.leak]`).
-    case memoryGrowth = "memory-growth"
-    /// RSS stayed above `rss_max` for `sustain`.
-    case rssMax = "rss-max"
-    /// Open file descriptors stayed above `fds_max` for `sustain`.
-    case fdsMax = "fds-max"
-    /// Threads stayed above `threads_max` for `sustain`.
-    case threadsMax = "threads-max"
-    /// An operator asked (`warden restart`).
-    case manual = "manual"
-    /// The program's configuration changed and SIGHUP applied it.
-    case configChanged = "config-changed"
-    /// The worker's own connection count kept growing (a collector's `connection-leak` verdict) and its
-    /// program has `connection_leak = "restart"`.
-    case connectionLeak = "connection-leak"
-    /// A collector plugin stopped answering `collect` (three late, malformed or oversized answers in a row).
-    case pluginUnresponsive = "plugin-unresponsive"
-    /// The worker missed its watchdog (no `WATCHDOG=1` in time) or sent `WATCHDOG=trigger`.
-    case watchdog = "watchdog"
-}
-
 /// Restart policy of a program (`restart = "always" | "on-failure" | "never"`).
 public enum RestartPolicy: String, Codable, Sendable, CaseIterable {
     case always

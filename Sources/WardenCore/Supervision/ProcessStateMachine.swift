@@ -1,17 +1,11 @@
-/// The life cycle of one supervised process instance, as a pure value: it is fed inputs (with the current
-/// monotonic time) and answers with the actions the runtime must perform. It never makes a syscall, reads
-/// a clock or logs.
+/// The life cycle of one supervised process instance, as a pure value: fed inputs with the current
+/// monotonic time, it answers with the actions the runtime must perform. It never makes a syscall, reads a
+/// clock or logs.
 ///
-/// States and transitions follow supervisord (STOPPED, STARTING, RUNNING, BACKOFF, STOPPING, EXITED, FATAL);
-/// the full state-by-input table is in `docs/states.md`, and each cell has a test. Races — an exit that
-/// arrives after a stop request, a deadline that fires after the state moved on — are tolerated inputs,
-/// never crashes.
-///
-/// Times are `Duration` offsets on one monotonic clock chosen by the caller (e.g. since Warden started).
-///
-/// Stopping is a two-step plan: `stop_signal` to the process group, then after `stop_timeout` SIGKILL to
-/// every process of the tree. STOPPING ends only when the runtime reports that the main process was reaped
-/// *and* the whole tree is gone (`treeGone`), because a fast-exiting parent must not leave children behind.
+/// States are supervisord's; each state case carries the data valid in it (a deadline, a reason, the stop's
+/// progress). The state-by-input table is `docs/states.md`; a test walks every cell. Races — an exit after a
+/// stop request, a deadline that fires after the state moved on — are tolerated inputs, never crashes.
+/// Times are `Duration` offsets on one monotonic clock chosen by the caller.
 public struct ProcessStateMachine: Sendable {
     /// The settings of the program that govern the life cycle (from `[programs.X]`).
     public struct Settings: Sendable, Equatable {
@@ -58,17 +52,16 @@ public struct ProcessStateMachine: Sendable {
         case signalGroup(Int32)
         /// SIGKILL every process of the instance's tree (the main process, descendants, adopted orphans).
         case killTree
-        /// Record one state transition (one line in events.jsonl).
+        /// Record one state transition (one `state-change` event).
         case transition(Transition)
     }
 
-    /// One state change, with the reason that caused it (kebab-case, systemd style).
+    /// One state change and the reason that caused it.
     public struct Transition: Sendable, Equatable {
         public var from: ProcessState
         public var to: ProcessState
-        /// Why, e.g. `exit`, `start-seconds-elapsed`, `memory-growth`, `start-limit-hit`, `stop-requested`.
-        public var reason: String
-        public init(from: ProcessState, to: ProcessState, reason: String) {
+        public var reason: TransitionReason
+        public init(from: ProcessState, to: ProcessState, reason: TransitionReason) {
             self.from = from; self.to = to; self.reason = reason
         }
     }
@@ -78,133 +71,178 @@ public struct ProcessStateMachine: Sendable {
         /// Stay STOPPED.
         case stay
         /// Start again (a restart), with the reason recorded.
-        case start(reason: String)
-        /// The stop ended a start that failed (no `READY=1` within `start_timeout`): count a failed
-        /// start, then BACKOFF or FATAL as for a process that died while STARTING.
-        case failedStart(reason: String)
-        /// The process announced its own shutdown (`STOPPING=1`): when it is gone, apply the restart
-        /// policy as for a RUNNING process that exited.
+        case start(reason: TransitionReason)
+        /// The stop ended a start that failed (no `READY=1` within `start_timeout`): count a failed start.
+        case failedStart(reason: TransitionReason)
+        /// The process announced its own shutdown (`STOPPING=1`): apply the restart policy as for an exit.
         case exitPolicy
-        /// The watchdog expired or was triggered: a failure, as under systemd. With `restart = "never"`
-        /// the process ends EXITED; otherwise it counts as a failed start (BACKOFF, then FATAL after
-        /// `start_retries`), so a worker that triggers its watchdog in a loop is throttled by the backoff.
+        /// The watchdog expired or was triggered: a failure, as under systemd. With `restart = "never"` the
+        /// process ends EXITED; otherwise it counts as a failed start (BACKOFF, then FATAL).
         case watchdogFailure
     }
 
+    /// The progress of a stop: the data of the STOPPING state.
+    public struct StopProgress: Sendable, Equatable {
+        /// Why the stop began (the reason of the STOPPING transition, or of a later escalation).
+        public var reason: TransitionReason
+        /// When SIGKILL is due (`stop_timeout`), or `nil` once it was sent.
+        public var deadline: Duration?
+        /// Whether the main process was reaped.
+        public var mainExited = false
+        /// Whether SIGKILL went to the tree.
+        public var killSent = false
+        /// Whether the process announced the stop itself (`STOPPING=1`) and Warden sent no signal.
+        public var selfAnnounced = false
+        /// What happens when the stop completes.
+        public var afterStop: AfterStop
+        /// When the stopped process had become RUNNING, if it had (for the start limit's reset).
+        public var ranSince: Duration?
+    }
+
+    /// The state and the data valid in it.
+    enum Phase: Sendable, Equatable {
+        case stopped(TransitionReason)
+        /// `deadline`: `start_seconds` or `start_timeout`, armed once spawned.
+        case starting(reason: TransitionReason, deadline: Duration?)
+        /// `watchdog`: when the next `WATCHDOG=1` is due, if the program has a watchdog.
+        case running(reason: TransitionReason, since: Duration, watchdog: Duration?)
+        case backoff(reason: TransitionReason, until: Duration)
+        case stopping(StopProgress)
+        case exited(TransitionReason)
+        case fatal(TransitionReason)
+    }
+
     public private(set) var settings: Settings
-    /// The current supervisord state.
-    public private(set) var state: ProcessState = .stopped
+    private(set) var phase: Phase = .stopped(.initial)
     /// Failed starts in a row (reset when a process reaches RUNNING or an operator starts it).
     public private(set) var failedStarts = 0
-    /// The instant at which `deadlineReached` must be called, or `nil` when no timer is armed.
-    public private(set) var deadline: Duration?
-    /// During STOPPING: whether the main process was reaped already.
-    public private(set) var mainExited = false
-    /// During STOPPING: whether SIGKILL has been sent to the tree.
-    public private(set) var killSent = false
-    /// During STOPPING: what happens when the stop completes.
-    public private(set) var afterStop: AfterStop = .stay
-    /// The last termination status seen, if any.
-    public private(set) var lastTermination: TerminationStatus?
-    /// The reason of the last transition (sticky "why are we here").
-    public private(set) var reason: String = "initial"
-    /// During STOPPING: whether the stop was announced by the process (`STOPPING=1`) rather than asked
-    /// for by Warden, so no signal was sent and no kill is scheduled.
-    public private(set) var selfStopping = false
     /// Restarts after an exit delayed by the start limit in a row; the backoff doubles with each. Reset
     /// when a process has run for `startLimitInterval`.
     public private(set) var throttledRestarts = 0
+    /// The last termination status seen, if any.
+    public private(set) var lastTermination: TerminationStatus?
     /// When the last `startLimitBurst` starts began (oldest first), for the start limit.
     private var recentStarts: [Duration] = []
-    /// When the current process became RUNNING.
-    private var runningSince: Duration?
 
     public init(settings: Settings) { self.settings = settings }
 
-    /// Replaces the settings (used when a reload changes nothing that requires a restart). Current timers
-    /// keep their instants.
+    /// Replaces the settings (a reload that changes nothing requiring a restart); armed deadlines keep
+    /// their instants.
     public mutating func update(settings: Settings) { self.settings = settings }
+
+    // MARK: Reading the state
+
+    /// The current supervisord state.
+    public var state: ProcessState {
+        switch phase {
+        case .stopped: .stopped
+        case .starting: .starting
+        case .running: .running
+        case .backoff: .backoff
+        case .stopping: .stopping
+        case .exited: .exited
+        case .fatal: .fatal
+        }
+    }
+
+    /// The reason of the last transition (sticky "why are we here").
+    public var reason: TransitionReason {
+        switch phase {
+        case .stopped(let r), .exited(let r), .fatal(let r): r
+        case .starting(let r, _), .running(let r, _, _), .backoff(let r, _): r
+        case .stopping(let progress): progress.reason
+        }
+    }
+
+    /// The instant at which `deadlineReached` must be called, or `nil` when no timer is armed.
+    public var deadline: Duration? {
+        switch phase {
+        case .starting(_, let due): due
+        case .running(_, _, let due): due
+        case .backoff(_, let until): until
+        case .stopping(let progress): progress.deadline
+        case .stopped, .exited, .fatal: nil
+        }
+    }
+
+    /// The stop in progress (STOPPING only).
+    public var stopProgress: StopProgress? {
+        if case .stopping(let progress) = phase { return progress }
+        return nil
+    }
+
+    /// During STOPPING: whether the main process was reaped already.
+    public var mainExited: Bool { stopProgress?.mainExited ?? false }
+    /// During STOPPING: whether SIGKILL has been sent to the tree.
+    public var killSent: Bool { stopProgress?.killSent ?? false }
 
     // MARK: Inputs
 
-    /// An operator (or autostart) asks for the process to run.
-    ///
-    /// From STOPPED, EXITED, FATAL and BACKOFF it spawns at once (an operator start overrides backoff and
-    /// resets the failure count). In STARTING/RUNNING it is ignored; during STOPPING it turns the stop into
-    /// a restart.
-    public mutating func start(now: Duration, reason: String = "start-requested") -> [Action] {
-        switch state {
+    /// An operator (or autostart) asks for the process to run. From STOPPED, EXITED, FATAL and BACKOFF it
+    /// spawns at once (overriding backoff, resetting the failure count); during STOPPING it turns the
+    /// stop into a restart; in STARTING/RUNNING it is ignored.
+    public mutating func start(now: Duration, reason: TransitionReason = .startRequested) -> [Action] {
+        switch phase {
         case .stopped, .exited, .fatal, .backoff:
             failedStarts = 0
             return beginStart(now: now, reason: reason)
-        case .stopping:
-            afterStop = .start(reason: reason)
+        case .stopping(var progress):
+            progress.afterStop = .start(reason: reason)
+            phase = .stopping(progress)
             return []
         case .starting, .running:
             return []
         }
     }
 
-    /// The runtime spawned the process asked for by `.spawn`.
+    /// The runtime spawned the process asked for by `.spawn`: arms `start_timeout` (notify readiness) or
+    /// `start_seconds` (zero: RUNNING at once).
     public mutating func spawned(now: Duration) -> [Action] {
-        guard state == .starting else { return [] }
+        guard case .starting(let reason, _) = phase else { return [] }
         if settings.readiness == .notify {
-            deadline = now + settings.startTimeout
+            phase = .starting(reason: reason, deadline: now + settings.startTimeout)
             return []
         }
-        if settings.startSeconds <= .zero {
-            return enterRunning(now: now, reason: "start-seconds-elapsed")
-        }
-        deadline = now + settings.startSeconds
+        if settings.startSeconds <= .zero { return enterRunning(now: now, reason: .startSecondsElapsed) }
+        phase = .starting(reason: reason, deadline: now + settings.startSeconds)
         return []
     }
 
-    /// The runtime could not spawn the process (e.g. the executable is missing): counts as a failed start.
-    public mutating func spawnFailed(now: Duration, reason: String = "spawn-failed") -> [Action] {
-        guard state == .starting else { return [] }
+    /// The runtime could not spawn the process: counts as a failed start.
+    public mutating func spawnFailed(now: Duration, reason: TransitionReason = .spawnFailed) -> [Action] {
+        guard case .starting = phase else { return [] }
         return failedStart(now: now, reason: reason)
     }
 
     /// The main process was reaped with `status`.
     public mutating func exited(_ status: TerminationStatus, now: Duration) -> [Action] {
         lastTermination = status
-        switch state {
+        switch phase {
         case .starting:
-            return failedStart(now: now, reason: "exited-before-start-seconds")
-        case .running:
-            let restart: Bool
-            switch settings.restart {
-            case .always: restart = true
-            case .onFailure: restart = !status.isSuccess
-            case .never: restart = false
-            }
-            var actions = [move(to: .exited, reason: "exit")]
-            deadline = nil
-            if restart {
-                failedStarts = 0
-                actions += restartAfterExit(now: now)
-            }
-            return actions
-        case .stopping:
-            mainExited = true
+            return failedStart(now: now, reason: .exitedBeforeStartSeconds)
+        case .running(_, let since, _):
+            return exitFromRunning(status, since: since, now: now)
+        case .stopping(var progress):
+            progress.mainExited = true
+            phase = .stopping(progress)
             return []
         case .stopped, .backoff, .exited, .fatal:
             return []   // a late or duplicate exit: tolerated
         }
     }
 
-    /// An operator asks for the process to stop (or a removal by reload).
-    public mutating func stop(now: Duration, reason: String = "stop-requested") -> [Action] {
-        switch state {
-        case .starting, .running:
-            afterStop = .stay
-            return beginStop(now: now, reason: reason)
+    /// An operator asks for the process to stop (or a removal by reload, or the shutdown).
+    public mutating func stop(now: Duration, reason: TransitionReason = .stopRequested) -> [Action] {
+        switch phase {
+        case .starting:
+            return beginStop(now: now, reason: reason, then: .stay)
+        case .running(_, let since, _):
+            return beginStop(now: now, reason: reason, then: .stay, ranSince: since)
         case .backoff:
-            deadline = nil
-            return [move(to: .stopped, reason: reason)]
-        case .stopping:
-            afterStop = .stay
-            return selfStopping ? escalateSelfStop(now: now, reason: reason) : []
+            return [move(to: .stopped(reason))]
+        case .stopping(var progress):
+            progress.afterStop = .stay
+            return escalateSelfStop(&progress, now: now, reason: reason)
         case .stopped, .exited, .fatal:
             return []
         }
@@ -212,121 +250,120 @@ public struct ProcessStateMachine: Sendable {
 
     /// A graceful restart: stop (signal, timeout, SIGKILL of the tree), then start. From a state without a
     /// process it is a plain start.
-    public mutating func restart(now: Duration, reason: String) -> [Action] {
-        switch state {
-        case .starting, .running:
-            afterStop = .start(reason: reason)
-            return beginStop(now: now, reason: reason)
-        case .stopping:
-            afterStop = .start(reason: reason)
-            return selfStopping ? escalateSelfStop(now: now, reason: reason) : []
+    public mutating func restart(now: Duration, reason: TransitionReason) -> [Action] {
+        switch phase {
+        case .starting:
+            return beginStop(now: now, reason: reason, then: .start(reason: reason))
+        case .running(_, let since, _):
+            return beginStop(now: now, reason: reason, then: .start(reason: reason), ranSince: since)
+        case .stopping(var progress):
+            progress.afterStop = .start(reason: reason)
+            return escalateSelfStop(&progress, now: now, reason: reason)
         case .stopped, .exited, .fatal, .backoff:
             failedStarts = 0
             return beginStart(now: now, reason: reason)
         }
     }
 
+    /// Escalates a stop now, as if its `stop_timeout` had elapsed: SIGKILL to the tree (the shutdown's
+    /// `shutdown_timeout`). Ignored outside STOPPING or once SIGKILL was sent.
+    public mutating func killNow(now: Duration) -> [Action] {
+        guard case .stopping(var progress) = phase, !progress.killSent else { return [] }
+        progress.killSent = true
+        progress.deadline = nil
+        phase = .stopping(progress)
+        return [.killTree]
+    }
+
     // MARK: Notify-protocol inputs (systemd's sd_notify, relayed by the runtime)
 
     /// The process sent `READY=1`. With `.notify` readiness it ends STARTING; otherwise it is ignored.
     public mutating func ready(now: Duration) -> [Action] {
-        guard state == .starting, settings.readiness == .notify else { return [] }
-        return enterRunning(now: now, reason: "ready-notified")
+        guard case .starting = phase, settings.readiness == .notify else { return [] }
+        return enterRunning(now: now, reason: .readyNotified)
     }
 
     /// The process sent `WATCHDOG=1`: the watchdog deadline moves to `now + watchdog` (RUNNING only).
     public mutating func watchdogPing(now: Duration) -> [Action] {
-        guard state == .running, let period = settings.watchdog else { return [] }
-        deadline = now + period
+        guard case .running(let reason, let since, _) = phase, let period = settings.watchdog else { return [] }
+        phase = .running(reason: reason, since: since, watchdog: now + period)
         return []
     }
 
     /// The process sent `WATCHDOG=trigger`: a watchdog restart at once (RUNNING with a watchdog only).
     public mutating func watchdogTrigger(now: Duration) -> [Action] {
-        guard state == .running, settings.watchdog != nil else { return [] }
-        afterStop = .watchdogFailure
-        return beginStop(now: now, reason: "watchdog")
+        guard case .running(_, let since, _) = phase, settings.watchdog != nil else { return [] }
+        return beginStop(now: now, reason: .watchdog, then: .watchdogFailure, ranSince: since)
     }
 
-    /// The process sent `STOPPING=1`: it is shutting down by itself. RUNNING moves to STOPPING without a
-    /// signal; as systemd does, `stop_timeout` is armed, and if the tree is still there when it elapses it
-    /// is SIGKILLed. When the tree is gone the restart policy decides as for an exit. A stop or restart
-    /// requested meanwhile turns it into a normal stop (signal, a fresh timeout, SIGKILL).
+    /// The process sent `STOPPING=1`: RUNNING moves to STOPPING without a signal; `stop_timeout` is armed
+    /// as systemd does, SIGKILL follows if the tree outlives it. When the tree is gone the restart policy
+    /// decides as for an exit. A stop or restart asked for meanwhile makes it a normal stop.
     public mutating func stoppingNotified(now: Duration) -> [Action] {
-        guard state == .running else { return [] }
-        mainExited = false
-        killSent = false
-        selfStopping = true
-        afterStop = .exitPolicy
-        deadline = now + settings.stopTimeout
-        return [move(to: .stopping, reason: "stopping-notified")]
+        guard case .running(_, let since, _) = phase else { return [] }
+        let progress = StopProgress(reason: .stoppingNotified, deadline: now + settings.stopTimeout,
+                                    selfAnnounced: true, afterStop: .exitPolicy, ranSince: since)
+        return [move(to: .stopping(progress))]
     }
 
     /// The process sent `EXTEND_TIMEOUT_USEC`: the pending start timeout (notify readiness) or stop timeout
     /// fires no sooner than `now + extra`. Other states and deadlines are unaffected.
     public mutating func extendTimeout(by extra: Duration, now: Duration) -> [Action] {
-        let extendable = (state == .starting && settings.readiness == .notify) || (state == .stopping && !killSent)
-        guard extendable, let due = deadline else { return [] }
-        deadline = max(due, now + extra)
+        switch phase {
+        case .starting(let reason, let due?) where settings.readiness == .notify:
+            phase = .starting(reason: reason, deadline: max(due, now + extra))
+        case .stopping(var progress):
+            guard let due = progress.deadline, !progress.killSent else { return [] }
+            progress.deadline = max(due, now + extra)
+            phase = .stopping(progress)
+        default:
+            break
+        }
         return []
     }
 
-    /// The armed `deadline` passed. Calls with `now` before the deadline, or with no deadline armed, are
-    /// ignored (a timer that raced with a transition).
+    /// The armed `deadline` passed. Calls before the deadline, or with none armed, are ignored (a timer
+    /// that raced with a transition).
     public mutating func deadlineReached(now: Duration) -> [Action] {
         guard let due = deadline, now >= due else { return [] }
-        deadline = nil
-        switch state {
+        switch phase {
         case .starting where settings.readiness == .notify:
-            // No READY=1 in time: the process is stopped (signal, timeout, SIGKILL) and the start counts
-            // as failed once it is gone, as systemd does on TimeoutStartSec.
-            afterStop = .failedStart(reason: "start-timeout")
-            return beginStop(now: now, reason: "start-timeout")
+            // No READY=1 in time: stopped, and the start counts as failed once the tree is gone
+            // (systemd's TimeoutStartSec).
+            return beginStop(now: now, reason: .startTimeout, then: .failedStart(reason: .startTimeout))
         case .starting:
-            return enterRunning(now: now, reason: "start-seconds-elapsed")
-        case .running:
-            // Only the watchdog arms a deadline while RUNNING.
-            guard settings.watchdog != nil else { return [] }
-            afterStop = .watchdogFailure
-            return beginStop(now: now, reason: "watchdog")
+            return enterRunning(now: now, reason: .startSecondsElapsed)
+        case .running(let reason, let since, _):
+            // Only the watchdog arms a deadline while RUNNING (a reload may have removed it since).
+            guard settings.watchdog != nil else {
+                phase = .running(reason: reason, since: since, watchdog: nil)
+                return []
+            }
+            return beginStop(now: now, reason: .watchdog, then: .watchdogFailure, ranSince: since)
         case .backoff:
-            return beginStart(now: now, reason: "backoff-elapsed")
+            return beginStart(now: now, reason: .backoffElapsed)
         case .stopping:
-            guard !killSent else { return [] }
-            killSent = true
-            return [.killTree]
-        default:
+            return killNow(now: now)
+        case .stopped, .exited, .fatal:
             return []
         }
     }
 
-    /// The runtime saw the main process reaped and no process of the tree left. Ends STOPPING.
+    /// The runtime saw the main process reaped and no process of the tree left: ends STOPPING.
     public mutating func treeGone(now: Duration) -> [Action] {
-        guard state == .stopping, mainExited else { return [] }
-        deadline = nil
-        let next = afterStop
-        afterStop = .stay
-        selfStopping = false
-        switch next {
+        guard case .stopping(let progress) = phase, progress.mainExited else { return [] }
+        switch progress.afterStop {
         case .failedStart(let reason):
             return failedStart(now: now, reason: reason)
         case .watchdogFailure:
-            guard settings.restart != .never else { return [move(to: .exited, reason: "watchdog")] }
-            return failedStart(now: now, reason: "watchdog")
+            guard settings.restart != .never else { return [move(to: .exited(.watchdog))] }
+            return failedStart(now: now, reason: .watchdog)
         case .exitPolicy:
-            // The process stopped itself: judged like an exit from RUNNING (see `exited`).
-            let restart: Bool
-            switch settings.restart {
-            case .always: restart = true
-            case .onFailure: restart = !(lastTermination?.isSuccess ?? false)
-            case .never: restart = false
-            }
-            var actions = [move(to: .exited, reason: "exit")]
-            if restart { actions += restartAfterExit(now: now) }
-            return actions
+            // The process stopped itself: judged like an exit from RUNNING.
+            return exitFromRunning(lastTermination ?? .exited(1), since: progress.ranSince, now: now)
         case .stay, .start:
-            var actions = [move(to: .stopped, reason: killSent ? "stop-timeout-killed" : "stopped")]
-            if case .start(let reason) = next {
+            var actions = [move(to: .stopped(progress.killSent ? .stopTimeoutKilled : .stopped))]
+            if case .start(let reason) = progress.afterStop {
                 failedStarts = 0
                 actions += beginStart(now: now, reason: reason)
             }
@@ -336,74 +373,85 @@ public struct ProcessStateMachine: Sendable {
 
     // MARK: Transitions
 
-    private mutating func move(to next: ProcessState, reason: String) -> Action {
-        let transition = Transition(from: state, to: next, reason: reason)
-        state = next
-        self.reason = reason
-        return .transition(transition)
+    private mutating func move(to next: Phase) -> Action {
+        let from = state
+        phase = next
+        return .transition(Transition(from: from, to: state, reason: reason))
     }
 
-    private mutating func beginStart(now: Duration, reason: String) -> [Action] {
-        deadline = nil
-        mainExited = false
-        killSent = false
-        runningSince = nil
+    private mutating func beginStart(now: Duration, reason: TransitionReason) -> [Action] {
         if settings.startLimitBurst > 0 {
             recentStarts.append(now)
             if recentStarts.count > settings.startLimitBurst { recentStarts.removeFirst() }
         }
-        return [move(to: .starting, reason: reason), .spawn]
+        return [move(to: .starting(reason: reason, deadline: nil)), .spawn]
     }
 
-    /// The restart policy said restart after an exit (from EXITED): start at once, unless the start limit
-    /// is hit — `startLimitBurst` starts within `startLimitInterval` — in which case wait in BACKOFF (reason
-    /// `start-limit`) for the backoff delay, doubled for each throttled restart in a row. Unlike systemd,
-    /// which gives up, Warden keeps restarting at that slower pace: a worker that exits quickly (a crash
-    /// loop with `start_seconds = 0`) costs a spawn per backoff, not a busy loop.
-    private mutating func restartAfterExit(now: Duration) -> [Action] {
-        if let since = runningSince, now - since >= settings.startLimitInterval { throttledRestarts = 0 }
-        runningSince = nil
+    /// RUNNING (or a self-announced stop) ended with `status`: EXITED, then the restart policy.
+    private mutating func exitFromRunning(_ status: TerminationStatus, since: Duration?, now: Duration) -> [Action] {
+        let restart = switch settings.restart {
+        case .always: true
+        case .onFailure: !status.isSuccess
+        case .never: false
+        }
+        var actions = [move(to: .exited(.exit))]
+        if restart {
+            failedStarts = 0
+            actions += restartAfterExit(ranSince: since, now: now)
+        }
+        return actions
+    }
+
+    /// The restart policy said restart after an exit: start at once, unless the start limit is hit —
+    /// `startLimitBurst` starts within `startLimitInterval` — in which case wait in BACKOFF (reason
+    /// `restart-throttled`) for the backoff delay, doubled for each throttled restart in a row. Unlike
+    /// systemd, which gives up, Warden keeps restarting at the slower pace: a crash loop costs a spawn per
+    /// backoff, not a busy loop.
+    private mutating func restartAfterExit(ranSince since: Duration?, now: Duration) -> [Action] {
+        if let since, now - since >= settings.startLimitInterval { throttledRestarts = 0 }
         let burst = settings.startLimitBurst
-        if burst > 0, recentStarts.count >= burst, recentStarts[recentStarts.count - burst] > now - settings.startLimitInterval {
+        if burst > 0, recentStarts.count >= burst,
+           recentStarts[recentStarts.count - burst] > now - settings.startLimitInterval {
             throttledRestarts += 1
-            deadline = now + settings.backoff.delay(afterFailures: throttledRestarts)
-            return [move(to: .backoff, reason: "start-limit")]
+            let until = now + settings.backoff.delay(afterFailures: throttledRestarts)
+            return [move(to: .backoff(reason: .restartThrottled, until: until))]
         }
-        return beginStart(now: now, reason: "exit")
+        return beginStart(now: now, reason: .exit)
     }
 
-    private mutating func enterRunning(now: Duration, reason: String) -> [Action] {
-        // With a watchdog, the first ping is due one period after the process became RUNNING.
-        deadline = settings.watchdog.map { now + $0 }
+    private mutating func enterRunning(now: Duration, reason: TransitionReason) -> [Action] {
         failedStarts = 0
-        runningSince = now
-        return [move(to: .running, reason: reason)]
+        // With a watchdog, the first ping is due one period after the process became RUNNING.
+        return [move(to: .running(reason: reason, since: now, watchdog: settings.watchdog.map { now + $0 }))]
     }
 
-    private mutating func failedStart(now: Duration, reason: String) -> [Action] {
+    private mutating func failedStart(now: Duration, reason: TransitionReason) -> [Action] {
         failedStarts += 1
-        if failedStarts > settings.startRetries {
-            deadline = nil
-            return [move(to: .fatal, reason: "start-limit-hit")]
+        if failedStarts > settings.startRetries { return [move(to: .fatal(.startRetriesExhausted))] }
+        let until = now + settings.backoff.delay(afterFailures: failedStarts)
+        return [move(to: .backoff(reason: reason, until: until))]
+    }
+
+    private mutating func beginStop(now: Duration, reason: TransitionReason, then afterStop: AfterStop,
+                                    ranSince: Duration? = nil) -> [Action] {
+        let progress = StopProgress(reason: reason, deadline: now + settings.stopTimeout, afterStop: afterStop,
+                                    ranSince: ranSince)
+        return [move(to: .stopping(progress)), .signalGroup(settings.stopSignal)]
+    }
+
+    /// A stop or restart asked for during STOPPING. While the process is stopping on its own it becomes
+    /// Warden's stop — the stop signal and a fresh kill timer, no second transition recorded; a stop Warden
+    /// already signalled only gets the new `afterStop`.
+    private mutating func escalateSelfStop(_ progress: inout StopProgress, now: Duration,
+                                           reason: TransitionReason) -> [Action] {
+        guard progress.selfAnnounced else {
+            phase = .stopping(progress)
+            return []
         }
-        deadline = now + settings.backoff.delay(afterFailures: failedStarts)
-        return [move(to: .backoff, reason: reason)]
-    }
-
-    private mutating func beginStop(now: Duration, reason: String) -> [Action] {
-        mainExited = false
-        killSent = false
-        selfStopping = false
-        deadline = now + settings.stopTimeout
-        return [move(to: .stopping, reason: reason), .signalGroup(settings.stopSignal)]
-    }
-
-    /// A stop asked for while the process was stopping on its own: from now on it is Warden's stop, with
-    /// the stop signal and the kill timer. Stays in STOPPING (no second transition is recorded).
-    private mutating func escalateSelfStop(now: Duration, reason: String) -> [Action] {
-        selfStopping = false
-        self.reason = reason
-        deadline = now + settings.stopTimeout
-        return mainExited ? [] : [.signalGroup(settings.stopSignal)]
+        progress.selfAnnounced = false
+        progress.reason = reason
+        progress.deadline = progress.killSent ? nil : now + settings.stopTimeout
+        phase = .stopping(progress)
+        return progress.mainExited ? [] : [.signalGroup(settings.stopSignal)]
     }
 }

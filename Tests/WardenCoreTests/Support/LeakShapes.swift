@@ -231,7 +231,7 @@ struct LeakRun {
     var verdicts: [LeakVerdict] = []
     var times: [Double] = []
     /// Time of the first verdict with an action, and that action.
-    var firstAction: (time: Double, reason: RestartReason)?
+    var firstAction: (time: Double, reason: TransitionReason)?
     /// Time of the first verdict that is not warming up.
     var firstVerdict: Double?
 

@@ -1,0 +1,40 @@
+/// One element of the supervisor's event stream (`EventBus`): what consumers — the event log, history,
+/// metrics, notifications, a dashboard — learn of supervision, published once by the supervisor.
+/// `docs/events.md` is the contract.
+public enum SupervisionEvent: Sendable, Equatable {
+    /// A happening worth a line in `events.jsonl`: a state change, a severity change, a restart with its
+    /// evidence, an alert opened or resolved, a reload, …
+    case recorded(WardenEvent)
+    /// The measurements of one sampling round.
+    case sampled(SampleRound)
+}
+
+/// The measurements of one sampling round, for every instance that has a live process.
+public struct SampleRound: Sendable, Equatable {
+    /// When the round was taken, seconds since the Unix epoch.
+    public var secondsSinceEpoch: Double
+    public var processes: [ProcessMeasurement]
+
+    public init(secondsSinceEpoch: Double, processes: [ProcessMeasurement]) {
+        self.secondsSinceEpoch = secondsSinceEpoch; self.processes = processes
+    }
+}
+
+/// One instance at one sampling round.
+public struct ProcessMeasurement: Sendable, Equatable {
+    /// Instance name (`api:0`).
+    public var process: String
+    public var program: String
+    public var pid: Int32
+    public var observation: Observation
+    /// The grade after this sample.
+    public var severity: SeverityGrade
+    /// Robust RSS slope over the detector's window, MB (MiB) per minute; `nil` while warming up.
+    public var rssGrowthMBPerMinute: Double?
+
+    public init(process: String, program: String, pid: Int32, observation: Observation, severity: SeverityGrade,
+                rssGrowthMBPerMinute: Double?) {
+        self.process = process; self.program = program; self.pid = pid; self.observation = observation
+        self.severity = severity; self.rssGrowthMBPerMinute = rssGrowthMBPerMinute
+    }
+}

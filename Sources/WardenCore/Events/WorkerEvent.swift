@@ -1,0 +1,92 @@
+/// Something that happened to one instance, as decided by its `WorkerStateMachine`. The runtime adds the
+/// instance name, the pid and the time (`record(process:pid:time:)`) and publishes it.
+public enum WorkerEvent: Sendable, Equatable {
+    /// A state transition; `exit` is how the process ended, for EXITED, BACKOFF and FATAL.
+    case stateChanged(ProcessStateMachine.Transition, exit: TerminationStatus?)
+    /// The leak grade changed.
+    case severityChanged(from: SeverityGrade, to: SeverityGrade, reason: EventReason, evidence: LeakEvidence?)
+    /// `cleanup_signal` went to the main process when severity reached `severity`.
+    case cleanupSignalSent(SignalName, severity: SeverityGrade, evidence: LeakEvidence)
+    /// A leak or limit verdict that is only reported (`on_critical`/`connection_leak = "alert"`).
+    case leakAlert(TransitionReason, evidence: LeakEvidence?, message: String)
+    /// Warden restarts the process for a leak or limit verdict.
+    case leakRestart(TransitionReason, evidence: LeakEvidence?, message: String)
+    /// The watchdog expired (`silence` since the last ping or since RUNNING) or was triggered.
+    case watchdogExpired(triggered: Bool, silence: Duration?, period: Duration?)
+    /// The process's `ERRNO=` changed.
+    case notifyErrno(Int32)
+
+    /// The `events.jsonl` record of this event.
+    public func record(process: String, pid: Int32?, time: String) -> WardenEvent {
+        switch self {
+        case .stateChanged(let t, let exit):
+            return WardenEvent(time: time, process: process, event: .stateChange, oldState: t.from, newState: t.to,
+                               reason: t.reason, pid: pid, exitStatus: exit?.description)
+        case .severityChanged(let from, let to, let reason, let evidence):
+            return WardenEvent(time: time, process: process, event: .severityChange, oldSeverity: from.description,
+                               newSeverity: to.description, reason: reason, pid: pid, evidence: evidence?.record)
+        case .cleanupSignalSent(let signal, let severity, let evidence):
+            return WardenEvent(time: time, process: process, event: .cleanupSignal, reason: TransitionReason.memoryGrowth,
+                               pid: pid, evidence: evidence.record, message: "sent \(signal) at severity \(severity)")
+        case .leakAlert(let reason, let evidence, let message):
+            return WardenEvent(time: time, process: process, event: .leakAlert, reason: reason, pid: pid,
+                               evidence: evidence?.record, message: message)
+        case .leakRestart(let reason, let evidence, let message):
+            return WardenEvent(time: time, process: process, event: .leakRestart, reason: reason, pid: pid,
+                               evidence: evidence?.record, message: message)
+        case .watchdogExpired(let triggered, let silence, let period):
+            let message = triggered ? "WATCHDOG=trigger received"
+                : "no WATCHDOG=1 for \(silence.map { LeakMessage.oneDecimal($0.seconds) } ?? "?")s (watchdog \(period.map(DurationText.format) ?? "-"))"
+            return WardenEvent(time: time, process: process, event: .watchdog,
+                               reason: triggered ? EventReason.trigger : EventReason.missedPing, pid: pid, message: message)
+        case .notifyErrno(let number):
+            return WardenEvent(time: time, process: process, event: .notify, reason: EventReason.errno, pid: pid,
+                               message: "ERRNO=\(number)")
+        }
+    }
+}
+
+/// The measurements and the detector's window behind a leak decision.
+public struct LeakEvidence: Sendable, Equatable {
+    public var observation: Observation?
+    public var verdict: LeakVerdict
+
+    public init(observation: Observation?, verdict: LeakVerdict) {
+        self.observation = observation; self.verdict = verdict
+    }
+
+    /// The `evidence` object of `events.jsonl`.
+    public var record: WardenEvent.Evidence {
+        WardenEvent.Evidence(
+            rssBytes: observation?.mainRSSBytes, treeRSSBytes: observation?.treeRSSBytes,
+            rssGrowthMBPerMin: verdict.rssGrowthMBPerMinute, fds: observation?.fds,
+            fdGrowthPerMin: verdict.fdGrowthPerMinute, threads: observation?.threads,
+            threadGrowthPerMin: verdict.threadGrowthPerMinute, windowSeconds: verdict.windowSeconds,
+            samples: verdict.samples)
+    }
+}
+
+/// The human text of leak decisions.
+public enum LeakMessage {
+    /// Why a verdict restarts (or alerts on) a process, e.g. `RSS growing 31.2 MB/min over 300 s
+    /// (critical 15.0 MB/min)` or `41 open fds above fds_max 40`.
+    public static func restart(_ reason: TransitionReason, verdict: LeakVerdict, observation: Observation,
+                               configuration: LeakDetectorConfiguration) -> String {
+        switch reason {
+        case .memoryGrowth:
+            let rate = verdict.rssGrowthMBPerMinute.map(oneDecimal) ?? "?"
+            return "RSS growing \(rate) MB/min over \(Int(verdict.windowSeconds)) s (critical \(configuration.thresholds.critical) MB/min)"
+        case .rssMax:
+            return "tree RSS \(ByteSize(bytes: observation.treeRSSBytes)) above rss_max \(configuration.rssMaxBytes.map { "\(ByteSize(bytes: $0))" } ?? "?")"
+        case .fdsMax:
+            return "\(observation.fds) open fds above fds_max \(configuration.fdsMax ?? 0)"
+        case .threadsMax:
+            return "\(observation.threads) threads above threads_max \(configuration.threadsMax ?? 0)"
+        default:
+            return reason.rawValue
+        }
+    }
+
+    /// `12.3`-style text with one decimal.
+    public static func oneDecimal(_ value: Double) -> String { "\((value * 10).rounded() / 10)" }
+}

@@ -1,0 +1,126 @@
+import WardenConfig
+import WardenCore
+
+/// Reload (SIGHUP, `warden reload`): a new, valid configuration is applied as a difference — new programs
+/// start, removed ones stop, changed ones restart, unchanged ones are not touched.
+extension Supervisor {
+    /// Applies a new, valid configuration: new programs start, removed ones stop, changed ones restart,
+    /// unchanged ones are not touched.
+    func apply(_ new: WardenConfiguration) -> [String] {
+        let diff = ConfigDiff(old: configuration.supervisedPrograms, new: new.supervisedPrograms)
+        var notes = diff.summary
+        if new.supervisor.stateDirectory != configuration.supervisor.stateDirectory {
+            notes.append("state_dir change needs a restart of warden; keeping \(configuration.supervisor.stateDirectory)")
+        }
+        let old = configuration.supervisor
+        if new.supervisor.sampleInterval != old.sampleInterval {
+            notes.append("sample_interval \(DurationText.format(old.sampleInterval)) → \(DurationText.format(new.supervisor.sampleInterval))")
+        }
+        if new.supervisor.shutdownTimeout != old.shutdownTimeout {
+            notes.append("shutdown_timeout \(DurationText.format(old.shutdownTimeout)) → \(DurationText.format(new.supervisor.shutdownTimeout))")
+        }
+        if new.supervisor.logMaxBytes != old.logMaxBytes || new.supervisor.logBackups != old.logBackups {
+            notes.append("log rotation \(ByteSize(bytes: old.logMaxBytes)) × \(old.logBackups) → "
+                         + "\(ByteSize(bytes: new.supervisor.logMaxBytes)) × \(new.supervisor.logBackups)")
+        }
+        var supervisorSettings = new.supervisor
+        supervisorSettings.stateDirectory = configuration.supervisor.stateDirectory
+        configuration = WardenConfiguration(file: configuration.file, supervisor: supervisorSettings, programs: new.programs,
+                                            collectors: new.collectors)
+        syncTrackers(with: new.collectors)
+        eventLog.setRotation(maxBytes: supervisorSettings.logMaxBytes, backups: supervisorSettings.logBackups)
+        capture.setRotation(maxBytes: supervisorSettings.logMaxBytes, backups: supervisorSettings.logBackups)
+        withSharedScan {
+            for name in diff.removed {
+                for instance in registry.all where instance.program.name == name { retire(instance.name) }
+            }
+            for program in diff.changed { replace(program) }
+            for program in diff.added { replace(program) }
+        }
+        registry.rebuildOrder(programs: configuration.supervisedPrograms)
+        publish(WardenEvent(time: RFC3339.now().0, process: nil, event: .reload, reason: EventReason.applied,
+                            message: notes.isEmpty ? "no changes" : notes.joined(separator: "; ")))
+        logger.info("configuration reloaded: \(notes.isEmpty ? "no changes" : notes.joined(separator: "; "))")
+        return notes
+    }
+
+    /// Installs a new or changed program: instances that no longer exist retire, existing ones get the new
+    /// settings and restart gracefully (reason `config-changed`), new ones start if autostart. When only
+    /// `numprocs` changed, the instances that stay keep running untouched: a resize adds or retires the
+    /// instances at the end (`api:2`, `api:3`…), as supervisord's `update` does with a process group.
+    private func replace(_ program: ProgramConfiguration) {
+        let names = program.instanceNames
+        for instance in registry.all where instance.program.name == program.name && !names.contains(instance.name) {
+            retire(instance.name)
+        }
+        // Instances an earlier reload was retiring that this configuration has again (numprocs 5 → 3 → 4).
+        let comingBack = registry.retiring.intersection(names)
+        registry.retiring.subtract(names)
+        // Starts wait while other instances of the program are still being stopped (a renamed single
+        // instance, retired ones): they may hold its ports or files.
+        let othersStopping = registry.retiring.contains { registry[$0]?.program.name == program.name }
+        func startOrQueue(_ instance: Instance, reason: TransitionReason) {
+            if othersStopping {
+                if !registry.pendingStarts.contains(instance.name) { registry.pendingStarts.append(instance.name) }
+            } else {
+                feed(instance) { $0.start(now: $1, reason: reason) }
+            }
+        }
+        for (index, name) in names.enumerated() {
+            if let instance = registry[name] {
+                if comingBack.contains(name) {
+                    // It was being stopped: it stays, with the new settings, and starts again (a start
+                    // during STOPPING turns the stop into a restart).
+                    instance.adopt(program)
+                    if program.autostart { feed(instance) { $0.start(now: $1, reason: .addedByReload) } }
+                    continue
+                }
+                if instance.program.differsOnlyInNumprocs(from: program) {
+                    instance.program = program
+                    continue
+                }
+                let wasActive = instance.machine.state.hasProcess || instance.machine.state == .backoff
+                instance.adopt(program)
+                if wasActive {
+                    feed(instance) { $0.restart(now: $1, reason: .configChanged) }
+                } else if program.autostart {
+                    startOrQueue(instance, reason: .configChanged)
+                }
+            } else {
+                let instance = Instance(name: name, index: index, program: program)
+                registry.add(instance)
+                if program.autostart { startOrQueue(instance, reason: .addedByReload) }
+            }
+        }
+    }
+
+    /// Stops an instance that the configuration no longer has; it is dropped once its tree is gone.
+    private func retire(_ name: String) {
+        guard let instance = registry[name] else { return }
+        registry.retiring.insert(name)
+        feed(instance) { $0.stop(now: $1, reason: .removedByReload) }
+        dropRetired()
+    }
+
+    /// Drops retired instances that no longer have a process.
+    func dropRetired() {
+        for name in registry.retiring {
+            guard let instance = registry[name], !instance.machine.state.hasProcess else { continue }
+            instance.timer?.cancel()
+            registry.remove(name)
+            registry.retiring.remove(name)
+            sampling.previousCPU[name] = nil
+        }
+        registry.rebuildOrder(programs: configuration.supervisedPrograms)
+        let waiting = registry.pendingStarts
+        registry.pendingStarts = []
+        for name in waiting {
+            guard let instance = registry[name] else { continue }
+            if registry.retiring.contains(where: { registry[$0]?.program.name == instance.program.name }) {
+                registry.pendingStarts.append(name)
+            } else if !shutdown.begun {
+                feed(instance) { $0.start(now: $1, reason: .addedByReload) }
+            }
+        }
+    }
+}

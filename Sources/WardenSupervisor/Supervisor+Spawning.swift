@@ -1,0 +1,139 @@
+import Glibc
+import WardenConfig
+import WardenCore
+import WardenLinux
+
+/// Spawning a worker (the `.spawn` action) and seeing its main process reaped.
+extension Supervisor {
+    func spawn(_ instance: Instance) {
+        let program = instance.program
+        let at = now()
+        guard let executable = ExecutableResolver.resolve(
+            program.command[0], searchPath: spawning.baseEnvironment["PATH"],
+            preferDirectory: spawning.executableDirectory, workingDirectory: program.directory)
+        else {
+            let place = program.command[0].contains("/")
+                ? "(no executable file at that path\(program.directory.map { ", relative to \($0)" } ?? ""))"
+                : "(looked next to warden and on PATH)"
+            let cause = "cannot find executable \"\(program.command[0])\" \(place)"
+            logger.error("\(instance.name): \(cause)")
+            if let collector = program.collector {
+                pluginFailed(collector, "plugin \(collector.plugin) not found \(place)")
+            }
+            perform(instance.machine.spawnFailed(now: at, reason: .executableNotFound, cause: cause), for: instance)
+            return
+        }
+        var environment = spawning.baseEnvironment
+        for (key, value) in program.environment { environment[key] = value }
+        environment["WARDEN_PROCESS_NAME"] = instance.name
+        environment["WARDEN_PROCESS_INDEX"] = "\(instance.index)"
+        environment["WARDEN_PROGRAM_NAME"] = program.name
+        guard let notifyVariables = notifyEnvironment(for: program) else {
+            let cause = "no notify socket for ready = \"notify\" / watchdog"
+            logger.error("\(instance.name): \(cause)")
+            perform(instance.machine.spawnFailed(now: at, reason: .notifySocketUnavailable, cause: cause), for: instance)
+            return
+        }
+        environment.merge(notifyVariables) { $1 }
+        // With a watchdog the worker must find its own pid in WATCHDOG_PID (sd_watchdog_enabled(3));
+        // warden-exec sets it and execs the program, keeping the pid.
+        var executablePath = executable
+        var arguments = program.command
+        if program.watchdog != nil, let shim = spawning.execShim {
+            executablePath = shim
+            arguments = ["warden-exec", executable] + program.command
+        }
+        let state = configuration.supervisor.stateDirectory
+        if instance.plugin != nil { endConversation(with: instance, exit: nil) }
+        do {
+            let out: Int32, err: Int32
+            var input: Int32? = nil
+            var link: PluginLink? = nil
+            if program.collector != nil {
+                // A plugin's stdio is its protocol channel (stdout) and its log (stderr, to Warden's log).
+                let channel = try plugins.makeChannel(generation: instance.spawns + 1)
+                (input, out, err, link) = (channel.stdin, channel.stdout, channel.stderr, channel.link)
+            } else {
+                // The logs directory may have been removed while Warden runs (a cleanup script, `rm -rf
+                // state_dir`): recreate it rather than fail every later spawn.
+                if access(state + "/logs", F_OK) != 0 {
+                    for dir in StateDirectory.create(state).created { logger.warning("recreated \(dir), which had been removed") }
+                }
+                let logs = state + "/logs/" + instance.name
+                out = try capture.makePipe(logPath: logs + ".out.log")
+                do { err = try capture.makePipe(logPath: logs + ".err.log") } catch {
+                    capture.closeWriteEnd(out); throw error
+                }
+            }
+            defer {
+                if link != nil { [out, err, input!].forEach { _ = close($0) } } else { capture.closeWriteEnd(out); capture.closeWriteEnd(err) }
+            }
+            let spawned: SpawnedProcess
+            do {
+                spawned = try Spawner.spawn(SpawnRequest(
+                    executablePath: executablePath, arguments: arguments, environment: environment,
+                    directory: program.directory, stdoutFD: out, stderrFD: err, stdinFD: input))
+            } catch {
+                link?.tearDown()
+                throw error
+            }
+            instance.pid = spawned.pid
+            instance.pidfd = spawned.pidfd
+            instance.sessionID = spawned.pid
+            instance.startTicks = ProcReader.readStat(pid: spawned.pid)?.startTime
+            instance.startedAt = RFC3339.now().1
+            instance.startedAtMonotonic = at
+            instance.spawns += 1
+            instance.knownTree = [:]
+            registry.byPID[spawned.pid] = instance.name
+            logger.debug("\(instance.name): spawned pid \(spawned.pid)")
+            if let link, let collector = program.collector {
+                instance.plugin = link
+                startConversation(with: instance, collector: collector)
+            }
+            workerSpawned(instance)
+            perform(instance.machine.spawned(now: at), for: instance)
+        } catch {
+            let cause: String
+            if let directory = program.directory, access(directory, X_OK) != 0 {
+                cause = "cannot use directory \"\(directory)\": \(String(cString: strerror(errno)))"
+            } else {
+                cause = "spawn failed: \(error)"
+            }
+            logger.error("\(instance.name): \(cause)")
+            if let collector = program.collector {
+                pluginFailed(collector, "plugin \(collector.plugin) cannot start: \(error)")
+            }
+            perform(instance.machine.spawnFailed(now: at, reason: .spawnFailed, cause: cause), for: instance)
+        }
+    }
+
+    func handleReaped(_ child: ReapedChild) {
+        guard let instance = registry.owner(ofMain: child.pid) else {
+            registry.byPID[child.pid] = nil
+            // A reparented orphan (we are the subreaper) or a process of a removed program.
+            logger.debug("reaped orphan pid \(child.pid): \(child.status)")
+            return
+        }
+        registry.byPID[child.pid] = nil
+        // A forking daemon's parent exited after naming its child in MAINPID=: the child, now Warden's,
+        // is the main process from here on; this exit is not the service's.
+        if let pending = instance.pendingMainPID {
+            instance.pendingMainPID = nil
+            if let stat = ProcReader.readStat(pid: pending.pid), stat.startTime == pending.startTime,
+               stat.ppid == spawning.wardenPID, stat.state != "Z" {
+                logger.debug("\(instance.name): pid \(child.pid) exited (\(child.status)) after naming pid \(pending.pid) in MAINPID")
+                switchMainProcess(of: instance, to: pending.pid, startTime: pending.startTime)
+                return
+            }
+        }
+        // Computed while the dead pid still names the process group its leftovers may be in.
+        let leftovers = instance.machine.state == .stopping ? [:] : liveLeftovers(of: instance)
+        instance.pid = nil
+        instance.pidfd = nil
+        instance.startedAt = nil
+        endConversation(with: instance, exit: child.status)
+        feed(instance) { $0.exited(child.status, now: $1) }
+        if !leftovers.isEmpty { cleanUpOrphans(leftovers, of: instance) }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import WardenCore
+
+/// `docs/events.md` is the contract of the event stream: every kind and every reason the code can publish
+/// is documented there, and the doc lists nothing the code does not have.
+@Suite("docs/events.md matches the code")
+struct EventsContractTests {
+    static let doc = repositoryText("docs/events.md")
+
+    /// The backticked words of the paragraph that follows `heading`.
+    static func words(after heading: String) -> Set<String> {
+        guard let range = doc.range(of: heading) else { return [] }
+        let rest = doc[range.upperBound...].drop { $0 == "\n" }
+        let paragraph = rest.prefix { _ in true }.components(separatedBy: "\n\n").first ?? ""
+        return Set(paragraph.components(separatedBy: "`").enumerated().filter { $0.offset % 2 == 1 }.map(\.element))
+    }
+
+    /// The first backticked cell of each row of the kinds table.
+    static var kindRows: [String: String] {
+        var rows: [String: String] = [:]
+        for line in doc.components(separatedBy: "\n") where line.hasPrefix("| `") {
+            let cells = line.components(separatedBy: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count > 4 else { continue }
+            rows[cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = line
+        }
+        return rows
+    }
+
+    @Test("every event kind has a row, and every row is a kind")
+    func kinds() {
+        let rows = Set(Self.kindRows.keys).subtracting(["recorded(WardenEvent)", "sampled(SampleRound)", "time", "process",
+            "event", "reason", "pid", "old_state`, `new_state", "old_severity`, `new_severity", "exit_status", "evidence",
+            "message"])
+        #expect(rows == Set(WardenEvent.Kind.allCases.map(\.rawValue)))
+    }
+
+    @Test("the transition reasons listed are exactly TransitionReason's")
+    func transitionReasons() {
+        #expect(Self.words(after: "### Transition reasons (`TransitionReason`)") == Set(TransitionReason.allCases.map(\.rawValue)))
+    }
+
+    @Test("the event reasons listed are exactly EventReason's")
+    func eventReasons() {
+        #expect(Self.words(after: "### Event reasons (`EventReason`)") == Set(EventReason.allCases.map(\.rawValue)))
+    }
+
+    @Test("the pool-alert row lists every alert kind")
+    func alertKinds() {
+        let row = Self.kindRows["pool-alert"] ?? ""
+        for kind in PoolAlert.Kind.allCases { #expect(row.contains("`\(kind.rawValue)`"), "\(kind.rawValue)") }
+    }
+
+    @Test("every reason named in the kinds table exists in a vocabulary")
+    func reasonsExist() {
+        let known = Set(TransitionReason.allCases.map(\.rawValue) + EventReason.allCases.map(\.rawValue)
+                        + PoolAlert.Kind.allCases.map(\.rawValue))
+        for (kind, line) in Self.kindRows where WardenEvent.Kind(rawValue: kind) != nil {
+            let cells = line.components(separatedBy: "|")
+            let reasons = cells[3].components(separatedBy: "`").enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+            for reason in reasons where !reason.contains("_") && WardenEvent.Kind(rawValue: reason) == nil { #expect(known.contains(reason), "\(kind): \(reason)") }
+        }
+    }
+}
