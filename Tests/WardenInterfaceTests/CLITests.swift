@@ -2,7 +2,6 @@ import Foundation
 import Testing
 import WardenAPI
 import WardenCore
-import WardenSupervisor
 
 /// The `warden` binary built next to this test bundle (`swift test` builds every product), or `nil`.
 let wardenBinary: String? = {
