@@ -6,6 +6,9 @@
 //                     CSystemd, WardenSystemd                   (libsystemd: sd_notify, watchdog, journal)
 //   L2 runtime        WardenSupervisor                          (the actor that owns every state machine)
 //   L3 interfaces     WardenHTTP, WardenClient, warden          (control API, CLI)
+// WardenAPI holds the control API's wire types and the `SupervisorControl` protocol: WardenHTTP and
+// WardenClient depend on it, not on the runtime; only the `warden` executable wires the Supervisor in.
+// Every target declares each module it imports (CI builds with --explicit-target-dependency-import-check).
 // Collector plugins are separate executables (Plugins/) speaking the JSON-lines protocol whose message types
 // live in WardenPluginProtocol (pure, shared with Warden); WardenPluginKit is the Swift author's runtime.
 // warden-workload is a foreign program used by the tests and the demo; it imports nothing from Warden.
@@ -64,8 +67,11 @@ let package = Package(
         .target(
             name: "WardenHTTP",
             dependencies: [
-                "WardenSupervisor", "WardenAPI",
+                "WardenAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         .target(
@@ -80,22 +86,19 @@ let package = Package(
         .executableTarget(
             name: "warden",
             dependencies: [
-                "WardenCore", "WardenConfig", "WardenAPI", "WardenSupervisor", "WardenHTTP", "WardenClient",
-                "WardenSystemd", "warden-exec",
+                "WardenConfig", "WardenAPI", "WardenSupervisor", "WardenHTTP", "WardenClient", "WardenSystemd",
+                "warden-exec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         .executableTarget(name: "warden-workload", swiftSettings: strict),
         // Plugins — separate executables; they import only the protocol and the kit, never Warden itself
         .target(
             name: "WardenPluginKit",
-            dependencies: [
-                "WardenPluginProtocol",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
+            dependencies: ["WardenPluginProtocol"],
             swiftSettings: strict),
         .executableTarget(
             name: "warden-collector-redis",
@@ -110,6 +113,7 @@ let package = Package(
             name: "warden-collector-postgres",
             dependencies: [
                 "WardenPluginKit", "WardenPluginProtocol",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Plugins/warden-collector-postgres",
@@ -120,12 +124,15 @@ let package = Package(
         .testTarget(name: "WardenLinuxTests", dependencies: ["WardenLinux", "WardenCore"]),
         .testTarget(
             name: "WardenInterfaceTests",
-            dependencies: ["WardenHTTP", "WardenClient", "WardenAPI", "WardenSupervisor", "WardenCore"]),
+            dependencies: [
+                "WardenHTTP", "WardenClient", "WardenAPI", "WardenSupervisor", "WardenCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .testTarget(
             name: "WardenIntegrationTests",
             dependencies: [
-                "WardenAPI", "WardenCore", "WardenTestServers", "warden", "warden-workload", "warden-collector-redis",
-                "warden-collector-postgres",
+                "WardenTestServers", "warden", "warden-workload", "warden-collector-redis", "warden-collector-postgres",
             ]),
         .target(name: "WardenTestServers", path: "Tests/WardenTestServers"),
         .testTarget(
@@ -134,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "WardenCollectorTests",
             dependencies: [
-                "WardenPluginKit", "WardenPluginProtocol", "WardenTestServers", "warden-collector-postgres",
+                "WardenPluginProtocol", "WardenTestServers", "warden-collector-postgres",
             ]),
     ]
 )

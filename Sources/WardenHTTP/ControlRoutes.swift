@@ -2,7 +2,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import WardenAPI
-import WardenSupervisor
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -1,9 +1,8 @@
 public import Logging
 public import ServiceLifecycle
-public import WardenSupervisor
+public import WardenAPI
 import Hummingbird
 import NIOCore
-import WardenAPI
 
 #if canImport(Glibc)
 import Glibc

@@ -2,7 +2,6 @@ import Foundation
 import Testing
 import WardenAPI
 import WardenCore
-import WardenSupervisor
 
 /// The `warden` binary built next to this test bundle (`swift test` builds every product), or `nil`.
 let wardenBinary: String? = {
@@ -158,7 +157,8 @@ struct CLITests {
             #expect(check.status == 0)
             #expect(check.out == "\(config): OK (2 programs, 3 processes)\n")
 
-            // An edit breaks a program: clients still find Warden through [supervisor]; check reports it.
+            // An edit breaks a program: a client does not act on it, even though [supervisor] is valid;
+            // --socket still reaches the running Warden.
             try """
                 [programs.api]
                 command = []
@@ -170,10 +170,13 @@ struct CLITests {
                 command = ["sleep", "100"]
                 numprocs = 0
                 """.write(toFile: config, atomically: true, encoding: .utf8)
-            let stillFound = try await warden(["stop", "-c", config, "worker"])
-            #expect(stillFound.status == 0)
-            #expect(stillFound.out == "worker: STOPPED\n")
-            #expect(stillFound.err.isEmpty)
+            let refused = try await warden(["stop", "-c", config, "worker"])
+            #expect(refused.status == 2)
+            #expect(refused.out.isEmpty)
+            #expect(refused.err.hasPrefix("\(config):2: "))
+            let bySocket = try await warden(["stop", "--socket", socket, "worker"])
+            #expect(bySocket.status == 0)
+            #expect(bySocket.out == "worker: STOPPED\n")
             #expect(try await warden(["check", "-c", config]).status == 2)
         }
     }
@@ -202,14 +205,41 @@ struct CLITests {
         #expect(missing.status == 64)
         #expect(missing.err.contains("--config"))
 
-        // Errors outside [supervisor] do not stop a client from finding the socket...
-        let elsewhere = try await warden(["status", "-c", "bad.toml"], in: directory)
-        #expect(elsewhere.status == 3)
-        #expect(elsewhere.err.contains("cannot reach Warden at \(directory)/.warden/warden.sock"))
-        // ...an invalid [supervisor] table does.
+        // An invalid [supervisor] table fails a client command the same way.
         try "[supervisor]\nstate_dir = 5\n".write(toFile: directory + "/bad.toml", atomically: true, encoding: .utf8)
         let invalidForStatus = try await warden(["status", "-c", "bad.toml"], in: directory)
         #expect(invalidForStatus.status == 2)
         #expect(invalidForStatus.err.hasPrefix("bad.toml:2: "))
+    }
+
+    @Test("every command that takes -c fails on a broken config as check does, without asking Warden")
+    func brokenConfig() async throws {
+        let control = FakeSupervisor()
+        try await withControlServer(control) { socket async throws in
+            // Warden is reachable through the file's (valid) [supervisor] table; the errors are elsewhere.
+            let stateDirectory = String(socket.dropLast("/warden.sock".count))
+            try """
+                [supervisor]
+                state_dir = "\(stateDirectory)"
+
+                [programs.api]
+                numprocs = 0
+                """.write(toFile: stateDirectory + "/broken.toml", atomically: true, encoding: .utf8)
+            let commands = [
+                ["status"], ["status", "--json", "api"], ["start", "all"], ["stop", "all"], ["restart", "all"],
+                ["reload"], ["shutdown"], ["pools"], ["alerts"], ["check"], ["run"],
+            ]
+            for command in commands {
+                let result = try await warden(command + ["-c", "broken.toml"], in: stateDirectory)
+                #expect(result.status == 2, "\(command)")
+                #expect(result.out.isEmpty, "\(command)")
+                let lines = result.err.split(separator: "\n").map(String.init)
+                #expect(!lines.isEmpty, "\(command)")
+                #expect(lines.allSatisfy { $0.hasPrefix("broken.toml:4: ") || $0.hasPrefix("broken.toml:5: ") },
+                        "\(command): \(result.err)")
+            }
+            #expect(await control.calls.isEmpty)
+            #expect(await control.shutdownRequested == false)
+        }
     }
 }

@@ -6,7 +6,6 @@ import WardenAPI
 import WardenClient
 import WardenCore
 import WardenHTTP
-import WardenSupervisor
 
 /// The real control server on a real unix socket, driven by the real client (and raw HTTP, and curl).
 @Suite("Control API over a unix socket")

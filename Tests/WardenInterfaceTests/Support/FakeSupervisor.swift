@@ -1,6 +1,5 @@
 import WardenAPI
 import WardenCore
-import WardenSupervisor
 
 /// A `SupervisorControl` over a fixed list of statuses: the seam the HTTP layer drives, with no processes.
 ///

@@ -1,5 +1,3 @@
-public import WardenAPI
-
 /// The narrow surface that interfaces (HTTP control API, CLI) use to drive the supervisor.
 ///
 /// Every method is safe to call from any task; the supervisor serialises them. Name arguments accept
