@@ -1,94 +1,12 @@
 /// Detects memory, file descriptor and thread growth of one process from its resource samples.
 ///
 /// Pure and deterministic: no clock is read (time comes from `ResourceSample.time`), nothing is logged.
-/// One detector per process instance; call `reset()` when the process is replaced (new PID), so that the
-/// windows and sustain clocks of the old process are not inherited (monit's counter-not-reset bug).
-///
-/// ## What is a leak
-/// A leak is memory that is retained: the *floor* of RSS (what stays resident after the allocator and the
-/// GC have given back what they can) rises at a steady rate for as long as the process runs. Caches that
-/// fill up, JIT warm-ups, GC sawtooths, one big allocation and batch spikes are bounded: their floor stops
-/// rising, slows down, or never rose. The detector asks five questions of the RSS floor over the window
-/// and acts only when all of them say "leak" on every sample for `sustain`:
-///
-/// 1. **How fast?** The robust slope over the window, graded against the thresholds (with hysteresis);
-///    it must be critical.
-/// 2. **Still now?** The robust slope over the most recent third of the window must be at least 75 % of
-///    critical: a warm-up that has finished, or a drift that has slowed down, fails this.
-/// 3. **Not slowing down?** That recent slope must also be at least 60 % of the whole-window slope. A
-///    leak grows linearly (ratio ≈ 1, more when it started inside the window); a cache filling up
-///    asymptotically (`A·(1 − e^(−t/τ))`) decelerates, so its recent rate falls well below its average.
-/// 4. **Everywhere?** The fitted span is cut into 6 equal segments; each of the last 3 steps between the
-///    mean floors of consecutive segments must rise by at least a quarter of what critical growth adds
-///    in one segment. A leak raises every segment. A single step, however large, raises at most two
-///    consecutive steps and can never pass; a finished warm-up leaves the last segments flat.
-/// 5. **More than noise?** The rise over the span (slope × span) must be at least 3 robust standard
-///    deviations of the floor about the fitted line, so a noisy flat process cannot pass by chance.
-///
-/// ## The statistics
-/// - **Buckets.** Samples are aggregated into 60 time buckets per window, kept in a ring of
-///   60 + 8 buckets, so memory is bounded whatever the sample rate (100 ms samples and a 1 h window
-///   use the same 68 buckets). A bucket keeps its sample count, first time and the minimum RSS, fd and
-///   thread count of its samples.
-/// - **Floor.** The floor at a bucket is the minimum over the buckets within ±1/8 of the window of it
-///   (a moving minimum, i.e. an erosion). It removes every upward excursion shorter than a quarter of
-///   the window: GC sawtooths (the floor is the post-GC trough), batch spikes that are freed again,
-///   noise peaks. On a rising series it is the value 1/8 window earlier, a constant lag that leaves the
-///   slope unchanged. Buckets within 1/8 window of the very first sample are not fitted (their minimum
-///   has no left context and would flatten the start of a leak).
-/// - **Slope.** A long-baseline Theil–Sen estimator: the median of the slopes of all pairs of floor
-///   points at least half the fitted span apart (at most ~465 pairs). The median ignores outliers (up to
-///   ~29 % of contaminated points); long pairs average over any remaining periodic shape, where short
-///   pairs would nearly all sit on a rising edge and vote for its steep slope. The fd and thread slopes
-///   are the same estimator on their own floors (reported only; they have no thresholds).
-///
-/// ## Why each non-leak shape is rejected
-/// - *Warm-up / cache fill* (fast growth, then flat): criteria 2 and 4 fail as soon as the growth,
-///   delayed by the floor's 1/8-window lag, has stopped for about a quarter of the span; 3 rejects slow
-///   asymptotic fills earlier. With the warm-up rule below, growth that stops within roughly half a
-///   window of the start cannot act at all. A warning grade during the warm-up itself is possible.
-/// - *Sawtooth* (allocate, free, repeat): the floor is the trough, which does not rise; a period longer
-///   than the floor's width is averaged by the long pairs and makes the segment steps alternate in sign.
-/// - *Single step*: at most two rising segment steps (4), and soon a flat recent third (2).
-/// - *Noisy flat*: the robust slope stays near zero, and criterion 5.
-/// - *Batch spikes*: removed by the floor; they are outliers for the medians anyway.
-/// Growth at a critical rate that lasts most of a window (a staircase of large steps one per segment,
-/// a sine whose rising half is as long as the window) is, within the window, indistinguishable from a
-/// leak; a longer `window` is the remedy.
-///
-/// ## Warm-up rule
-/// The verdict is `warmingUp` until the samples cover at least 2/3 of `window` and number at least 8.
-/// Not the whole window: a leak that starts with the process must be acted on within `window +
-/// sustain` of its start; 2/3 of the window plus `sustain` leaves a third of a window of slack for the
-/// estimate to settle and hold. Not half: the longer first look lets a warm-up that lasts up to about
-/// half the window finish, and leave criteria 2–4 flat, before any restart is possible. 2/3 of a
-/// window is also several cycles of any sawtooth the floor removes. The absolute limits need no trend
-/// and apply from the first sample.
-///
-/// ## Severity
-/// The severity grades the window's robust slope against the thresholds, but it rises to a level only when
-/// the slope over the recent third of the span reaches that level too: growth that has already stopped —
-/// a warm-up that finished before the first verdict — is not reported at the grade of its past. Once at a
-/// level, the window slope alone keeps it there (see Hysteresis), so the noisier recent slope of a lumpy
-/// leak cannot make the grade flap.
-///
-/// ## Hysteresis
-/// The severity goes up as soon as the slope reaches a higher threshold, but comes down from a level only
-/// when the slope falls below 90 % of that level's threshold, so a slope hovering at a boundary does not
-/// flap on every sample. The `memory-growth` sustain clock runs while the (hysteretic) severity is
-/// critical and criteria 2–5 hold; a sample failing any of them stops it.
-///
-/// ## Absolute limits
-/// `rssMaxBytes`, `fdsMax`, `threadsMax`: a value strictly above its limit starts that limit's clock; a
-/// single sample at or below the limit stops it. The action is due once the limit has been exceeded for
-/// `sustain` (at once when `sustain` is zero), also while warming up. Limits take precedence over
-/// `memory-growth`, in the order rss, fds, threads.
-///
-/// ## Cost
-/// `observe` is O(B·F + P) with B = 60 buckets, F = 15 buckets of floor width and P ≤ 465 long pairs
-/// per series (three series), independent of the sample rate and the window length: about 25 µs per
-/// call in a release build on a 2-core x86-64 build machine (500 processes/s ≈ 1 % of a core). Memory is O(B). The verdict keeps reporting `action` on every sample while its
-/// condition holds: act once, then `reset()` for the new process.
+/// One detector per process; `reset()` when the process is replaced. It grades the robust slope of the RSS
+/// floor over `window` (MB/min, with hysteresis) and demands action (`memory-growth`) only when growth is
+/// critical, still critical in the recent third, not slowing, rising in every recent segment and above
+/// noise, for `sustain`; the absolute limits (`rss_max`, `fds_max`, `threads_max`) act after `sustain`
+/// above them. `observe` costs O(1) amortised plus ≈ 25 µs of trend analysis (release build), memory O(60
+/// buckets). The reasoning, the statistics and why each non-leak shape is rejected: `docs/leak-detection.md`.
 public struct LeakDetector: Sendable {
     /// The configuration. Changing `window` clears the state (the buckets depend on it); changing the
     /// thresholds, `sustain` or the limits keeps the collected samples.
