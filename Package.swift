@@ -118,30 +118,50 @@ let package = Package(
             ],
             path: "Plugins/warden-collector-postgres",
             swiftSettings: strict),
-        // Tests
-        .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "WardenPluginProtocol", "WardenAPI"]),
-        .testTarget(name: "WardenConfigTests", dependencies: ["WardenConfig", "WardenCore", "WardenPluginProtocol"]),
-        .testTarget(name: "WardenLinuxTests", dependencies: ["WardenLinux", "WardenCore"]),
-        .testTarget(
-            name: "WardenInterfaceTests",
+        // Tests: one test target per source target it tests, plus the end-to-end and collector suites.
+        // WardenTestSupport: the one child-process runner, HarnessError, built-product paths, real PostgreSQL
+        // and Redis servers. WardenControlTestSupport: a fake SupervisorControl behind the real control server.
+        .target(name: "WardenTestSupport", dependencies: ["WardenPluginProtocol"], path: "Tests/WardenTestSupport"),
+        .target(
+            name: "WardenControlTestSupport",
             dependencies: [
-                "WardenHTTP", "WardenClient", "WardenAPI", "WardenSupervisor", "WardenCore",
+                "WardenHTTP", "WardenAPI", "WardenCore", "WardenTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/WardenControlTestSupport"),
+        .testTarget(
+            name: "WardenCoreTests", dependencies: ["WardenCore", "WardenPluginProtocol", "WardenTestSupport"]),
+        .testTarget(name: "WardenConfigTests", dependencies: ["WardenConfig", "WardenCore", "WardenPluginProtocol"]),
+        .testTarget(
+            name: "WardenAPITests",
+            dependencies: ["WardenAPI", "WardenCore", "WardenPluginProtocol", "WardenTestSupport"]),
+        .testTarget(name: "WardenLinuxTests", dependencies: ["WardenLinux", "WardenCore"]),
+        .testTarget(name: "WardenSupervisorTests", dependencies: ["WardenSupervisor", "WardenCore"]),
+        .testTarget(
+            name: "WardenHTTPTests",
+            dependencies: [
+                "WardenHTTP", "WardenClient", "WardenAPI", "WardenCore", "WardenControlTestSupport",
+                "WardenTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(
+            name: "WardenClientTests",
+            dependencies: ["WardenClient", "WardenAPI", "WardenControlTestSupport", "WardenTestSupport"]),
+        .testTarget(
+            name: "WardenCLITests",
+            dependencies: ["warden", "WardenAPI", "WardenControlTestSupport", "WardenTestSupport"]),
+        .testTarget(
             name: "WardenIntegrationTests",
             dependencies: [
-                "WardenTestServers", "warden", "warden-workload", "warden-collector-redis", "warden-collector-postgres",
+                "WardenTestSupport", "warden", "warden-workload", "warden-collector-redis", "warden-collector-postgres",
             ]),
-        .target(name: "WardenTestServers", path: "Tests/WardenTestServers"),
         .testTarget(
             name: "WardenPluginTests",
-            dependencies: ["WardenPluginKit", "WardenPluginProtocol", "WardenTestServers", "warden-collector-redis"]),
+            dependencies: ["WardenPluginKit", "WardenPluginProtocol", "WardenTestSupport", "warden-collector-redis"]),
         .testTarget(
             name: "WardenCollectorTests",
-            dependencies: [
-                "WardenPluginProtocol", "WardenTestServers", "warden-collector-postgres",
-            ]),
+            dependencies: ["WardenPluginProtocol", "WardenTestSupport", "warden-collector-postgres"]),
     ]
 )

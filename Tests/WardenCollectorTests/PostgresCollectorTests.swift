@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import WardenPluginProtocol
-import WardenTestServers
+import WardenTestSupport
 
 /// The built `warden-collector-postgres`, driven through the JSON-lines protocol against a real throwaway
 /// PostgreSQL cluster (`PostgresServer.shared`), with real psql/pgbench clients as workers.

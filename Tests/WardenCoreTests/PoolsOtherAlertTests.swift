@@ -1,4 +1,5 @@
 import Testing
+import WardenTestSupport
 import WardenPluginProtocol
 @testable import WardenCore
 

@@ -1,18 +1,6 @@
 import WardenPluginProtocol
+import WardenTestSupport
 @testable import WardenCore
-
-/// Pool identity used by the pool tests.
-let testPool = "postgres://127.0.0.1:5432/app"
-
-/// A pool sample with only the fields a test cares about.
-func poolSample(
-    pool: String = testPool, max: Int = 100, inUse: Int = 0, idle: Int = 0, waiting: Int? = nil,
-    byWorker: [String: Int] = [:], unattributed: Int = 0, longRunning: [LongRunningConnection] = []
-) -> PoolSample {
-    PoolSample(
-        pool: pool, max: max, inUse: inUse, idle: idle, waiting: waiting, byWorker: byWorker,
-        unattributed: unattributed, longRunning: longRunning, collectedAt: "2026-11-30T10:00:00Z")
-}
 
 /// A sample where `byWorker` holds every connection, all idle.
 func workerSample(_ byWorker: [String: Int], max: Int = 1000, unattributed: Int = 0) -> PoolSample {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import WardenTestServers
+import WardenTestSupport
 
 /// A worker holding TCP connections to 127.0.0.1:PORT: `hold N` opens N and keeps them; `leak S` opens
 /// one more every S seconds and never closes any.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WardenTestSupport
 
 @Suite("Process life cycle end to end", .serialized)
 struct LifecycleTests {
@@ -271,13 +272,13 @@ struct CLITests {
             rss_max = "100"
             """.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let result = try runCommand(wardenPath, ["check", "-c", path])
+        let result = try ChildProcess.runBlocking(wardenPath, ["check", "-c", path])
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(path):2:"))
         #expect(result.stderr.contains("\(path):6:"))
         #expect(result.stderr.contains("\(path):7:"))
         #expect(result.stderr.contains("\(path):9:"))
-        let run = try runCommand(wardenPath, ["run", "-c", path])
+        let run = try ChildProcess.runBlocking(wardenPath, ["run", "-c", path])
         #expect(run.status == 2)
     }
 
@@ -315,7 +316,7 @@ struct CLITests {
     @Test("warden check accepts the example config")
     func checkExample() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let result = try runCommand(wardenPath, ["check", "-c", root.appendingPathComponent("etc/warden.toml").path])
+        let result = try ChildProcess.runBlocking(wardenPath, ["check", "-c", root.appendingPathComponent("etc/warden.toml").path])
         #expect(result.status == 0, "\(result.stderr)")
     }
 
@@ -380,6 +381,6 @@ struct CLITests {
 
         #expect(try warden.cli(["shutdown"]).status == 0)
         try waitFor("warden gone", timeout: 10) { !warden.process.isRunning }
-        #expect(warden.process.terminationStatus == 0)
+        #expect(warden.process.exitStatus == 0)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import WardenTestServers
+import WardenTestSupport
 
 @Suite("PostgreSQL collector under a real Warden", .serialized)
 struct PostgresHostTests {
@@ -8,7 +8,7 @@ struct PostgresHostTests {
     func postgresEndToEnd() async throws {
         let server = try await PostgresServer.shared.value
         let environment = server.clientEnvironment(applicationName: "warden-e2e")
-        let initialize = try runCommandWithEnvironment("/usr/bin/pgbench", ["-i", "-s", "1", "-q"], environment: environment)
+        let initialize = try ChildProcess.runBlocking("/usr/bin/pgbench", ["-i", "-s", "1", "-q"], environment: environment).status
         #expect(initialize == 0, "pgbench -i")
         let libpq = ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGCONNECT_TIMEOUT"]
             .map { "\($0) = \"\(environment[$0] ?? "")\"" }.joined(separator: ", ")
@@ -78,17 +78,4 @@ struct PostgresHostTests {
         }
         #expect(remaining == 0)
     }
-}
-
-/// Runs a command with `environment`, waits, returns its exit status.
-private func runCommandWithEnvironment(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = environment
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
 }

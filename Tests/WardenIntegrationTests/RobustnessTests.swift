@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WardenTestSupport
 
 /// Regressions found by trying to break Warden: each was a hang, a survivor or a lost request.
 @Suite("Robustness end to end", .serialized)
@@ -16,10 +17,8 @@ struct RobustnessTests {
             stop_timeout = "1s"
             """)
         try waitFor("running", timeout: 10) { try warden.state("slow") == "RUNNING" }
-        let stop = Process()
-        stop.executableURL = URL(fileURLWithPath: wardenPath)
-        stop.arguments = ["stop", "--socket", warden.socketPath, "slow"]
-        try stop.run()
+        let stop = try ChildProcess(wardenPath, ["stop", "--socket", warden.socketPath, "slow"])
+        defer { stop.kill() }
         try waitFor("STOPPING", timeout: 5) { try warden.state("slow") == "STOPPING" }
         #expect(try warden.cli(["start", "slow"]).status == 0)
         try waitFor("the stop request to return", timeout: 10) { !stop.isRunning }
@@ -86,7 +85,7 @@ struct RobustnessTests {
         usleep(200_000)
         kill(warden.pid, SIGHUP)
         try waitFor("warden to exit", timeout: 15) { !warden.process.isRunning }
-        #expect(warden.process.terminationStatus == 0)
+        #expect(warden.process.exitStatus == 0)
         #expect(!warden.events().contains { $0["process"] as? String == "newbie" })
     }
 
@@ -168,7 +167,7 @@ struct RobustnessTests {
             [programs.s]
             command = ["/bin/sleep", "1000"]
             """.write(toFile: config, atomically: true, encoding: .utf8)
-        let result = try runCommand(wardenPath, ["run", "-c", config])
+        let result = try ChildProcess.runBlocking(wardenPath, ["run", "-c", config])
         #expect(result.status == 1)
         #expect(result.stderr.contains("not a socket"))
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import WardenTestSupport
 
-let execShimPath = binDirectory.appendingPathComponent("warden-exec").path
+let execShimPath = BuiltProducts.path("warden-exec")
 
 @Suite("Warden as a Type=notify service", .serialized)
 struct WardenUnderSystemdTests {
@@ -88,7 +89,7 @@ struct WardenUnderSystemdTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let copy = dir.appendingPathComponent("warden.service").path
         try unit.replacingOccurrences(of: "/usr/local/bin/warden", with: wardenPath).write(toFile: copy, atomically: true, encoding: .utf8)
-        let result = try runCommand(analyze, ["verify", copy])
+        let result = try ChildProcess.runBlocking(analyze, ["verify", copy])
         #expect(result.status == 0)
         // Unknown keys and bad values are only warnings (rc 0): any output is a failure.
         #expect(result.stdout.isEmpty && result.stderr.isEmpty, "\(result.stdout)\(result.stderr)")
@@ -101,7 +102,7 @@ struct WardenUnderSystemdTests {
 /// Whether this process may make a private mount namespace (root with CAP_SYS_ADMIN; not in every
 /// container), needed to put a fake journald socket at /run/systemd/journal/socket without touching the host.
 private func canUnshareMounts() -> Bool {
-    (try? runCommand("/usr/bin/unshare", ["-m", "/bin/true"]).status) == 0
+    (try? ChildProcess.runBlocking("/usr/bin/unshare", ["-m", "/bin/true"]).status) == 0
 }
 
 @Suite("Warden logging to the journal")
@@ -144,7 +145,7 @@ struct JournalLoggingTests {
             JOURNAL_STREAM=$(stat -c '%d:%i' \(stderrFile)) timeout -s INT 2 \(wardenPath) run -c \(config) || true
             wait
             """, named: "run.sh", in: dir)
-        let result = try runCommand("/usr/bin/unshare", ["-m", "/bin/bash", script])
+        let result = try ChildProcess.runBlocking("/usr/bin/unshare", ["-m", "/bin/bash", script])
         #expect(result.status == 0, "\(result.stderr)")
         let journal = try String(contentsOfFile: records, encoding: .utf8)
         let entries = journal.components(separatedBy: "\n----\n")

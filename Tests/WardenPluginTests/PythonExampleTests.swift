@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WardenTestSupport
 
 /// etc/examples/collector-example.py speaks the same protocol: the protocol is language-neutral.
 @Suite struct PythonExampleTests {
@@ -9,7 +10,7 @@ import Testing
         let listener = try TestSockets.listen(host: "127.0.0.1")
         let clients = [try TestSockets.connect(host: "127.0.0.1", port: listener.port),
                        try TestSockets.connect(host: "127.0.0.1", port: listener.port)]
-        let plugin = try ChildProcess(executable: "/usr/bin/env", arguments: ["python3", script])
+        let plugin = try ChildProcess("/usr/bin/env", ["python3", script], input: true)
         defer {
             plugin.kill()
             for fd in clients + [listener.fd] { close(fd) }
@@ -36,7 +37,7 @@ import Testing
     }
 
     @Test func refusesAnotherProtocolVersion() async throws {
-        let plugin = try ChildProcess(executable: "/usr/bin/env", arguments: ["python3", script])
+        let plugin = try ChildProcess("/usr/bin/env", ["python3", script], input: true)
         defer { plugin.kill() }
         try plugin.send(helloLine(config: ["port": 1], protocolVersion: 2))
         let error = try #require(await plugin.nextObject())

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import WardenTestServers
+import WardenTestSupport
 
 /// Holds `count` TCP connections to a Redis port from a separate process (python3, standard library only);
 /// with `multi`, the first connection opens a MULTI block and leaves it open. Prints `ready` once connected;
@@ -20,8 +20,8 @@ sys.stdin.read()
 @Suite(.serialized) struct RedisCollectorTests {
     @Test func attributesConnectionsAndExcludesItsOwn() async throws {
         let server = try await RedisServer.start()
-        let holder = try ChildProcess(executable: "/usr/bin/env", arguments: ["python3", "-c", holderScript, "3", String(server.port), "multi"])
-        let plugin = try ChildProcess(executable: Paths.redisCollector, arguments: [])
+        let holder = try ChildProcess("/usr/bin/env", ["python3", "-c", holderScript, "3", String(server.port), "multi"], input: true)
+        let plugin = try ChildProcess(Paths.redisCollector, [], input: true)
         var ownFDs: [Int32] = []
         defer {
             for fd in ownFDs { close(fd) }
@@ -71,7 +71,7 @@ sys.stdin.read()
 
     @Test func wrongPasswordIsAnErrorWithoutThePassword() async throws {
         let server = try await RedisServer.start(password: "right-horse-battery")
-        let plugin = try ChildProcess(executable: Paths.redisCollector, arguments: [])
+        let plugin = try ChildProcess(Paths.redisCollector, [], input: true)
         defer { plugin.kill() }
         try plugin.send(helloLine(config: ["url": "redis://default:wrong-staple-9731@127.0.0.1:\(server.port)"]))
         #expect(await plugin.nextObject()?["type"] as? String == "hello")
@@ -84,7 +84,7 @@ sys.stdin.read()
         #expect(message.contains("redis://127.0.0.1:\(server.port)"))
         #expect(!message.contains("wrong-staple-9731"))
         // The right password works on the same plugin kind; no password at all is refused by the server.
-        let good = try ChildProcess(executable: Paths.redisCollector, arguments: [])
+        let good = try ChildProcess(Paths.redisCollector, [], input: true)
         defer { good.kill() }
         try good.send(helloLine(config: ["url": "redis://:right-horse-battery@127.0.0.1:\(server.port)"]))
         _ = await good.nextObject()
@@ -104,7 +104,7 @@ sys.stdin.read()
 
     @Test func serverDownIsAnErrorForTheRoundAndTheNextRoundReconnects() async throws {
         let server = try await RedisServer.start()
-        let plugin = try ChildProcess(executable: Paths.redisCollector, arguments: [])
+        let plugin = try ChildProcess(Paths.redisCollector, [], input: true)
         defer { plugin.kill() }
         try plugin.send(helloLine(config: ["url": "redis://127.0.0.1:\(server.port)"], timeoutSeconds: 2))
         _ = await plugin.nextObject()
@@ -123,7 +123,7 @@ sys.stdin.read()
 /// The kit runtime as seen from outside: the real binary on pipes, no server needed.
 @Suite struct PluginRuntimeTests {
     @Test func badURLIsAnErrorWithoutTheURLAndExitStatusOne() async throws {
-        let plugin = try ChildProcess(executable: Paths.redisCollector, arguments: [])
+        let plugin = try ChildProcess(Paths.redisCollector, [], input: true)
         defer { plugin.kill() }
         try plugin.send(helloLine(config: ["url": "rediss://user:hunter2-secret@127.0.0.1:6379"]))
         let error = try #require(await plugin.nextObject())
@@ -136,7 +136,7 @@ sys.stdin.read()
     }
 
     @Test func missingURLIsAnError() async throws {
-        let plugin = try ChildProcess(executable: Paths.redisCollector, arguments: [])
+        let plugin = try ChildProcess(Paths.redisCollector, [], input: true)
         defer { plugin.kill() }
         try plugin.send(helloLine(config: [:]))
         #expect(await plugin.nextObject()?["message"] as? String == "config.url is required (redis://[user:password@]host:port)")
@@ -144,7 +144,7 @@ sys.stdin.read()
     }
 
     @Test func protocolVersionMismatchExitsOne() async throws {
-        let plugin = try ChildProcess(executable: Paths.redisCollector, arguments: [])
+        let plugin = try ChildProcess(Paths.redisCollector, [], input: true)
         defer { plugin.kill() }
         try plugin.send(helloLine(config: ["url": "redis://127.0.0.1:1"], protocolVersion: 99))
         let error = try #require(await plugin.nextObject())
@@ -154,10 +154,10 @@ sys.stdin.read()
     }
 
     @Test func garbageAndOversizedLinesAreIgnoredAndEOFExitsZero() async throws {
-        let plugin = try ChildProcess(executable: Paths.redisCollector, arguments: [])
+        let plugin = try ChildProcess(Paths.redisCollector, [], input: true)
         defer { plugin.kill() }
         try plugin.send("this is not json")
-        try plugin.sendRaw(Data(repeating: UInt8(ascii: "x"), count: (1 << 20) + 10) + Data("\n".utf8))
+        try plugin.write(Data(repeating: UInt8(ascii: "x"), count: (1 << 20) + 10) + Data("\n".utf8))
         try plugin.send(#"{"type":"collect","seq":3,"workers":[]}"#)
         let early = try #require(await plugin.nextObject())
         #expect(early["type"] as? String == "error" && early["seq"] as? Int == 3)

@@ -1,32 +1,19 @@
 import Foundation
-import Synchronization
 import WardenPluginProtocol
-import WardenTestServers
+import WardenTestSupport
 
 /// A client program (psql, pgbench, a shell holding several psql) run as a stand-in for a supervised
 /// worker: its own process tree, its stdin a pipe the test keeps open (so psql sessions stay connected
 /// until `finish()`), stdout/stderr discarded.
 final class ClientProcess: Sendable {
-    let process: Process
-    private let input: FileHandle
-    private let exit = SharedState<Int32?>(nil)
+    private let child: ChildProcess
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
     /// Starts `executable arguments` with `environment`.
     init(_ executable: String, _ arguments: [String], environment: [String: String]) throws {
-        let stdin = Pipe()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardInput = stdin
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let exit = self.exit
-        process.terminationHandler = { finished in exit.withLock { $0 = finished.terminationStatus } }
-        input = stdin.fileHandleForWriting
-        try process.run()
+        child = try ChildProcess(
+            executable, arguments, environment: environment, input: true, stdout: .discard, stderr: .discard)
     }
 
     /// `count` psql sessions to the app database over TCP, all children of one `sh` (the worker's main pid):
@@ -47,7 +34,7 @@ final class ClientProcess: Sendable {
 
     /// Writes SQL to the program's stdin (psql runs each statement once its line is complete).
     func write(_ text: String) throws {
-        try input.write(contentsOf: Data(text.utf8))
+        try child.write(Data(text.utf8))
     }
 
     /// The worker description Warden would send in `collect`: main pid plus every descendant.
@@ -56,25 +43,18 @@ final class ClientProcess: Sendable {
     }
 
     /// Exit status, or `nil` if still running after `timeout` seconds.
-    func waitForExit(timeout: Double) async -> Int32? {
-        let deadline = ContinuousClock.now + .seconds(timeout)
-        while ContinuousClock.now < deadline {
-            if let status = exit.withLock({ $0 }) { return status }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return exit.withLock { $0 }
-    }
+    func waitForExit(timeout: Double) async -> Int32? { await child.waitForExit(timeout: timeout) }
 
     /// Cleanup on any path (no waiting): closes stdin and SIGKILLs the tree if it is still running.
     func terminate() {
-        try? input.close()
-        guard exit.withLock({ $0 }) == nil else { return }
+        try? child.closeInput()
+        guard child.isRunning else { return }
         for member in ProcessTree.pids(root: pid) { kill(member, SIGKILL) }
     }
 
     /// Closes stdin (psql quits at end of input), then SIGTERMs the whole tree, then SIGKILLs it.
     func finish() async {
-        try? input.close()
+        try? child.closeInput()
         if await waitForExit(timeout: 3) != nil { return }
         let tree = ProcessTree.pids(root: pid)
         for member in tree { kill(member, SIGTERM) }

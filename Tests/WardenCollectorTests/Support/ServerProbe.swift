@@ -1,5 +1,5 @@
 import Foundation
-import WardenTestServers
+import WardenTestSupport
 
 /// Looks at the test cluster directly (as the superuser over the unix socket) to know when the clients a
 /// test started are connected and in the state it needs.

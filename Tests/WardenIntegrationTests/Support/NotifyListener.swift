@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import WardenTestSupport
 
 /// A test stand-in for systemd's side of the notify protocol: a bound AF_UNIX datagram socket that
 /// records every message Warden sends to `NOTIFY_SOCKET`, with its arrival time.

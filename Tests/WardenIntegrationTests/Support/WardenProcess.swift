@@ -1,42 +1,9 @@
 import Foundation
 import Testing
+import WardenTestSupport
 
-/// The directory holding the built `warden` and `warden-workload` executables (next to the test bundle).
-let binDirectory: URL = {
-    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    if FileManager.default.isExecutableFile(atPath: bundle.appendingPathComponent("warden").path) { return bundle }
-    // Fallback: the package's debug build directory.
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    return root.appendingPathComponent(".build/debug")
-}()
-
-let wardenPath = binDirectory.appendingPathComponent("warden").path
-let workloadPath = binDirectory.appendingPathComponent("warden-workload").path
-
-/// Result of running a short-lived command.
-struct CommandResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs `executable` with `arguments` to completion and captures its output.
-func runCommand(_ executable: String, _ arguments: [String]) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
-}
+let wardenPath = BuiltProducts.path("warden")
+let workloadPath = BuiltProducts.path("warden-workload")
 
 /// A real `warden run` on a temporary config, for end-to-end tests.
 ///
@@ -45,8 +12,8 @@ func runCommand(_ executable: String, _ arguments: [String]) throws -> CommandRe
 final class WardenProcess {
     let directory: URL
     let configPath: String
-    let process = Process()
     let stderrPath: String
+    private(set) var process: ChildProcess!
 
     /// Starts `warden run` on `config`. `environment` entries are added to the test's environment;
     /// `launcher` (e.g. warden-exec) is put in front of the warden command line when given.
@@ -57,20 +24,13 @@ final class WardenProcess {
         configPath = dir.appendingPathComponent("warden.toml").path
         stderrPath = dir.appendingPathComponent("warden.stderr").path
         try writeConfig(config)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        if launcher.isEmpty {
-            process.executableURL = URL(fileURLWithPath: wardenPath)
-            process.arguments = ["run", "-c", configPath, "--log-level", "debug"]
-        } else {
-            process.executableURL = URL(fileURLWithPath: launcher[0])
-            process.arguments = Array(launcher.dropFirst()) + [wardenPath, "warden", "run", "-c", configPath, "--log-level", "debug"]
-        }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        let run = ["run", "-c", configPath, "--log-level", "debug"]
+        process = try ChildProcess(
+            launcher.first ?? wardenPath,
+            launcher.isEmpty ? run : Array(launcher.dropFirst()) + [wardenPath, "warden"] + run,
+            environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            stdout: .discard, stderr: .file(stderrPath))
         try waitFor("control socket", timeout: 30) {
             FileManager.default.fileExists(atPath: self.socketPath) && (try? self.status()) != nil
         }
@@ -84,14 +44,14 @@ final class WardenProcess {
 
     var stateDirectory: String { directory.appendingPathComponent("state").path }
     var socketPath: String { stateDirectory + "/warden.sock" }
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
 
     /// `warden CMD --socket SOCKET ARGS...` through the real CLI (the socket, not `-c`, so that a test
     /// can leave an invalid config on disk while it talks to the running Warden).
     func cli(_ arguments: [String]) throws -> CommandResult {
         var args = arguments
         args.insert(contentsOf: ["--socket", socketPath], at: 1)
-        return try runCommand(wardenPath, args)
+        return try ChildProcess.runBlocking(wardenPath, args)
     }
 
     /// Runs a CLI command that prints JSON (e.g. `pools --json`) and parses its output.
@@ -103,7 +63,7 @@ final class WardenProcess {
 
     /// Parsed `GET /v1/health` (through curl on the control socket).
     func health() throws -> [String: Any] {
-        let result = try runCommand("/usr/bin/curl", ["-sS", "--unix-socket", socketPath, "http://localhost/v1/health"])
+        let result = try ChildProcess.runBlocking("/usr/bin/curl", ["-sS", "--unix-socket", socketPath, "http://localhost/v1/health"])
         guard result.status == 0 else { throw HarnessError("curl failed: \(result.stderr)") }
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
     }
@@ -133,33 +93,28 @@ final class WardenProcess {
     /// Sends `signal` to Warden and waits for it to exit; returns its exit status.
     @discardableResult
     func terminate(signal: Int32 = SIGTERM, timeout: Double = 40) throws -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        try waitFor("warden to exit", timeout: timeout) { !self.process.isRunning }
-        return process.terminationStatus
+        process.signal(signal)
+        guard let status = process.waitForExitBlocking(timeout: timeout) else {
+            throw HarnessError("timed out after \(timeout) s waiting for warden to exit")
+        }
+        return status
     }
 
     deinit {
         // A test that failed midway still leaves nothing behind: a graceful shutdown stops the
         // workers; SIGKILL of Warden alone would orphan them.
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(20)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-        }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        if let process {
+            process.signal(SIGTERM)
+            if process.waitForExitBlocking(timeout: 20) == nil {
+                process.kill()
+                _ = process.waitForExitBlocking(timeout: 20)
+            }
         }
         // WARDEN_TEST_KEEP=1 keeps the directory (config, Warden's stderr, events, logs) for diagnosis.
         if ProcessInfo.processInfo.environment["WARDEN_TEST_KEEP"] == nil {
             try? FileManager.default.removeItem(at: directory)
         }
     }
-}
-
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Polls `condition` every 50 ms until it holds or `timeout` seconds pass.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WardenAPI
 import WardenPluginProtocol
+import WardenTestSupport
 @testable import WardenCore
 
 /// `PoolList` / `AlertList`: built from trackers, snake_case JSON with explicit nulls.

@@ -5,7 +5,9 @@ import Testing
 import WardenAPI
 import WardenClient
 import WardenCore
+import WardenControlTestSupport
 import WardenHTTP
+import WardenTestSupport
 
 /// The real control server on a real unix socket, driven by the real client (and raw HTTP, and curl).
 @Suite("Control API over a unix socket")
@@ -255,10 +257,11 @@ struct ControlAPITests {
     @Test("curl --unix-socket speaks to the API", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")))
     func curl() async throws {
         try await withControlServer(FakeSupervisor()) { socket async throws in
-            let (status, text) = try await runTool("/usr/bin/curl", [
+            let curl = try await ChildProcess.run("/usr/bin/curl", [
                 "-sS", "--unix-socket", socket, "-X", "POST", "-H", "Content-Type: application/json",
                 "-d", #"{"names":["worker"]}"#, "-w", "\n%{http_code}", "http://localhost/v1/processes/stop",
             ])
+            let (status, text) = (curl.status, curl.stdout)
             #expect(status == 0)
             #expect(text.hasSuffix("\n200"))
             let json = text.components(separatedBy: "\n").first ?? ""

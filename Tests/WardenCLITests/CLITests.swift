@@ -1,52 +1,16 @@
 import Foundation
 import Testing
 import WardenAPI
-import WardenCore
+import WardenControlTestSupport
+import WardenTestSupport
 
 /// The `warden` binary built next to this test bundle (`swift test` builds every product), or `nil`.
-let wardenBinary: String? = {
-    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("warden").path }
-    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-}()
+let wardenBinary = BuiltProducts.existing("warden")
 
 /// Runs `warden ARGS` to completion off the cooperative pool; returns exit status, stdout and stderr.
 func warden(_ arguments: [String], in directory: String? = nil) async throws -> (status: Int32, out: String, err: String) {
-    let binary = try #require(wardenBinary)
-    return try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            continuation.resume(with: Result {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: binary)
-                process.arguments = arguments
-                if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-                let out = Pipe(), err = Pipe()
-                process.standardOutput = out
-                process.standardError = err
-                try process.run()
-                // Drain stderr on its own thread so neither pipe can fill up and block the child.
-                let errData = LockedData()
-                let drain = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
-                drain.start()
-                let outData = out.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                while !errData.isSet { usleep(1000) }
-                return (
-                    process.terminationStatus, String(decoding: outData, as: UTF8.self),
-                    String(decoding: errData.value, as: UTF8.self)
-                )
-            })
-        }.start()
-    }
-}
-
-/// Data handed from one thread to another.
-final class LockedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var data: Data?
-    func set(_ value: Data) { lock.withLock { data = value } }
-    var isSet: Bool { lock.withLock { data != nil } }
-    var value: Data { lock.withLock { data ?? Data() } }
+    let result = try await ChildProcess.run(try #require(wardenBinary), arguments, directory: directory)
+    return (result.status, result.stdout, result.stderr)
 }
 
 @Suite("warden CLI against the control API", .enabled(if: wardenBinary != nil, "warden binary not built"))

@@ -2,6 +2,8 @@ import Synchronization
 import Foundation
 import Testing
 import WardenAPI
+import WardenControlTestSupport
+import WardenTestSupport
 @testable import WardenClient
 
 #if canImport(Glibc)
@@ -57,14 +59,12 @@ struct ClientTests {
     @Test("exited processes are recognised, zombies included")
     func processExit() throws {
         #expect(!WardenClient.hasExited(getpid()))
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/bin/true")
-        try child.run()
-        let pid = child.processIdentifier
+        let child = try ChildProcess("/bin/true", stdout: .discard, stderr: .discard)
+        let pid = child.pid
         // Wait without reaping until the child is a zombie; Foundation reaps it later.
         for _ in 0..<200 where !WardenClient.hasExited(pid) { usleep(10_000) }
         #expect(WardenClient.hasExited(pid))
-        child.waitUntilExit()
+        #expect(child.waitForExitBlocking(timeout: 10) == 0)
         #expect(WardenClient.hasExited(pid))
     }
 }

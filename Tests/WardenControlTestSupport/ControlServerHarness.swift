@@ -2,15 +2,15 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
-import WardenClient
 import WardenHTTP
+import WardenTestSupport
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A private directory under /tmp (mode 0700, short path: unix socket paths are limited to 107 bytes).
-func makeTemporaryDirectory() -> String {
+package func makeTemporaryDirectory() -> String {
     var template = Array("/tmp/wdn-XXXXXX".utf8CString)
     let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
     precondition(created != nil, "mkdtemp failed")
@@ -18,7 +18,7 @@ func makeTemporaryDirectory() -> String {
 }
 
 /// Removes `directory` and the files directly in it.
-func removeTemporaryDirectory(_ directory: String) {
+package func removeTemporaryDirectory(_ directory: String) {
     if let dir = opendir(directory) {
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -38,15 +38,10 @@ final class Flag: Sendable {
     var isSet: Bool { value.withLock { $0 } }
 }
 
-/// Errors of the harness itself.
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-}
-
 /// Runs the real control server for `control` on a fresh socket inside a ServiceGroup, waits until it is
 /// bound and restricted (onRunning), runs `body` with the socket path, then shuts the group down
 /// gracefully and waits for it, whatever `body` did.
-func withControlServer<T: Sendable>(
+package func withControlServer<T: Sendable>(
     _ control: FakeSupervisor,
     _ body: (String) async throws -> T
 ) async throws -> T {
@@ -68,7 +63,7 @@ func withControlServer<T: Sendable>(
             let clock = ContinuousClock()
             let deadline = clock.now + .seconds(20)
             while !running.isSet {
-                guard clock.now < deadline else { throw HarnessError(description: "server did not start in 20 s") }
+                guard clock.now < deadline else { throw HarnessError("server did not start in 20 s") }
                 try await Task.sleep(for: .milliseconds(10))
             }
             outcome = .success(try await body(socketPath))
@@ -86,7 +81,7 @@ func withControlServer<T: Sendable>(
 /// The blocking socket calls run on a dedicated thread: blocking the (2-thread) cooperative pool would
 /// starve the server's request handlers.
 /// - Returns: the status code, the head (status line and headers) and the body (after the blank line).
-func rawHTTP(socketPath: String, _ request: String) async throws -> (status: Int, head: String, body: String) {
+package func rawHTTP(socketPath: String, _ request: String) async throws -> (status: Int, head: String, body: String) {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try blockingRawHTTP(socketPath: socketPath, request) }) }.start()
     }
@@ -94,7 +89,7 @@ func rawHTTP(socketPath: String, _ request: String) async throws -> (status: Int
 
 private func blockingRawHTTP(socketPath: String, _ request: String) throws -> (status: Int, head: String, body: String) {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw HarnessError(description: "socket() failed") }
+    guard fd >= 0 else { throw HarnessError("socket() failed") }
     defer { close(fd) }
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
@@ -108,7 +103,7 @@ private func blockingRawHTTP(socketPath: String, _ request: String) throws -> (s
             connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
         }
     }
-    guard connected == 0 else { throw HarnessError(description: "connect() failed: errno \(errno)") }
+    guard connected == 0 else { throw HarnessError("connect() failed: errno \(errno)") }
     var timeout = timeval(tv_sec: 10, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
 
@@ -116,7 +111,7 @@ private func blockingRawHTTP(socketPath: String, _ request: String) throws -> (s
     var offset = 0
     while offset < bytes.count {
         let written = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard written > 0 else { throw HarnessError(description: "send() failed: errno \(errno)") }
+        guard written > 0 else { throw HarnessError("send() failed: errno \(errno)") }
         offset += written
     }
     var answer: [UInt8] = []
@@ -128,7 +123,7 @@ private func blockingRawHTTP(socketPath: String, _ request: String) throws -> (s
     }
     let text = String(decoding: answer, as: UTF8.self)
     guard text.hasPrefix("HTTP/1.1 "), let code = Int(text.dropFirst(9).prefix(3)) else {
-        throw HarnessError(description: "not an HTTP answer: \(text.prefix(200))")
+        throw HarnessError("not an HTTP answer: \(text.prefix(200))")
     }
     let blank = text.range(of: "\r\n\r\n")
     let head = blank.map { String(text[..<$0.upperBound]) } ?? text
@@ -137,26 +132,7 @@ private func blockingRawHTTP(socketPath: String, _ request: String) throws -> (s
 }
 
 /// An HTTP/1.1 POST with a JSON body and `Connection: close`.
-func rawPOST(_ path: String, body: String) -> String {
+package func rawPOST(_ path: String, body: String) -> String {
     "POST \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\n"
         + "Content-Length: \(body.utf8.count)\r\n\r\n" + body
-}
-
-/// Runs a program to completion on a dedicated thread and returns its exit status and stdout.
-func runTool(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            continuation.resume(with: Result {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: path)
-                process.arguments = arguments
-                let output = Pipe()
-                process.standardOutput = output
-                try process.run()
-                let data = output.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-            })
-        }.start()
-    }
 }

@@ -1,29 +1,29 @@
-import WardenAPI
-import WardenCore
+package import WardenAPI
+package import WardenCore
 
 /// A `SupervisorControl` over a fixed list of statuses: the seam the HTTP layer drives, with no processes.
 ///
 /// Name resolution follows the protocol: instance names, program names, `PROGRAM:*` and `all`. Programs
 /// listed in `failingPrograms` make start/restart fail with `.actionFailed`.
-actor FakeSupervisor: SupervisorControl {
-    private(set) var processes: [ProcessStatus]
-    private(set) var calls: [String] = []
-    private(set) var shutdownRequested = false
-    var reloadOutcome: Result<[String], ControlError> = .success([])
-    var failingPrograms: Set<String> = []
-    var shuttingDown = false
+package actor FakeSupervisor: SupervisorControl {
+    package private(set) var processes: [ProcessStatus]
+    package private(set) var calls: [String] = []
+    package private(set) var shutdownRequested = false
+    package var reloadOutcome: Result<[String], ControlError> = .success([])
+    package var failingPrograms: Set<String> = []
+    package var shuttingDown = false
     /// Added to named status queries and to actions, to model a slow supervisor (reentrant: the actor
     /// serves other calls while one waits).
-    var delay: Duration?
+    package var delay: Duration?
 
-    init(processes: [ProcessStatus] = Fixtures.processes) {
+    package init(processes: [ProcessStatus] = Fixtures.processes) {
         self.processes = processes.sorted { $0.name < $1.name }
     }
 
-    func setReloadOutcome(_ outcome: Result<[String], ControlError>) { reloadOutcome = outcome }
-    func setFailingPrograms(_ programs: Set<String>) { failingPrograms = programs }
-    func setShuttingDown() { shuttingDown = true }
-    func setDelay(_ delay: Duration?) { self.delay = delay }
+    package func setReloadOutcome(_ outcome: Result<[String], ControlError>) { reloadOutcome = outcome }
+    package func setFailingPrograms(_ programs: Set<String>) { failingPrograms = programs }
+    package func setShuttingDown() { shuttingDown = true }
+    package func setDelay(_ delay: Duration?) { self.delay = delay }
 
     private func pause() async {
         if let delay { try? await Task.sleep(for: delay) }
@@ -49,26 +49,26 @@ actor FakeSupervisor: SupervisorControl {
         return selected.sorted()
     }
 
-    func status(names: [String]) async throws(ControlError) -> [ProcessStatus] {
+    package func status(names: [String]) async throws(ControlError) -> [ProcessStatus] {
         calls.append("status \(names)")
         if names.isEmpty { return processes }
         await pause()
         return try resolve(names).map { processes[$0] }
     }
 
-    func start(names: [String]) async throws(ControlError) -> [ProcessStatus] {
+    package func start(names: [String]) async throws(ControlError) -> [ProcessStatus] {
         calls.append("start \(names)")
         await pause()
         return try act(names, to: .running)
     }
 
-    func stop(names: [String]) async throws(ControlError) -> [ProcessStatus] {
+    package func stop(names: [String]) async throws(ControlError) -> [ProcessStatus] {
         calls.append("stop \(names)")
         await pause()
         return try act(names, to: .stopped)
     }
 
-    func restart(names: [String]) async throws(ControlError) -> [ProcessStatus] {
+    package func restart(names: [String]) async throws(ControlError) -> [ProcessStatus] {
         calls.append("restart \(names)")
         await pause()
         let indices = try resolve(names)
@@ -92,27 +92,27 @@ actor FakeSupervisor: SupervisorControl {
         return indices.map { processes[$0] }
     }
 
-    func reload() async throws(ControlError) -> [String] {
+    package func reload() async throws(ControlError) -> [String] {
         calls.append("reload")
         return try reloadOutcome.get()
     }
 
-    func shutdown() async {
+    package func shutdown() async {
         calls.append("shutdown")
         shutdownRequested = true
     }
 
-    func pools() async -> PoolList { PoolList(pools: []) }
-    func alerts() async -> AlertList { AlertList(alerts: []) }
+    package func pools() async -> PoolList { PoolList(pools: []) }
+    package func alerts() async -> AlertList { AlertList(alerts: []) }
 
-    func health() async -> HealthStatus {
+    package func health() async -> HealthStatus {
         HealthStatus(status: "ok", notifyDatagrams: NotifyDatagramCounts(accepted: 1, malformed: 2, unknownSender: 3))
     }
 }
 
 /// Sample statuses covering every optional field, set and unset.
-enum Fixtures {
-    static func running(_ name: String, program: String, pid: Int32) -> ProcessStatus {
+package enum Fixtures {
+    package static func running(_ name: String, program: String, pid: Int32) -> ProcessStatus {
         ProcessStatus(
             name: name, program: program, state: .running, pid: pid, startedAt: "2026-01-02T03:04:05Z",
             uptimeSeconds: 3725.5, restarts: 2, lastExitStatus: "exit status 1", lastRestartReason: "memory-growth",
@@ -124,7 +124,7 @@ enum Fixtures {
             description: nil)
     }
 
-    static let stopped = ProcessStatus(
+    package static let stopped = ProcessStatus(
         name: "batch", program: "batch", state: .stopped, pid: nil, startedAt: nil, uptimeSeconds: nil,
         restarts: 0, lastExitStatus: nil, lastRestartReason: nil, rssBytes: nil, treeRSSBytes: nil, threads: nil,
         fds: nil, treeProcesses: nil, cpuPercent: nil,
@@ -132,7 +132,7 @@ enum Fixtures {
             severity: "warming-up", rssGrowthMBPerMin: nil, fdGrowthPerMin: nil, threadGrowthPerMin: nil, samples: 0),
         description: "not started")
 
-    static let processes: [ProcessStatus] = [
+    package static let processes: [ProcessStatus] = [
         running("api:0", program: "api", pid: 101),
         running("api:1", program: "api", pid: 102),
         stopped,

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WardenAPI
 import WardenClient
+import WardenControlTestSupport
 
 @Suite("warden status table")
 struct StatusTableTests {
