@@ -52,6 +52,12 @@ final class Instance {
                                           leakResponse: program.leak.response)
     }
 
+    /// What `TreeIndex.members` needs to find this instance's tree: the main process, and every process
+    /// seen in the tree (by the sampler, or when a stop began).
+    var tree: (name: String, root: Int32?, rootStart: UInt64?, known: [Int32: UInt64]) {
+        (name, pid, startTicks, knownTree.merging(stopMembers, uniquingKeysWith: { a, _ in a }))
+    }
+
     /// Applies `program`'s settings to this instance (machine and detector included).
     func adopt(_ program: ProgramConfiguration) {
         self.program = program

@@ -33,7 +33,7 @@ final class StopCoordinator {
         if let sharedScan { return sharedScan }
         let at = now()
         if !fresh, let last = lastScan, at - last.at < max(Self.scanReuse, lastScanCost * 4) { return last.index }
-        let index = TreeIndex(table: ProcessTable.snapshot(), mains: mains, wardenPID: wardenPID)
+        let index = TreeIndex(table: ProcessTable.snapshot(), mains: mains, wardenPID: wardenPID, orphanName: TreeIndex.readOrphanName)
         lastScan = (index, at)
         lastScanCost = now() - at
         return index
@@ -64,5 +64,13 @@ final class StopCoordinator {
         guard let pidfd = try? PIDFD(pid: pid) else { return false }
         guard ProcReader.sample(pid: pid)?.startTime == startTime else { return false }
         return (try? pidfd.signal(signal)) == .delivered
+    }
+}
+
+extension TreeIndex {
+    /// The instance name an orphan carries in its environment (`WARDEN_PROCESS_NAME`), read from
+    /// /proc/PID/environ, or nil.
+    static func readOrphanName(_ entry: ProcStatEntry) -> String? {
+        ProcessTable.environmentValue(pid: entry.pid, key: TreeIndex.instanceVariable)
     }
 }

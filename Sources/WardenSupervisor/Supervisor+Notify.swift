@@ -63,28 +63,14 @@ extension Supervisor {
         return owner
     }
 
-    /// The instance whose tree contains `pid` (not its main process), or `nil`.
+    /// The instance whose tree (`TreeIndex.members`) contains the live process `pid`, or `nil`. A process
+    /// younger than the last scan (a daemon that forked and notifies at once) gets a fresh scan.
     private func treeOwner(of pid: Int32) -> Instance? {
-        guard pid != spawning.wardenPID, let stat = ProcReader.readStat(pid: pid) else { return nil }
-        // Workers are session leaders (setsid at spawn); a daemon that called setsid again is found by
-        // its ancestry or by the sampler's record of the tree.
-        let live = registry.all.filter { $0.pid != nil }
-        if let instance = live.first(where: { $0.sessionID == stat.session }) { return instance }
-        var parent = stat.ppid
-        for _ in 0..<32 {
-            guard parent > 1, parent != spawning.wardenPID else { break }
-            if let name = registry.byPID[parent], let instance = registry[name] { return instance }
-            guard let next = ProcReader.readStat(pid: parent) else { break }
-            parent = next.ppid
-        }
-        if let instance = live.first(where: { $0.knownTree[pid] == stat.startTime }) { return instance }
-        // A daemon reparented to Warden (double fork) before the sampler saw it: its environment still
-        // names the worker that made it.
-        if stat.ppid == spawning.wardenPID, let name = ProcessTable.environmentValue(pid: pid, key: "WARDEN_PROCESS_NAME"),
-           let instance = registry[name], instance.pid != nil {
-            return instance
-        }
-        return nil
+        guard pid != spawning.wardenPID else { return nil }
+        var index = scanProcesses()
+        if index.table[pid] == nil { index = scanProcesses(fresh: true) }
+        let trees = registry.all.filter { $0.pid != nil }.map(\.tree)
+        return index.owner(of: pid, among: trees).flatMap { registry[$0] }
     }
 
     /// `MAINPID=`: honoured with systemd's checks — the pid is alive, is not Warden, and belongs to the

@@ -25,7 +25,7 @@ extension Supervisor {
         }
         var environment = spawning.baseEnvironment
         for (key, value) in program.environment { environment[key] = value }
-        environment["WARDEN_PROCESS_NAME"] = instance.name
+        environment[TreeIndex.instanceVariable] = instance.name
         environment["WARDEN_PROCESS_INDEX"] = "\(instance.index)"
         environment["WARDEN_PROGRAM_NAME"] = program.name
         guard let notifyVariables = notifyEnvironment(for: program) else {

@@ -18,9 +18,8 @@ extension Supervisor {
 
     /// Every live process of `instance`'s tree now (`TreeIndex.members`).
     func treeMembers(of instance: Instance, index: TreeIndex) -> [Int32: UInt64] {
-        index.members(root: instance.pid, rootStart: instance.startTicks,
-                      known: instance.knownTree.merging(instance.stopMembers, uniquingKeysWith: { a, _ in a }),
-                      name: instance.name)
+        let tree = instance.tree
+        return index.members(root: tree.root, rootStart: tree.rootStart, known: tree.known, name: tree.name)
     }
 
     func signalGroup(of instance: Instance, signal: Int32) {

@@ -1,14 +1,13 @@
-import WardenCore
-import WardenLinux
-
 /// One process-table snapshot indexed for finding each worker's tree quickly: children by parent,
 /// members by process group, and Warden's adopted orphans by the `WARDEN_PROCESS_NAME` they carry.
+/// Pure: the table and the orphans' names are given.
 ///
-/// Built once per scan in O(table); each `members` query then costs O(size of that tree), so a scan for
-/// 500 workers does not walk the table 500 times.
-struct TreeIndex {
-    let table: [Int32: ProcStatEntry]
-    let mains: Set<Int32>
+/// `members` is Warden's one answer to "which processes are this worker's tree": the sampler, the stop
+/// path, notify attribution and the collectors' worker trees all use it. Built once per scan in O(table);
+/// each `members` query then costs O(size of that tree).
+public struct TreeIndex: Sendable {
+    public let table: [Int32: ProcStatEntry]
+    public let mains: Set<Int32>
     private var children: [Int32: [Int32]] = [:]
     private var groups: [Int32: [Int32]] = [:]
     private var orphansByName: [String: [Int32]] = [:]
@@ -17,10 +16,10 @@ struct TreeIndex {
     ///   - mains: main pids of every instance; never treated as another instance's orphan.
     ///   - wardenPID: our pid: processes whose parent is Warden but that are not mains were reparented
     ///     to us (we are the child subreaper) and are attributed by their environment.
-    ///   - orphanName: the `WARDEN_PROCESS_NAME` of such an orphan; by default read from its
-    ///     /proc/PID/environ (`Sampler` passes a cache, so each orphan's environment is read once).
-    init(table: [Int32: ProcStatEntry], mains: Set<Int32>, wardenPID: Int32,
-         orphanName: (ProcStatEntry) -> String? = TreeIndex.readOrphanName) {
+    ///   - orphanName: the `WARDEN_PROCESS_NAME` of such an orphan (read from its /proc/PID/environ by the
+    ///     caller, which may cache it).
+    public init(table: [Int32: ProcStatEntry], mains: Set<Int32>, wardenPID: Int32,
+                orphanName: (ProcStatEntry) -> String?) {
         self.table = table
         self.mains = mains
         for (pid, entry) in table where entry.state != "Z" {
@@ -32,17 +31,12 @@ struct TreeIndex {
         }
     }
 
-    /// The instance name an orphan carries in its environment (`WARDEN_PROCESS_NAME`), or nil.
-    static func readOrphanName(_ entry: ProcStatEntry) -> String? {
-        ProcessTable.environmentValue(pid: entry.pid, key: "WARDEN_PROCESS_NAME")
-    }
-
     /// Every live process of one instance's tree, pid → starttime: the main process, its descendants,
     /// the processes still in its process group (pgid == main pid, since workers are spawned with
     /// setsid), processes seen in the tree before (matched by starttime, so a reused pid is never taken
     /// for ours), and orphans reparented to Warden that carry the instance's name — plus all their
     /// descendants. Zombies count as gone.
-    func members(root: Int32?, rootStart: UInt64?, known: [Int32: UInt64], name: String) -> [Int32: UInt64] {
+    public func members(root: Int32?, rootStart: UInt64?, known: [Int32: UInt64], name: String) -> [Int32: UInt64] {
         var members: [Int32: UInt64] = [:]
         var queue: [Int32] = []
         func add(_ pid: Int32, start expected: UInt64?) {
@@ -65,4 +59,16 @@ struct TreeIndex {
         }
         return members
     }
+
+    /// Which of `trees` holds the live process `pid` (matched by its start time, so a reused pid is never
+    /// taken for a member), by `members`; `nil` when none does or `pid` is not in the table.
+    public func owner(of pid: Int32, among trees: [(name: String, root: Int32?, rootStart: UInt64?, known: [Int32: UInt64])]) -> String? {
+        guard let entry = table[pid], entry.state != "Z" else { return nil }
+        return trees.first { members(root: $0.root, rootStart: $0.rootStart, known: $0.known, name: $0.name)[pid] == entry.startTime }?.name
+    }
+}
+
+extension TreeIndex {
+    /// The environment variable by which an orphan adopted by Warden names the instance that made it.
+    public static let instanceVariable = "WARDEN_PROCESS_NAME"
 }
