@@ -94,13 +94,15 @@ final class EventLog {
     }
 }
 
-/// RFC 3339 timestamps in UTC with milliseconds, e.g. `2026-11-30T03:45:12.345Z`.
+/// RFC 3339 timestamps in UTC with milliseconds, e.g. `2026-11-30T03:45:12.345Z`: the edge that reads the
+/// wall clock for WardenCore's pure `RFC3339Text`.
 enum RFC3339 {
+    /// `secondsSinceEpoch` (Unix time, UTC) formatted by `RFC3339Text`.
     static func string(secondsSinceEpoch: Double) -> String {
-        Date(timeIntervalSince1970: secondsSinceEpoch)
-            .formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        RFC3339Text.string(secondsSinceEpoch: secondsSinceEpoch)
     }
 
+    /// The wall clock now, formatted and as a value.
     static func now() -> (String, WallClockTime) {
         let seconds = Date().timeIntervalSince1970
         return (string(secondsSinceEpoch: seconds), WallClockTime(secondsSinceEpoch: seconds))
