@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Glibc
 import WardenCore
+import WardenLinux
 
 /// Appends `WardenEvent`s to `STATE_DIR/events.jsonl`, one JSON object per line, rotated by size.
 ///
@@ -77,19 +78,12 @@ final class EventLog {
         size = fstat(fd, &info) == 0 ? UInt64(info.st_size) : 0
     }
 
+    /// Rotates by `LogRotator`'s rules (as captured output): shift to `.1` …, or truncate in place when
+    /// `backups` is 0. A failure leaves the file as it is (tried again at the next event).
     private func rotate() {
         if fd >= 0 { close(fd); fd = -1 }
-        if backups > 0 {
-            unlink("\(path).\(backups)")
-            if backups > 1 {
-                for index in stride(from: backups - 1, through: 1, by: -1) {
-                    rename("\(path).\(index)", "\(path).\(index + 1)")
-                }
-            }
-            rename(path, "\(path).1")
-        } else {
-            truncate(path, 0)
-        }
+        var rotator = LogRotator(path: path)
+        _ = rotator.rotate(backups: backups)
         reopen()
     }
 }
