@@ -47,7 +47,7 @@ let package = Package(
         // L1 — Linux edges
         .target(name: "CWarden"),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
-        .target(name: "WardenLinux", dependencies: ["WardenCore", "CWarden"], swiftSettings: strict),
+        .target(name: "WardenLinux", dependencies: ["WardenCore", "WardenPluginProtocol", "CWarden"], swiftSettings: strict),
         .target(
             name: "WardenSystemd",
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")],
@@ -157,6 +157,7 @@ let package = Package(
             dependencies: [
                 "WardenTestSupport", "warden", "warden-workload", "warden-collector-redis", "warden-collector-postgres",
             ]),
+        .testTarget(name: "WardenPluginProtocolTests", dependencies: ["WardenPluginProtocol"]),
         .testTarget(
             name: "WardenPluginTests",
             dependencies: ["WardenPluginKit", "WardenPluginProtocol", "WardenTestSupport", "warden-collector-redis"]),

@@ -16,8 +16,9 @@ import Synchronization
 ///   its copy of the write end; only then are the read end and the log file closed.
 /// - **Rotation neither loses nor duplicates bytes.** The pump owns the file descriptors, so it rotates
 ///   between two writes: `NAME.log.(k)` → `NAME.log.(k+1)`, …, `NAME.log` → `NAME.log.1`, then a new
-///   `NAME.log`. Files are cut after a newline, so lines stay whole (only a line longer than `maxBytes` is
-///   split); a file may therefore exceed `maxBytes` by the end of one line.
+///   `NAME.log` (`LogRotator`; with `backups` = 0, `NAME.log` is truncated in place and its bytes are gone).
+///   Files are cut after a newline, so lines stay whole (only a line longer than `maxBytes` is split); a
+///   file may therefore exceed `maxBytes` by the end of one line.
 /// - **A rotation that fails does not stop the pump.** When `NAME.log` cannot be moved away (a directory
 ///   or an immutable file at `NAME.log.1`, a read-only directory), output goes on into `NAME.log` past
 ///   `maxBytes`, the failure is counted (`failedRotations`), and rotation is tried again after `maxBytes`
@@ -33,7 +34,7 @@ public final class OutputCapture: Sendable {
     /// Size at which a log file is rotated, in bytes; 0 disables rotation. Changed by `setRotation`.
     public var maxBytes: UInt64 { rotationMaxBytes.load(ordering: .relaxed) }
     /// Number of rotated files kept per log (`NAME.log.1` … `NAME.log.<backups>`); 0 keeps none (the full
-    /// file is deleted when it reaches `maxBytes`). Changed by `setRotation`.
+    /// file is truncated in place when it reaches `maxBytes`, see `LogRotator`). Changed by `setRotation`.
     public var backups: Int { rotationBackups.load(ordering: .relaxed) }
     private let rotationMaxBytes: Atomic<UInt64>
     private let rotationBackups: Atomic<Int>
@@ -217,12 +218,13 @@ public final class OutputCapture: Sendable {
         var openLineBytes: UInt64 = 0
         /// After a failed rotation: the size at which the next rotation is tried (0: none failed).
         var rotationRetryAt: UInt64 = 0
-        /// Number of consecutive rotated files `path.1`, `path.2`, … known to exist; nil until probed.
-        var backupsPresent: Int?
+        /// Moves the file away when it is full (`LogRotator`'s rules).
+        var rotator: LogRotator
 
         init(_ registration: Registration) {
             readFD = registration.readFD
             path = registration.path
+            rotator = LogRotator(path: registration.path)
         }
     }
 
@@ -375,29 +377,15 @@ public final class OutputCapture: Sendable {
         if offset < bytes.count { dropped.add(UInt64(bytes.count - offset), ordering: .relaxed) }
     }
 
-    /// Shifts the rotated files up by one, moves the current file to `.1` and opens a new one.
-    /// - Returns: false when the current file could not be moved away (`rename`/`unlink` failed: EISDIR,
-    ///   EPERM, EROFS…); it is then reopened as it is.
+    /// Rotates the sink's file (`LogRotator`: shift to `.1` …, or truncate in place when `backups` is 0) and
+    /// opens it again.
+    /// - Returns: false when the current file could not be moved away or truncated; it is then reopened as
+    ///   it is.
     @discardableResult
     private func rotate(_ sink: Sink) -> Bool {
         if sink.fileFD >= 0 { close(sink.fileFD) }
         sink.fileFD = -1
-        let backups = self.backups
-        var moved = true
-        if backups == 0 {
-            moved = unlink(sink.path) == 0 || errno == ENOENT
-        } else {
-            var present = sink.backupsPresent ?? 0
-            if sink.backupsPresent == nil {
-                while present < backups && access("\(sink.path).\(present + 1)", F_OK) == 0 { present += 1 }
-            }
-            // Renaming `.(backups-1)` onto `.backups` drops the oldest file.
-            for index in stride(from: min(present, backups - 1), through: 1, by: -1) {
-                rename("\(sink.path).\(index)", "\(sink.path).\(index + 1)")
-            }
-            moved = rename(sink.path, "\(sink.path).1") == 0 || errno == ENOENT
-            sink.backupsPresent = moved ? min(present + 1, backups) : nil
-        }
+        let moved = sink.rotator.rotate(backups: backups)
         reopen(sink)
         if moved { sink.rotationRetryAt = 0 }
         return moved

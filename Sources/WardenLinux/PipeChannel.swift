@@ -1,14 +1,10 @@
 import CWarden
 import Glibc
 import Synchronization
+public import WardenPluginProtocol
 
-/// One event read from a line-oriented pipe.
-public enum PipeLine: Sendable, Equatable {
-    /// A complete line, without its `\n`.
-    case line([UInt8])
-    /// A line longer than the limit was discarded; `bytes` counts what was dropped (at least the limit).
-    case oversized(bytes: Int)
-}
+/// One event read from a line-oriented pipe: a line, or an overlong line skipped (`LineSplitter`'s rules).
+public typealias PipeLine = LineSplitter.Event
 
 /// Reads newline-terminated lines from a pipe without blocking any thread of Swift's cooperative pool:
 /// the read end is handed to a `PipeLinePump`, whose thread splits the bytes into lines and yields them to

@@ -1,6 +1,7 @@
 import CWarden
 import Glibc
 import Synchronization
+import WardenPluginProtocol
 
 /// The pipe pump behind `PipeLineReader`: one dedicated thread that reads the read ends of line-oriented
 /// pipes (collector plugins' stdout and stderr), splits their bytes into lines and yields them to each
@@ -136,7 +137,7 @@ public final class PipeLinePump: Sendable {
     private struct Stream {
         let id: UInt64
         let fd: Int32
-        var splitter: PipeLineSplitter
+        var splitter: LineSplitter
         let continuation: AsyncStream<PipeLine>.Continuation
     }
 
@@ -199,7 +200,7 @@ public final class PipeLinePump: Sendable {
                 registration.continuation.finish()
                 return
             }
-            streams[fd] = Stream(id: registration.id, fd: fd, splitter: PipeLineSplitter(limit: registration.maxLineBytes),
+            streams[fd] = Stream(id: registration.id, fd: fd, splitter: LineSplitter(maxLineBytes: registration.maxLineBytes),
                                  continuation: registration.continuation)
             descriptors[registration.id] = fd
         }

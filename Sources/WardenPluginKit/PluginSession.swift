@@ -1,4 +1,4 @@
-import WardenPluginProtocol
+public import WardenPluginProtocol
 import Foundation
 
 /// The protocol state machine of one plugin process, independent of real stdin/stdout (tests feed it lines).

@@ -1,4 +1,5 @@
 import Foundation
+import WardenPluginProtocol
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,9 +19,9 @@ enum StdinLineReader {
                 let count = buffer.withUnsafeMutableBytes { read(fileDescriptor, $0.baseAddress, $0.count) }
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 { break }
-                for event in splitter.feed(buffer[0..<count]) { continuation.yield(event) }
+                splitter.feed(buffer[0..<count]) { continuation.yield($0) }
             }
-            for event in splitter.finish() { continuation.yield(event) }
+            if let tail = splitter.finish() { continuation.yield(tail) }
             continuation.finish()
         }
         thread.name = "warden-plugin-stdin"

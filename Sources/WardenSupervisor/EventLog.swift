@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Glibc
 import WardenCore
+import WardenLinux
 
 /// Appends `WardenEvent`s to `STATE_DIR/events.jsonl`, one JSON object per line, rotated by size.
 ///
@@ -77,30 +78,25 @@ final class EventLog {
         size = fstat(fd, &info) == 0 ? UInt64(info.st_size) : 0
     }
 
+    /// Rotates by `LogRotator`'s rules (as captured output): shift to `.1` …, or truncate in place when
+    /// `backups` is 0. A failure leaves the file as it is (tried again at the next event).
     private func rotate() {
         if fd >= 0 { close(fd); fd = -1 }
-        if backups > 0 {
-            unlink("\(path).\(backups)")
-            if backups > 1 {
-                for index in stride(from: backups - 1, through: 1, by: -1) {
-                    rename("\(path).\(index)", "\(path).\(index + 1)")
-                }
-            }
-            rename(path, "\(path).1")
-        } else {
-            truncate(path, 0)
-        }
+        var rotator = LogRotator(path: path)
+        _ = rotator.rotate(backups: backups)
         reopen()
     }
 }
 
-/// RFC 3339 timestamps in UTC with milliseconds, e.g. `2026-11-30T03:45:12.345Z`.
+/// RFC 3339 timestamps in UTC with milliseconds, e.g. `2026-11-30T03:45:12.345Z`: the edge that reads the
+/// wall clock for WardenCore's pure `RFC3339Text`.
 enum RFC3339 {
+    /// `secondsSinceEpoch` (Unix time, UTC) formatted by `RFC3339Text`.
     static func string(secondsSinceEpoch: Double) -> String {
-        Date(timeIntervalSince1970: secondsSinceEpoch)
-            .formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        RFC3339Text.string(secondsSinceEpoch: secondsSinceEpoch)
     }
 
+    /// The wall clock now, formatted and as a value.
     static func now() -> (String, WallClockTime) {
         let seconds = Date().timeIntervalSince1970
         return (string(secondsSinceEpoch: seconds), WallClockTime(secondsSinceEpoch: seconds))

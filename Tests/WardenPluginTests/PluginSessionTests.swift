@@ -74,7 +74,7 @@ func line(_ message: HostMessage) -> LineSplitter.Event {
         let before = FakeCollector.shutdowns.withLock { $0 }
         let session = Task { await PluginSession.serve(FakeCollector.self, input: input, output: recorder.output) }
         feed.yield(.line(Array("not json".utf8)))
-        feed.yield(.oversized(byteCount: 2_000_000))
+        feed.yield(.oversized(bytes: 2_000_000))
         feed.yield(collect(1))
         feed.yield(hello())
         feed.yield(collect(2))

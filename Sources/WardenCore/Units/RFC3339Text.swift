@@ -1,4 +1,5 @@
-/// Formats wall-clock times for the pool and alert API without Foundation.
+/// Warden's one RFC 3339 formatter (the API's timestamps, `events.jsonl`). Pure: it formats a given time and
+/// never reads the clock; the edges that need "now" read it and pass it in.
 public enum RFC3339Text {
     /// `secondsSinceEpoch` (Unix time, UTC) as RFC 3339 with milliseconds, e.g. `2026-11-30T03:45:12.345Z`.
     /// Rounded to the nearest millisecond; times before 1970 are formatted too (proleptic Gregorian).
