@@ -137,7 +137,12 @@ let package = Package(
             name: "WardenAPITests",
             dependencies: ["WardenAPI", "WardenCore", "WardenPluginProtocol", "WardenTestSupport"]),
         .testTarget(name: "WardenLinuxTests", dependencies: ["WardenLinux", "WardenCore"]),
-        .testTarget(name: "WardenSupervisorTests", dependencies: ["WardenSupervisor", "WardenCore"]),
+        .testTarget(
+            name: "WardenSupervisorTests",
+            dependencies: [
+                "WardenSupervisor", "WardenCore", "WardenConfig", "WardenLinux",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "WardenHTTPTests",
             dependencies: [

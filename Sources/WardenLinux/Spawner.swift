@@ -43,6 +43,11 @@ public struct SpawnedProcess: Sendable {
     /// something other than `ChildReaper` reaped the child already. It is opened before `ChildReaper` can
     /// reap the child (see `Spawner.spawn`), so it always refers to this child, even one that has exited.
     public let pidfd: PIDFD?
+
+    public init(pid: Int32, pidfd: PIDFD?) {
+        self.pid = pid
+        self.pidfd = pidfd
+    }
 }
 
 /// Starts worker processes with posix_spawn(3): no fork of the (multi-threaded) Warden process, and exec

@@ -6,9 +6,10 @@ import Foundation
 import Glibc
 import WardenLinux
 
-/// What every spawn starts from, read once at start-up: Warden's pid, its directory, its environment
-/// without systemd's variables, and `warden-exec`.
+/// What every spawn starts from, read once at start-up: the process layer, Warden's pid, its directory,
+/// its environment without systemd's variables, and `warden-exec`.
 struct SpawnContext: Sendable {
+    let processes: any ProcessLayer
     let wardenPID: Int32
     /// The directory of the warden binary (executables next to it are found first).
     let executableDirectory: String
@@ -19,7 +20,8 @@ struct SpawnContext: Sendable {
     /// `warden-exec` next to the warden binary (sets WATCHDOG_PID before exec), `nil` if absent.
     let execShim: String?
 
-    init() {
+    init(processes: any ProcessLayer) {
+        self.processes = processes
         wardenPID = getpid()
         executableDirectory = ExecutableResolver.currentExecutableDirectory()
         var environment = ProcessInfo.processInfo.environment

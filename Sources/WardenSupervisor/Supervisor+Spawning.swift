@@ -70,7 +70,7 @@ extension Supervisor {
             }
             let spawned: SpawnedProcess
             do {
-                spawned = try Spawner.spawn(SpawnRequest(
+                spawned = try spawning.processes.spawn(SpawnRequest(
                     executablePath: executablePath, arguments: arguments, environment: environment,
                     directory: program.directory, stdoutFD: out, stderrFD: err, stdinFD: input))
             } catch {

@@ -35,16 +35,16 @@ extension Supervisor {
         let signals = signal == SIGCONT || signal == SIGKILL ? [signal] : [signal, SIGCONT]
         for sig in signals {
             // setsid at spawn makes pgid == pid; the group reaches every descendant that did not leave it.
-            _ = try? Signals.sendToGroup(pid, signal: sig)
+            spawning.processes.signalGroup(pid, signal: sig)
             // A main process named by MAINPID= is usually not a group leader: it gets it by pidfd.
-            if let entry = index.table[pid], entry.pgid != pid { _ = try? instance.pidfd?.signal(sig) }
+            if let entry = index.table[pid], entry.pgid != pid { spawning.processes.signal(pid, pidfd: instance.pidfd, signal: sig) }
             for (member, start) in outside { StopCoordinator.signalVerified(pid: member, startTime: start, signal: sig) }
         }
     }
 
     func killTree(of instance: Instance) {
         instance.stopMembers = treeMembers(of: instance, index: scanProcesses())
-        if let pidfd = instance.pidfd { _ = try? pidfd.signal(SIGKILL) }
+        if let pid = instance.pid { spawning.processes.signal(pid, pidfd: instance.pidfd, signal: SIGKILL) }
         let killed = instance.stopMembers.filter { StopCoordinator.signalVerified(pid: $0.key, startTime: $0.value, signal: SIGKILL) }
             .keys.sorted()
         logger.warning("\(instance.name): stop_timeout elapsed, SIGKILL sent to \(killed.count) processes",

@@ -38,9 +38,11 @@ public actor Supervisor: Service {
 
     /// Creates the supervisor for `configuration`; nothing is spawned until `run()`.
     ///
-    /// Creates `state_dir` (mode 0700) and `state_dir/logs`.
+    /// Creates `state_dir` (mode 0700) and `state_dir/logs`. `processes` is the real process layer unless a
+    /// test gives another.
     /// - Throws: `SupervisorError` when the state directory cannot be created or output capture cannot start.
-    public init(configuration: WardenConfiguration, logger: Logger) throws {
+    public init(configuration: WardenConfiguration, logger: Logger,
+                processes: any ProcessLayer = LinuxProcessLayer()) throws {
         self.configuration = configuration
         self.logger = logger
         let state = configuration.supervisor.stateDirectory
@@ -61,7 +63,7 @@ public actor Supervisor: Service {
             throw SupervisorError(message: "cannot start output capture: \(error)")
         }
         clock = SupervisorClock()
-        spawning = SpawnContext()
+        spawning = SpawnContext(processes: processes)
         registry = InstanceRegistry(programs: configuration.supervisedPrograms)
         stops = StopCoordinator(wardenPID: spawning.wardenPID)
         serviceManager = ServiceManagerLink()
@@ -86,7 +88,7 @@ public actor Supervisor: Service {
 
     /// Starts the autostart programs and supervises until graceful shutdown completes.
     public func run() async throws {
-        let reaped = ChildReaper.start()
+        let reaped = spawning.processes.reapedChildren()
         // Reaping must outlive cancellation of this task: exits must still be seen while every tree is
         // killed. So this loop is not a child task; it ends with the supervisor.
         let reaper = Task { for await child in reaped { self.handleReaped(child) } }
@@ -154,7 +156,8 @@ public actor Supervisor: Service {
             case .spawn: spawn(instance)
             case .signalGroup(let signal): signalGroup(of: instance, signal: signal)
             case .killTree: killTree(of: instance)
-            case .sendSignal(let signal): _ = try? instance.pidfd?.signal(signal)
+            case .sendSignal(let signal):
+                if let pid = instance.pid { spawning.processes.signal(pid, pidfd: instance.pidfd, signal: signal) }
             }
         }
     }
