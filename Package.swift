@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "WardenSupervisorTests",
             dependencies: [
-                "WardenSupervisor", "WardenCore", "WardenConfig", "WardenLinux",
+                "WardenSupervisor", "WardenCore", "WardenConfig", "WardenLinux", "WardenAPI",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(

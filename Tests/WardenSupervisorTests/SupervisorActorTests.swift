@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import WardenAPI
 import WardenConfig
 import WardenCore
 import WardenLinux
@@ -93,6 +94,20 @@ struct Harness {
         run = Task { try await supervisor.run() }
     }
 
+    /// A harness for one program `name` running `mode` (see `FakeProcessLayer`), `extra` settings added,
+    /// returned once the program is RUNNING.
+    static func running(_ name: String, mode: String, _ extra: String = "") async throws -> Harness {
+        let h = try Harness(programs: "[programs.\(name)]\ncommand = [\"/bin/sh\", \"\(mode)\"]\nstart_seconds = \"0s\"\n\(extra)")
+        _ = await transitions(h.events) { $0.last?.contains("->RUNNING") == true }
+        return h
+    }
+
+    /// Stops `name` through the control API and returns its status and the transitions until STOPPED.
+    func stop(_ name: String) async throws -> (status: ProcessStatus?, transitions: [String]) {
+        let status = try await supervisor.stop(names: [name]).first
+        return (status, await transitions(events) { $0.last?.contains("->STOPPED") == true })
+    }
+
     /// Shuts down, waits for `run()` to return, removes the directory.
     func finish() async throws {
         await supervisor.shutdown()
@@ -139,35 +154,22 @@ struct SupervisorActorTests {
 
     @Test("stop signals the group and completes when the main process is reaped")
     func stop() async throws {
-        let h = try Harness(programs: """
-            [programs.svc]
-            command = ["/bin/sh", "term"]
-            start_seconds = "0s"
-            """)
-        _ = await transitions(h.events) { $0.last?.contains("RUNNING") == true }
-        let stopped = try await h.supervisor.stop(names: ["svc"])
-        #expect(stopped.first?.state == .stopped)
+        let h = try await Harness.running("svc", mode: "term")
+        let (status, seen) = try await h.stop("svc")
+        #expect(status?.state == .stopped)
         #expect(h.layer.signals.contains { $0.signal == SIGTERM && $0.group })
-        let seen = await transitions(h.events) { $0.last?.contains("->STOPPED") == true }
         #expect(seen == ["svc: RUNNING->STOPPING (stop-requested)", "svc: STOPPING->STOPPED (stopped)"])
         try await h.finish()
     }
 
     @Test("a process that ignores the stop signal is SIGKILLed after stop_timeout")
     func stopTimeout() async throws {
-        let h = try Harness(programs: """
-            [programs.stubborn]
-            command = ["/bin/sh", "stubborn"]
-            start_seconds = "0s"
-            stop_timeout = "100ms"
-            """)
-        _ = await transitions(h.events) { $0.last?.contains("RUNNING") == true }
+        let h = try await Harness.running("stubborn", mode: "stubborn", "stop_timeout = \"100ms\"")
         let started = ContinuousClock.now
-        let stopped = try await h.supervisor.stop(names: ["stubborn"])
+        let (status, seen) = try await h.stop("stubborn")
         #expect(ContinuousClock.now - started >= .milliseconds(100))
-        #expect(stopped.first?.state == .stopped)
+        #expect(status?.state == .stopped)
         #expect(h.layer.signals.contains { $0.signal == SIGKILL && !$0.group })
-        let seen = await transitions(h.events) { $0.last?.contains("->STOPPED") == true }
         #expect(seen.last == "stubborn: STOPPING->STOPPED (stop-timeout-killed)")
         try await h.finish()
     }
