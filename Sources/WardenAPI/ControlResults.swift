@@ -18,12 +18,33 @@ public struct HealthStatus: Codable, Sendable, Equatable {
     public var notifyDatagrams: NotifyDatagramCounts?
     /// What /proc sampling has cost since Warden started.
     public var sampling: SamplingCounts?
-    public init(status: String, notifyDatagrams: NotifyDatagramCounts? = nil, sampling: SamplingCounts? = nil) {
+    /// Each subscriber of the event stream (`events.jsonl`, …): events delivered and dropped because its
+    /// buffer was full (`docs/events.md`).
+    public var eventSubscribers: [EventSubscriberCounts]?
+    /// Events that could not be written to `events.jsonl` (disk full, I/O error).
+    public var eventsFailedWrites: Int?
+    public init(status: String, notifyDatagrams: NotifyDatagramCounts? = nil, sampling: SamplingCounts? = nil,
+                eventSubscribers: [EventSubscriberCounts]? = nil, eventsFailedWrites: Int? = nil) {
         self.status = status; self.notifyDatagrams = notifyDatagrams; self.sampling = sampling
+        self.eventSubscribers = eventSubscribers; self.eventsFailedWrites = eventsFailedWrites
     }
     enum CodingKeys: String, CodingKey {
         case status, sampling
         case notifyDatagrams = "notify_datagrams"
+        case eventSubscribers = "event_subscribers"
+        case eventsFailedWrites = "events_failed_writes"
+    }
+}
+
+/// One subscriber of the event stream, as `/v1/health` reports it.
+public struct EventSubscriberCounts: Codable, Sendable, Equatable {
+    public var name: String
+    /// Events handed to its buffer.
+    public var delivered: Int
+    /// Events lost because its buffer was full.
+    public var dropped: Int
+    public init(name: String, delivered: Int, dropped: Int) {
+        self.name = name; self.delivered = delivered; self.dropped = dropped
     }
 }
 

@@ -7,7 +7,11 @@ import WardenLinux
 /// instance and fed to its machine; `MAINPID=` is handled here (it needs /proc).
 extension Supervisor {
     public func health() async -> HealthStatus {
-        HealthStatus(status: "ok", notifyDatagrams: notifyServer.counters, sampling: sampling.counters)
+        HealthStatus(status: "ok", notifyDatagrams: notifyServer.counters, sampling: sampling.counters,
+                     eventSubscribers: events.statistics.map {
+                         EventSubscriberCounts(name: $0.name, delivered: $0.delivered, dropped: $0.dropped)
+                     },
+                     eventsFailedWrites: eventLog.failedWrites)
     }
 
     /// Binds the notify socket. A failure is logged; programs with `ready = "notify"` then cannot start.

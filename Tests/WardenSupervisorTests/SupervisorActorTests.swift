@@ -149,6 +149,9 @@ struct SupervisorActorTests {
         #expect(h.layer.spawns == 3)
         let status = try await h.supervisor.status(names: ["crash"])
         #expect(status.first?.restarts == 2 && status.first?.lastRestartReason == "exit")
+        let health = await h.supervisor.health()
+        #expect(health.eventSubscribers?.map(\.name) == ["events.jsonl", "test"])
+        #expect(health.eventSubscribers?.allSatisfy { $0.delivered >= 6 && $0.dropped == 0 } == true)
         try await h.finish()
     }
 
