@@ -1,4 +1,5 @@
 public import WardenAPI
+import WardenCore
 
 /// The human table `warden status` prints, one row per process.
 ///
@@ -74,7 +75,7 @@ public enum StatusTable {
 
     /// Leak verdict: `warming-up`, or the severity and the RSS slope, e.g. `critical +612.3MB/min`.
     public static func leak(_ leak: LeakStatus) -> String {
-        guard let slope = leak.rssGrowthMBPerMin, leak.severity != "warming-up" else { return leak.severity }
+        guard let slope = leak.rssGrowthMBPerMin, leak.severity != SeverityGrade.warmingUp.description else { return leak.severity }
         return "\(leak.severity) \(slope < 0 ? "-" : "+")\(fixed(abs(slope), decimals: 1))MB/min"
     }
 

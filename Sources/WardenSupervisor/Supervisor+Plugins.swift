@@ -251,7 +251,7 @@ extension Supervisor {
         for alert in result.opened {
             publish(WardenEvent(time: RFC3339.now().0, process: alert.worker, event: .poolAlert, reason: alert.kind,
                                message: "[\(alert.severity.rawValue)] \(alert.pool ?? collector): \(alert.message)"))
-            var metadata: Logger.Metadata = ["event": "pool-alert"]
+            var metadata: Logger.Metadata = ["event": "\(WardenEvent.Kind.poolAlert.rawValue)"]
             if let worker = alert.worker { metadata["process"] = "\(worker)" }
             logger.warning("pool alert \(alert.kind.rawValue) (\(alert.severity.rawValue)) \(alert.pool ?? collector): \(alert.message)",
                            metadata: metadata)
