@@ -122,7 +122,10 @@ extension Supervisor: SupervisorControl {
         let statuses = names.compactMap { registry[$0].map(status(of:)) }
         let failed = statuses.filter { $0.state != .running }
         if !failed.isEmpty {
-            let detail = failed.map { "\($0.name) is \($0.state.rawValue)\($0.lastExitStatus.map { " (\($0))" } ?? "")" }
+            let detail = failed.map { status in
+                let why = status.state == .fatal ? status.description : status.lastExitStatus
+                return "\(status.name) is \(status.state.rawValue)\(why.map { " (\($0))" } ?? "")"
+            }
             throw ControlError(.actionFailed, message: "\(action) failed: " + detail.joined(separator: ", "))
         }
         return statuses

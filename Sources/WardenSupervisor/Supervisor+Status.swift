@@ -54,6 +54,7 @@ extension Supervisor {
             }
             return "backing off after \(machine.failedStarts) failed starts; next attempt in \(LeakMessage.oneDecimal(wait))s"
         case .fatal:
+            if let cause = instance.machine.lastSpawnFailure { return "gave up: \(machine.reason.rawValue): \(cause)" }
             return "gave up: \(machine.reason.rawValue)\(instance.machine.lastExit.map { ", last \($0)" } ?? "")"
         case .exited:
             return instance.machine.lastExit.map { "exited: \($0)" } ?? "exited"

@@ -170,7 +170,7 @@ public actor Supervisor: Service {
         var metadata: Logger.Metadata = ["process": "\(instance.name)", "event": "\(record.event.rawValue)"]
         if let pid = instance.pid { metadata["pid"] = "\(pid)" }
         switch event {
-        case .stateChanged(let t, _):
+        case .stateChanged(let t, _, _):
             scheduleServiceManagerUpdate()
             let level: Logger.Level = (t.to == .fatal || t.to == .backoff) ? .warning : .info
             logger.log(level: level, "\(instance.name): \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason.rawValue))",

@@ -1,5 +1,5 @@
 package import WardenAPI
-package import WardenCore
+import WardenCore
 
 /// A `SupervisorControl` over a fixed list of statuses: the seam the HTTP layer drives, with no processes.
 ///

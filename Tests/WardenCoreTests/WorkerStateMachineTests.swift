@@ -157,6 +157,14 @@ struct SeverityTests {
         #expect(m.severity < .graded(.high))
     }
 
+    @Test("a flat process's first grade after warming up is recorded as first-grade, not growth-rising")
+    func firstGrade() {
+        var m = running(detector: growth)
+        let changes = records(feed(&m, from: 1, to: 120) { _ in 100 }).filter { $0.event == .severityChange }
+        #expect(changes.map(\.reason) == ["first-grade"])
+        #expect(changes.first?.oldSeverity == "warming-up" && changes.first?.newSeverity == "none")
+    }
+
     @Test("a new process starts at warming-up, recorded as new-process (no stale critical in STARTING)")
     func newProcessResets() {
         var m = running(detector: growth)
@@ -217,6 +225,23 @@ struct WorkerStopTests {
         #expect(m.state == .backoff)
         _ = m.timerFired(now: t(2.1))
         #expect(m.state == .starting && m.lastRestartReason == .watchdog)
+    }
+
+    @Test("a spawn failure's cause goes with the transition it causes and stays until a process is spawned")
+    func spawnFailureCause() {
+        var settings = lifecycle
+        settings.startRetries = 1
+        var m = WorkerStateMachine(settings: settings, detector: limits, leakResponse: .init())
+        _ = m.start(now: t(0), reason: .autostart)
+        let first = records(m.spawnFailed(now: t(0), reason: .executableNotFound, cause: "cannot find executable \"x\""))
+        #expect(first.map(\.newState) == [.backoff] && first.first?.message == "cannot find executable \"x\"")
+        _ = m.timerFired(now: t(5))
+        let last = records(m.spawnFailed(now: t(5), reason: .executableNotFound, cause: "cannot find executable \"x\""))
+        #expect(last.first?.newState == .fatal && last.first?.reason == "start-retries-exhausted")
+        #expect(last.first?.message == "cannot find executable \"x\"" && m.lastSpawnFailure != nil)
+        _ = m.start(now: t(6), reason: .startRequested)
+        _ = m.spawned(now: t(6))
+        #expect(m.lastSpawnFailure == nil)
     }
 
     @Test("ERRNO= is recorded once per change; STATUS= is kept")

@@ -177,6 +177,27 @@ struct SupervisorActorTests {
         try await h.finish()
     }
 
+    @Test("a missing executable makes the instance FATAL, and status and the start error say which path")
+    func missingExecutable() async throws {
+        let h = try Harness(programs: """
+            [programs.ghost]
+            command = ["/nonexistent/ghost"]
+            start_retries = 0
+            """)
+        let seen = await transitions(h.events) { $0.last?.contains("FATAL") == true }
+        #expect(seen.last == "ghost: STARTING->FATAL (start-retries-exhausted)")
+        let status = try await h.supervisor.status(names: ["ghost"]).first
+        #expect(status?.description?.contains("cannot find executable \"/nonexistent/ghost\"") == true)
+        do {
+            _ = try await h.supervisor.start(names: ["ghost"])
+            Issue.record("start of a missing executable succeeded")
+        } catch {
+            #expect(error.message.contains("cannot find executable"))
+        }
+        #expect(h.layer.spawns == 0)
+        try await h.finish()
+    }
+
     @Test("shutdown stops every instance, and run() returns once every tree is gone")
     func shutdown() async throws {
         let h = try Harness(programs: """

@@ -21,6 +21,8 @@ public enum EventReason: String, Codable, Sendable, CaseIterable, ReasonVocabula
     case invalidConfig = "invalid-config"
     /// `orphans-killed`: the main process died and left processes of its tree behind.
     case mainProcessExited = "main-process-exited"
+    /// `severity-change`: the detector has enough samples for its first grade, and it is `none`.
+    case firstGrade = "first-grade"
     /// `severity-change`: growth raised the severity.
     case growthRising = "growth-rising"
     /// `severity-change`: the growth that raised the severity slowed down.

@@ -1,8 +1,9 @@
 /// Something that happened to one instance, as decided by its `WorkerStateMachine`. The runtime adds the
 /// instance name, the pid and the time (`record(process:pid:time:)`) and publishes it.
 public enum WorkerEvent: Sendable, Equatable {
-    /// A state transition; `exit` is how the process ended, for EXITED, BACKOFF and FATAL.
-    case stateChanged(ProcessStateMachine.Transition, exit: TerminationStatus?)
+    /// A state transition; `exit` is how the process ended, for EXITED, BACKOFF and FATAL; `cause` why a
+    /// spawn failed, for a failed start.
+    case stateChanged(ProcessStateMachine.Transition, exit: TerminationStatus?, cause: String?)
     /// The leak grade changed.
     case severityChanged(from: SeverityGrade, to: SeverityGrade, reason: EventReason, evidence: LeakEvidence?)
     /// `cleanup_signal` went to the main process when severity reached `severity`.
@@ -19,9 +20,9 @@ public enum WorkerEvent: Sendable, Equatable {
     /// The `events.jsonl` record of this event.
     public func record(process: String, pid: Int32?, time: String) -> WardenEvent {
         switch self {
-        case .stateChanged(let t, let exit):
+        case .stateChanged(let t, let exit, let cause):
             return WardenEvent(time: time, process: process, event: .stateChange, oldState: t.from, newState: t.to,
-                               reason: t.reason, pid: pid, exitStatus: exit?.description)
+                               reason: t.reason, pid: pid, exitStatus: exit?.description, message: cause)
         case .severityChanged(let from, let to, let reason, let evidence):
             return WardenEvent(time: time, process: process, event: .severityChange, oldSeverity: from.description,
                                newSeverity: to.description, reason: reason, pid: pid, evidence: evidence?.record)

@@ -75,6 +75,8 @@ public struct WorkerStateMachine: Sendable {
     public private(set) var leftStarting = false
     /// The leak or limit restart in progress, if any (set until the next process runs).
     public private(set) var leakRestart: TransitionReason?
+    /// Why the last spawn failed, until a process is spawned again.
+    public private(set) var lastSpawnFailure: String?
 
     private var hasSpawned = false
     private var backoffReason: TransitionReason?
@@ -132,6 +134,7 @@ public struct WorkerStateMachine: Sendable {
     public mutating func spawned(now: Duration) -> [Action] {
         guard state == .starting else { return [] }
         hasSpawned = true
+        lastSpawnFailure = nil
         detector.reset()
         observation = nil
         verdict = nil
@@ -150,9 +153,11 @@ public struct WorkerStateMachine: Sendable {
         return actions + lift(lifecycle.spawned(now: now), now: now)
     }
 
-    /// The spawn failed; `cause` says why (a missing executable, no notify socket, an exec error).
+    /// The spawn failed; `cause` says why (a missing executable, no notify socket, an exec error). The
+    /// cause goes with the transition it causes and stays `lastSpawnFailure` until a process is spawned.
     public mutating func spawnFailed(now: Duration, reason: TransitionReason, cause: String) -> [Action] {
         lastExit = nil
+        lastSpawnFailure = cause
         return lift(lifecycle.spawnFailed(now: now, reason: reason), now: now)
     }
 
@@ -215,9 +220,8 @@ public struct WorkerStateMachine: Sendable {
         var actions: [Action] = []
         let grade: SeverityGrade = verdict.warmingUp ? .warmingUp : .graded(verdict.severity)
         if grade != severity {
-            let rising = grade > severity
             actions.append(.record(.severityChanged(
-                from: severity, to: grade, reason: rising ? .growthRising : .growthSubsided,
+                from: severity, to: grade, reason: SeverityGrade.reason(from: severity, to: grade),
                 evidence: evidence(verdict))))
             severity = grade
             if verdict.severity < .critical { alerted = false }
@@ -290,7 +294,8 @@ public struct WorkerStateMachine: Sendable {
         }
         if [.running, .fatal, .backoff, .exited].contains(t.to) { leakRestart = nil }
         let ended = t.to == .exited || t.to == .backoff || t.to == .fatal
-        actions.append(.record(.stateChanged(t, exit: ended ? lastExit : nil)))
+        let cause = t.from == .starting && ended ? lastSpawnFailure : nil
+        actions.append(.record(.stateChanged(t, exit: ended ? lastExit : nil, cause: cause)))
         return actions
     }
 
@@ -345,6 +350,13 @@ public enum SeverityGrade: Sendable, Hashable, Comparable, CustomStringConvertib
         if name == SeverityGrade.warmingUp.description { self = .warmingUp; return }
         guard let severity = LeakSeverity(rawValue: name) else { return nil }
         self = .graded(severity)
+    }
+
+    /// Why the grade moved: the first grade after warming up is `first-grade` when it is `none`,
+    /// otherwise growth rose (`growth-rising`) or slowed (`growth-subsided`).
+    public static func reason(from old: SeverityGrade, to new: SeverityGrade) -> EventReason {
+        if old == .warmingUp, new == .graded(.none) { return .firstGrade }
+        return new > old ? .growthRising : .growthSubsided
     }
 
     public static func < (a: SeverityGrade, b: SeverityGrade) -> Bool {
