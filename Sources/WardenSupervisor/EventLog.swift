@@ -45,7 +45,11 @@ final class EventLog {
         guard var data = try? encoder.encode(event) else { failedWrites += 1; return }
         data.append(0x0A)
         if maxBytes > 0, size > 0, size + UInt64(data.count) > maxBytes { rotate() }
-        guard fd >= 0 else { failedWrites += 1; reopen(); return }
+        // A file removed while Warden runs (a cleanup script, `rm -rf state_dir`) is created again, rather
+        // than every later event going to the deleted inode.
+        var info = stat()
+        if fd < 0 || (fstat(fd, &info) == 0 && info.st_nlink == 0) { reopen() }
+        guard fd >= 0 else { failedWrites += 1; return }
         if writeAll(data) { size += UInt64(data.count) } else { failedWrites += 1 }
     }
 

@@ -15,6 +15,9 @@ public protocol ProcessLayer: Sendable {
     func signalGroup(_ pgid: Int32, signal: Int32)
     /// Sends `signal` to the main process `pid`, through `pidfd` when there is one.
     func signal(_ pid: Int32, pidfd: PIDFD?, signal: Int32)
+    /// Warden's own children now (its main processes and the orphans it adopted as subreaper), or `nil`
+    /// when unknown; leftovers and strays are looked for only among them.
+    func children() -> Set<Int32>?
 }
 
 /// The real process layer.
@@ -24,4 +27,5 @@ public struct LinuxProcessLayer: ProcessLayer {
     public func spawn(_ request: SpawnRequest) throws -> SpawnedProcess { try Spawner.spawn(request) }
     public func signalGroup(_ pgid: Int32, signal: Int32) { _ = try? Signals.sendToGroup(pgid, signal: signal) }
     public func signal(_ pid: Int32, pidfd: PIDFD?, signal: Int32) { _ = try? pidfd?.signal(signal) }
+    public func children() -> Set<Int32>? { ProcessTable.childrenOfSelf() }
 }

@@ -30,6 +30,10 @@ extension Supervisor {
         syncTrackers(with: new.collectors)
         eventLog.setRotation(maxBytes: supervisorSettings.logMaxBytes, backups: supervisorSettings.logBackups)
         capture.setRotation(maxBytes: supervisorSettings.logMaxBytes, backups: supervisorSettings.logBackups)
+        // The reload is recorded before the stops and starts it causes.
+        publish(WardenEvent(time: RFC3339.now().0, process: nil, event: .reload, reason: EventReason.applied,
+                            message: notes.isEmpty ? "no changes" : notes.joined(separator: "; ")))
+        logger.info("configuration reloaded: \(notes.isEmpty ? "no changes" : notes.joined(separator: "; "))")
         withSharedScan {
             for name in diff.removed {
                 for instance in registry.all where instance.program.name == name { retire(instance.name) }
@@ -38,9 +42,6 @@ extension Supervisor {
             for program in diff.added { replace(program) }
         }
         registry.rebuildOrder(programs: configuration.supervisedPrograms)
-        publish(WardenEvent(time: RFC3339.now().0, process: nil, event: .reload, reason: EventReason.applied,
-                            message: notes.isEmpty ? "no changes" : notes.joined(separator: "; ")))
-        logger.info("configuration reloaded: \(notes.isEmpty ? "no changes" : notes.joined(separator: "; "))")
         return notes
     }
 

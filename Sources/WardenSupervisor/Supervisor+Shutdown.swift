@@ -32,6 +32,7 @@ extension Supervisor {
 
     private func shutdownTimedOut() {
         guard !shutdown.finished else { return }
+        shutdown.timedOut = true
         killLeftovers()
         let stopping = registry.all.filter { $0.machine.state == .stopping }
         logger.warning("shutdown_timeout elapsed: SIGKILL to \(stopping.count) process trees")

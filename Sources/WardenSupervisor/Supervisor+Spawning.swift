@@ -85,6 +85,7 @@ extension Supervisor {
             instance.startedAtMonotonic = at
             instance.spawns += 1
             instance.knownTree = [:]
+            sampling.previousCPU[instance.name] = nil   // CPU % starts over with the new process
             registry.byPID[spawned.pid] = instance.name
             logger.debug("\(instance.name): spawned pid \(spawned.pid)")
             if let link, let collector = program.collector {
@@ -106,6 +107,24 @@ extension Supervisor {
             }
             perform(instance.machine.spawnFailed(now: at, reason: .spawnFailed, cause: cause), for: instance)
         }
+    }
+
+    /// How long the exit of a main process that may use the notify protocol waits before it is handled:
+    /// datagrams it sent just before exiting (`MAINPID=` of a forking daemon, `READY=1`) are read first, as
+    /// systemd reads pending notify messages before it handles a SIGCHLD. The socket and the reaper are
+    /// separate sources with no order between them.
+    static let notifyExitGrace: Duration = .milliseconds(25)
+
+    /// A reaped child: the exit of a main process, or an orphan.
+    func reaped(_ child: ReapedChild) {
+        if let instance = registry.owner(ofMain: child.pid), instance.program.ready == .notify || instance.program.watchdog != nil {
+            Task { [clock] in
+                try? await clock.sleep(for: Self.notifyExitGrace)
+                self.handleReaped(child)
+            }
+            return
+        }
+        handleReaped(child)
     }
 
     func handleReaped(_ child: ReapedChild) {

@@ -45,14 +45,20 @@ extension Supervisor {
     func killTree(of instance: Instance) {
         instance.stopMembers = treeMembers(of: instance, index: scanProcesses())
         if let pid = instance.pid { spawning.processes.signal(pid, pidfd: instance.pidfd, signal: SIGKILL) }
-        let killed = instance.stopMembers.filter { StopCoordinator.signalVerified(pid: $0.key, startTime: $0.value, signal: SIGKILL) }
-            .keys.sorted()
-        logger.warning("\(instance.name): stop_timeout elapsed, SIGKILL sent to \(killed.count) processes",
-                       metadata: ["pids": "\(killed)"])
+        var killed = Set(instance.stopMembers.filter {
+            StopCoordinator.signalVerified(pid: $0.key, startTime: $0.value, signal: SIGKILL)
+        }.keys)
+        if let pid = instance.pid { killed.insert(pid) }   // killed through its pidfd above
+        let pids = killed.sorted()
+        let timeout = shutdown.timedOut
+            ? "shutdown_timeout \(DurationText.format(configuration.supervisor.shutdownTimeout))"
+            : "stop_timeout \(DurationText.format(instance.program.stopTimeout))"
+        logger.warning("\(instance.name): \(timeout) elapsed, SIGKILL sent to \(pids.count) processes",
+                       metadata: ["pids": "\(pids)"])
         publish(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .stateChange,
                             oldState: .stopping, newState: .stopping, reason: TransitionReason.stopTimeout,
                             pid: instance.pid,
-                            message: "escalated to SIGKILL after \(DurationText.format(instance.program.stopTimeout)); \(killed.count) processes killed: \(killed)"))
+                            message: "escalated to SIGKILL after \(timeout); \(pids.count) processes killed: \(pids)"))
     }
 
     /// Starts the /proc watch that completes stops, if it is not running.
@@ -96,7 +102,7 @@ extension Supervisor {
         // A full /proc scan costs milliseconds with hundreds of workers. Every descendant that outlived the
         // main process was reparented to Warden (the subreaper): when Warden has no child besides the live
         // main processes, nothing was left behind.
-        if let children = ProcessTable.childrenOfSelf(), !children.contains(where: { registry.byPID[$0] == nil }) {
+        if let children = spawning.processes.children(), !children.contains(where: { registry.byPID[$0] == nil }) {
             return [:]
         }
         var members = treeMembers(of: instance, index: scanProcesses())
@@ -126,7 +132,7 @@ extension Supervisor {
     /// exited before anything scanned for it, one that cleared its environment) with its descendants:
     /// SIGTERM now, SIGKILL when the shutdown times out.
     func sweepStrays() {
-        guard let children = ProcessTable.childrenOfSelf() else { return }
+        guard let children = spawning.processes.children() else { return }
         let strays = children.filter { registry.byPID[$0] == nil }
         guard !strays.isEmpty else { return }
         let index = scanProcesses()

@@ -91,7 +91,7 @@ public actor Supervisor: Service {
         let reaped = spawning.processes.reapedChildren()
         // Reaping must outlive cancellation of this task: exits must still be seen while every tree is
         // killed. So this loop is not a child task; it ends with the supervisor.
-        let reaper = Task { for await child in reaped { self.handleReaped(child) } }
+        let reaper = Task { for await child in reaped { self.reaped(child) } }
         let sampler = Task { await self.samplingLoop() }
         openNotifySocket()
         startSystemdWatchdog()
@@ -239,6 +239,8 @@ struct SupervisorClock: Sendable {
 struct ShutdownState {
     enum Phase { case supervising, shuttingDown, finished }
     var phase: Phase = .supervising
+    /// Set when `shutdown_timeout` elapsed (or the group was cancelled): remaining trees are SIGKILLed.
+    var timedOut = false
     /// Tasks waiting for the shutdown to finish.
     var continuations: [CheckedContinuation<Void, Never>] = []
     /// Called by `shutdown()` (the control API) to start the graceful shutdown of the whole service group.

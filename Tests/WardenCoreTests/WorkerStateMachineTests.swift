@@ -84,10 +84,11 @@ struct LeakResponseGateTests {
         #expect(m.state == .running)
     }
 
-    @Test("on_critical = alert records one leak-alert while the condition holds, and never restarts")
+    @Test("on_critical = alert records one leak-alert while the condition holds (grade changes included), and never restarts")
     func alertOnly() {
         var m = running(.init(restartOnCritical: false))
-        let actions = feed(&m, from: 1, to: 10) { _ in 150 }
+        let actions = feed(&m, from: 1, to: 120) { _ in 150 }
+        #expect(records(actions).contains { $0.event == .severityChange })   // warming-up → none on the way
         let alerts = records(actions).filter { $0.event == .leakAlert }
         #expect(alerts.count == 1 && alerts.first?.reason == "rss-max")
         #expect(m.state == .running)
@@ -242,6 +243,17 @@ struct WorkerStopTests {
         _ = m.start(now: t(6), reason: .startRequested)
         _ = m.spawned(now: t(6))
         #expect(m.lastSpawnFailure == nil)
+    }
+
+    @Test("with notify readiness, an exit before READY=1 is a failed start, exited-before-ready")
+    func exitBeforeReady() {
+        var settings = lifecycle
+        settings.readiness = .notify
+        var m = WorkerStateMachine(settings: settings, detector: limits, leakResponse: .init())
+        _ = m.start(now: t(0), reason: .autostart)
+        _ = m.spawned(now: t(0))
+        let events = records(m.exited(.exited(0), now: t(1)))
+        #expect(events.first?.newState == .backoff && events.first?.reason == "exited-before-ready")
     }
 
     @Test("ERRNO= is recorded once per change; STATUS= is kept")

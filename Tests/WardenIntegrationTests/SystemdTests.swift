@@ -302,6 +302,40 @@ struct WorkerNotifyTests {
         #expect(try warden.terminate() == 0)
     }
 
+    @Test("a forking daemon whose parent exits right after MAINPID= and READY=1 starts every time (its datagram is read before its exit)")
+    func forkingDaemonExitRace() throws {
+        let dir = try scriptDirectory()
+        let daemon = try writeScript("""
+            import os, socket, time
+            child = os.fork()
+            if child == 0:
+                os.setsid()
+                while True: time.sleep(1)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            s.connect(os.environ["NOTIFY_SOCKET"])
+            s.send(("MAINPID=%d\\nREADY=1" % child).encode())
+            os._exit(0)
+            """, named: "quick.py", in: dir)
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.quick]
+            command = ["python3", "\(daemon)"]
+            ready = "notify"
+            start_timeout = "5s"
+            start_retries = 0
+            """)
+        try waitFor("RUNNING", timeout: 10) { try warden.state("quick") == "RUNNING" }
+        for round in 1...8 {
+            let restart = try warden.cli(["restart", "quick"])
+            #expect(restart.status == 0, "round \(round): \(restart.stderr)")
+            #expect(try warden.state("quick") == "RUNNING", "round \(round)")
+        }
+        #expect(!warden.events().contains { $0["event"] as? String == "orphans-killed" })
+        #expect(try warden.terminate() == 0)
+    }
+
     @Test("thousands of malformed and foreign datagrams change no worker's state")
     func notifyFuzz() throws {
         let dir = try scriptDirectory()

@@ -30,4 +30,17 @@ struct EventLogTests {
         let live = try String(contentsOfFile: path, encoding: .utf8)
         #expect(live.contains("\"process\":\"p199\""))
     }
+
+    @Test("a removed events.jsonl is created again at the next event")
+    func recreatedAfterRemoval() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ev-\(UUID().uuidString.prefix(8)).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = EventLog(path: path, maxBytes: 0, backups: 0)
+        log.append(WardenEvent(time: "t", process: "a", event: .supervisor, reason: EventReason.started))
+        try FileManager.default.removeItem(atPath: path)
+        log.append(WardenEvent(time: "t", process: "b", event: .supervisor, reason: EventReason.started))
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("\"process\":\"b\"") && !text.contains("\"process\":\"a\""))
+        #expect(log.failedWrites == 0)
+    }
 }

@@ -47,6 +47,10 @@ final class FakeProcessLayer: ProcessLayer {
         return SpawnedProcess(pid: pid, pidfd: nil)
     }
 
+    /// The fake processes are nobody's children: no leftover or stray is ever looked for (the test
+    /// process's real children belong to other tests).
+    func children() -> Set<Int32>? { [] }
+
     func signalGroup(_ pgid: Int32, signal: Int32) { deliver(pgid, signal, group: true) }
     func signal(_ pid: Int32, pidfd: PIDFD?, signal: Int32) { deliver(pid, signal, group: false) }
 

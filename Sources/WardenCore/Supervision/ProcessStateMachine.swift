@@ -182,7 +182,7 @@ public struct ProcessStateMachine: Sendable {
         lastTermination = status
         switch phase {
         case .starting:
-            return failedStart(now: now, reason: .exitedBeforeStartSeconds)
+            return failedStart(now: now, reason: settings.readiness == .notify ? .exitedBeforeReady : .exitedBeforeStartSeconds)
         case .running(_, let since, _):
             return exitFromRunning(status, since: since, now: now)
         case .stopping(var progress):

@@ -18,6 +18,8 @@ public enum TransitionReason: String, Codable, Sendable, CaseIterable, ReasonVoc
     case exit
     /// The process exited before `start_seconds` elapsed: a failed start.
     case exitedBeforeStartSeconds = "exited-before-start-seconds"
+    /// With `ready = "notify"`: the process exited before it sent `READY=1`: a failed start.
+    case exitedBeforeReady = "exited-before-ready"
     /// `start_seconds` elapsed with the process alive: it is RUNNING.
     case startSecondsElapsed = "start-seconds-elapsed"
     /// The process sent `READY=1` (`ready = "notify"`).

@@ -224,13 +224,14 @@ public struct WorkerStateMachine: Sendable {
                 from: severity, to: grade, reason: SeverityGrade.reason(from: severity, to: grade),
                 evidence: evidence(verdict))))
             severity = grade
-            if verdict.severity < .critical { alerted = false }
             if let cleanup = leakResponse.cleanupSignal, !cleanupSent, grade >= .graded(.high) {
                 cleanupSent = true
                 actions.append(.sendSignal(cleanup.number))
                 actions.append(.record(.cleanupSignalSent(cleanup, severity: grade, evidence: evidence(verdict))))
             }
         }
+        // One alert per continuous condition: it may be raised again once the verdict stopped demanding action.
+        if verdict.action == nil { alerted = false }
         guard let reason = verdict.action, state == .running, leakRestart == nil, !context.shuttingDown
         else { return actions }
         let message = LeakMessage.restart(reason, verdict: verdict, observation: sample,
@@ -280,8 +281,13 @@ public struct WorkerStateMachine: Sendable {
         var actions: [Action] = []
         if t.to == .starting, hasSpawned {
             restarts += 1
-            // A retry after BACKOFF restarts because the process exited or missed its watchdog.
-            lastRestartReason = t.reason == .backoffElapsed ? (backoffReason == .watchdog ? .watchdog : .exit) : t.reason
+            // A retry after BACKOFF restarts because the process exited or missed its watchdog; after a
+            // failed spawn it is still the restart that was asked for.
+            if t.reason != .backoffElapsed {
+                lastRestartReason = t.reason
+            } else if let why = backoffReason, why != .executableNotFound, why != .spawnFailed, why != .notifySocketUnavailable {
+                lastRestartReason = why == .watchdog ? .watchdog : .exit
+            }
         }
         if t.from == .stopping { stopsCompleted += 1 }
         if t.from == .starting { leftStarting = true }
