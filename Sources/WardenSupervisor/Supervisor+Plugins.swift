@@ -176,7 +176,10 @@ extension Supervisor {
         }
     }
 
+    /// Publishes a collector's pools on the event stream and feeds them to its alert tracker.
     private func recordSamples(_ pools: [PoolSample], collector: CollectorConfiguration) -> PoolCheckResult {
+        events.publish(.collected(PoolRound(collector: collector.name, secondsSinceEpoch: RFC3339.now().1.secondsSinceEpoch,
+                                            pools: pools)))
         let sustains = Dictionary(registry.all.map { ($0.name, $0.program.leak.sustain) }, uniquingKeysWith: { a, _ in a })
         return plugins.update(collector) { tracker, now in
             tracker.record(pools, at: now, leakSustain: { sustains[$0] ?? .seconds(60) })

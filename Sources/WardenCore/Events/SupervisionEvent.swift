@@ -1,3 +1,5 @@
+public import WardenPluginProtocol
+
 /// One element of the supervisor's event stream (`EventBus`): what consumers — the event log, history,
 /// metrics, notifications, a dashboard — learn of supervision, published once by the supervisor.
 /// `docs/events.md` is the contract.
@@ -7,6 +9,21 @@ public enum SupervisionEvent: Sendable, Equatable {
     case recorded(WardenEvent)
     /// The measurements of one sampling round.
     case sampled(SampleRound)
+    /// The pools a collector plugin answered one `collect` with, as it sent them.
+    case collected(PoolRound)
+}
+
+/// One collector's answer to one `collect`.
+public struct PoolRound: Sendable, Equatable {
+    /// The collector's name (`[collectors.NAME]`).
+    public var collector: String
+    /// When Warden received the answer, seconds since the Unix epoch.
+    public var secondsSinceEpoch: Double
+    public var pools: [PoolSample]
+
+    public init(collector: String, secondsSinceEpoch: Double, pools: [PoolSample]) {
+        self.collector = collector; self.secondsSinceEpoch = secondsSinceEpoch; self.pools = pools
+    }
 }
 
 /// The measurements of one sampling round, for every instance that has a live process.
