@@ -1,10 +1,10 @@
 // swift-tools-version:6.2
 //
 // Warden's package. The target graph mirrors the architecture, lowest layer first:
-//   L0 pure core      WardenCore, WardenConfig, WardenAPI       (no syscalls, no clocks read)
+//   L0 pure core      WardenCore, WardenConfig, WardenAPI       (decisions and values: no syscalls, no clocks)
 //   L1 system edges   CWarden (C shim), WardenLinux             (posix_spawn, pidfd, /proc, files)
 //                     CSystemd, WardenSystemd                   (libsystemd: sd_notify, watchdog, journal)
-//   L2 runtime        WardenSupervisor                          (the actor that owns every state machine)
+//   L2 runtime        WardenSupervisor                          (the coordinator actor, its owners, the event bus)
 //   L3 interfaces     WardenHTTP, WardenClient, warden          (control API, CLI)
 // WardenAPI holds the control API's wire types and the `SupervisorControl` protocol: WardenHTTP and
 // WardenClient depend on it, not on the runtime; only the `warden` executable wires the Supervisor in.
