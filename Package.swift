@@ -153,7 +153,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "WardenClientTests",
-            dependencies: ["WardenClient", "WardenAPI", "WardenControlTestSupport", "WardenTestSupport"]),
+            dependencies: ["WardenClient", "WardenAPI", "WardenCore", "WardenControlTestSupport", "WardenTestSupport"]),
         .testTarget(
             name: "WardenCLITests",
             dependencies: ["warden", "WardenAPI", "WardenControlTestSupport", "WardenTestSupport"]),

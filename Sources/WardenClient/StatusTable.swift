@@ -53,8 +53,9 @@ public enum StatusTable {
             process.threads.map(String.init) ?? "-",
             process.cpuPercent.map { fixed($0, decimals: 1) } ?? "-",
             process.pid == nil ? "-" : leak(process.leak),
-            // For FATAL, why Warden gave up (e.g. "gave up: start-retries-exhausted, last exit status 1") matters more.
-            process.state == .fatal ? (process.description ?? "-") : (process.lastRestartReason ?? "-"),
+            // Down (FATAL, BACKOFF, EXITED): why, and when the next attempt is, matter more than the last restart
+            // (e.g. "gave up: start-retries-exhausted, last exit status 1", "exited: exit status 3").
+            [.fatal, .backoff, .exited].contains(process.state) ? (process.description ?? "-") : (process.lastRestartReason ?? "-"),
         ]
     }
 

@@ -49,10 +49,11 @@ extension Supervisor {
             let wait = machine.deadline.map { max(0, ($0 - now()).seconds) } ?? 0
             if machine.reason == .restartThrottled {
                 let limit = instance.program.startLimitBurst
-                return "start limit: \(limit) starts within \(DurationText.format(instance.program.startLimitInterval)); "
+                return "\(instance.machine.lastExit.map { "\($0); " } ?? "")start limit: \(limit) starts within \(DurationText.format(instance.program.startLimitInterval)); "
                     + "next start in \(LeakMessage.oneDecimal(wait))s"
             }
-            return "backing off after \(machine.failedStarts) failed starts; next attempt in \(LeakMessage.oneDecimal(wait))s"
+            let why = instance.machine.lastSpawnFailure ?? instance.machine.lastExit?.description
+            return "backing off after \(machine.failedStarts) failed starts\(why.map { " (\($0))" } ?? ""); next attempt in \(LeakMessage.oneDecimal(wait))s"
         case .fatal:
             if let cause = instance.machine.lastSpawnFailure { return "gave up: \(machine.reason.rawValue): \(cause)" }
             return "gave up: \(machine.reason.rawValue)\(instance.machine.lastExit.map { ", last \($0)" } ?? "")"

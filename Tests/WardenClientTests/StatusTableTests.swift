@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WardenAPI
 import WardenClient
+import WardenCore
 import WardenControlTestSupport
 
 @Suite("warden status table")
@@ -73,5 +74,21 @@ struct StatusTextColumnTests {
         let table = StatusTable.render([process]).split(separator: "\n")
         #expect(table[0].hasSuffix("STATUS"))
         #expect(table[1].hasSuffix("Ready to accept connections"))
+    }
+}
+
+@Suite("StatusTable: the REASON column")
+struct ReasonColumnTests {
+    @Test("a process that is down (BACKOFF, EXITED, FATAL) shows why and when; one that is up its last restart's reason",
+          arguments: [(ProcessState.backoff, true), (.exited, true), (.fatal, true), (.running, false), (.stopped, false)])
+    func reasonByState(state: ProcessState, showsDescription: Bool) {
+        let leak = LeakStatus(severity: "none", rssGrowthMBPerMin: nil, fdGrowthPerMin: nil, threadGrowthPerMin: nil, samples: 0)
+        let process = ProcessStatus(
+            name: "crash", program: "crash", state: state, pid: nil, startedAt: nil, uptimeSeconds: nil, restarts: 7,
+            lastExitStatus: "exit status 3", lastRestartReason: "exit", rssBytes: nil, treeRSSBytes: nil, threads: nil,
+            fds: nil, treeProcesses: nil, cpuPercent: nil, leak: leak,
+            description: "exit status 3; start limit: 5 starts within 10s; next start in 4.0s")
+        let reason = StatusTable.row(process).last
+        #expect(reason == (showsDescription ? process.description : "exit"))
     }
 }

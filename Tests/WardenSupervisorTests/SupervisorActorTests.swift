@@ -153,6 +153,7 @@ struct SupervisorActorTests {
         #expect(h.layer.spawns == 3)
         let status = try await h.supervisor.status(names: ["crash"])
         #expect(status.first?.restarts == 2 && status.first?.lastRestartReason == "exit")
+        #expect(status.first?.description?.hasPrefix("exit status 3; start limit: 3 starts within 10s; next start in") == true)
         let health = await h.supervisor.health()
         #expect(health.eventSubscribers?.map(\.name) == ["events.jsonl", "test"])
         #expect(health.eventSubscribers?.allSatisfy { $0.delivered >= 6 && $0.dropped == 0 } == true)
