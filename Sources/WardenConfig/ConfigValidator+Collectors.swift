@@ -164,18 +164,7 @@ extension ConfigValidator {
             report(path, "expected string (an executable name or path), got \(Self.kindOnly(value))")
             return nil
         }
-        if text.isEmpty {
-            report(path, "must not be empty; write e.g. plugin = \"warden-collector-postgres\"")
-            return nil
-        }
-        if text.contains("\0") {
-            report(path, "must not contain a NUL character")
-            return nil
-        }
-        if text == "~" || text.hasPrefix("~/") {
-            report(path, "\"~\" is not expanded; write an absolute path, or one relative to the config file's directory")
-            return nil
-        }
+        guard usablePath(text, at: path, whenEmpty: "write e.g. plugin = \"warden-collector-postgres\"") else { return nil }
         return text.contains("/") ? LexicalPath.resolve(text, against: baseDirectory) : text
     }
 

@@ -141,20 +141,28 @@ extension ConfigValidator {
 
     /// A path string, resolved against the config file's directory.
     mutating func path(_ value: TOMLValueConvertible, at path: [String]) -> String? {
-        guard let text = string(value, at: path) else { return nil }
+        guard let text = string(value, at: path),
+              usablePath(text, at: path, whenEmpty: "write \".\" for the config file's directory")
+        else { return nil }
+        return LexicalPath.resolve(text, against: baseDirectory)
+    }
+
+    /// Whether `text` can be a path: not empty (`whenEmpty` says what to write instead), no NUL, no `~`
+    /// (not expanded). Reports the problem at `path` when not.
+    mutating func usablePath(_ text: String, at path: [String], whenEmpty: String) -> Bool {
         if text.isEmpty {
-            report(path, "must not be empty; write \".\" for the config file's directory")
-            return nil
+            report(path, "must not be empty; \(whenEmpty)")
+            return false
         }
         if text.contains("\0") {
             report(path, "must not contain a NUL character")
-            return nil
+            return false
         }
         if text == "~" || text.hasPrefix("~/") {
             report(path, "\"~\" is not expanded; write an absolute path, or one relative to the config file's directory")
-            return nil
+            return false
         }
-        return LexicalPath.resolve(text, against: baseDirectory)
+        return true
     }
 
     /// An argv: a non-empty array of strings whose first element is not empty.
