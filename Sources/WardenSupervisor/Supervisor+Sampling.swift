@@ -97,7 +97,10 @@ extension Supervisor {
                 processes: sample.members.count, cpuPercent: sampling.cpuPercent(of: sample))
             let context = WorkerStateMachine.Context(programRestarting: restarting.contains(instance.program.name),
                                                      shuttingDown: shuttingDown)
-            feed(instance) { $0.sampled(observation, now: $1, context: context, scratch: &sampling.scratch) }
+            // Most samples change nothing: only those with actions pay for feed's bookkeeping (timers,
+            // waiting control requests, retired instances), which would otherwise run per process per round.
+            let actions = instance.machine.sampled(observation, now: sample.at, context: context, scratch: &sampling.scratch)
+            if !actions.isEmpty { feed(instance) { _, _ in actions } }
             if instance.machine.leakRestart != nil { restarting.insert(instance.program.name) }
             measurements.append(ProcessMeasurement(
                 process: instance.name, program: instance.program.name, pid: sample.pid, observation: observation,
