@@ -118,6 +118,11 @@ let package = Package(
             ],
             path: "Plugins/warden-collector-postgres",
             swiftSettings: strict),
+        // Benchmarks — the leak corpus (generated shapes, labelled traces, the product's promise) and its scorer
+        .target(name: "WardenLeakCorpus", dependencies: ["WardenCore"], path: "Benchmarks/LeakCorpus", swiftSettings: strict),
+        .executableTarget(
+            name: "warden-leak-replay", dependencies: ["WardenCore", "WardenLeakCorpus"], path: "Benchmarks/LeakReplay",
+            swiftSettings: strict),
         // Tests: one test target per source target it tests, plus the end-to-end and collector suites.
         // WardenTestSupport: the one child-process runner, HarnessError, built-product paths, real PostgreSQL
         // and Redis servers. WardenControlTestSupport: a fake SupervisorControl behind the real control server.
@@ -131,7 +136,8 @@ let package = Package(
             ],
             path: "Tests/WardenControlTestSupport"),
         .testTarget(
-            name: "WardenCoreTests", dependencies: ["WardenCore", "WardenPluginProtocol", "WardenTestSupport"]),
+            name: "WardenCoreTests",
+            dependencies: ["WardenCore", "WardenPluginProtocol", "WardenTestSupport", "WardenLeakCorpus"]),
         .testTarget(name: "WardenConfigTests", dependencies: ["WardenConfig", "WardenCore", "WardenPluginProtocol"]),
         .testTarget(
             name: "WardenAPITests",

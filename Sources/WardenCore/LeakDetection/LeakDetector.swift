@@ -4,7 +4,7 @@
 /// One detector per process; `reset()` when the process is replaced. It grades the robust slope of the RSS
 /// floor over `window` (MB/min, with hysteresis) and demands action (`memory-growth`) only when growth is
 /// critical, still critical in the recent third, not slowing, rising in every recent segment and above
-/// noise, for `sustain`; the absolute limits (`rss_max`, `fds_max`, `threads_max`) act after `sustain`
+/// noise, for `sustain`, and then only while its rate is not decaying as a warm-up's does; the absolute limits (`rss_max`, `fds_max`, `threads_max`) act after `sustain`
 /// above them. `observe` costs O(1) amortised plus ≈ 25 µs of trend analysis (release build), memory O(60
 /// buckets). The reasoning, the statistics and why each non-leak shape is rejected: `docs/leak-detection.md`.
 public struct LeakDetector: Sendable {
@@ -28,6 +28,7 @@ public struct LeakDetector: Sendable {
     private var lastTime: Int64?
     private var severity: LeakSeverity = .none
     private var growthSince: Int64?
+    private var growthShape = GrowthShape.saturating
     private var rssOverSince: Int64?
     private var fdsOverSince: Int64?
     private var threadsOverSince: Int64?
@@ -58,6 +59,7 @@ public struct LeakDetector: Sendable {
         lastTime = nil
         severity = .none
         growthSince = nil
+        growthShape = .saturating
         rssOverSince = nil
         fdsOverSince = nil
         threadsOverSince = nil
@@ -87,7 +89,13 @@ public struct LeakDetector: Sendable {
         if let limitAction {
             verdict.action = limitAction
         } else if let since = growthSince, now - since >= sustain {
-            verdict.action = .memoryGrowth
+            // Sustained critical growth acts unless it is saturating now; growth that began inside the window
+            // waits, until it has run a whole window, for the bend a warm-up would show (docs/leak-detection.md).
+            switch growthShape {
+            case .steady: verdict.action = .memoryGrowth
+            case .accelerating(let age) where age >= configuration.window.seconds: verdict.action = .memoryGrowth
+            case .accelerating, .saturating: break
+            }
         }
         return verdict
     }
@@ -199,21 +207,53 @@ public struct LeakDetector: Sendable {
 
         if severity == .critical, let recent, growthIsCurrent(covered: fitted, count: m, slope: slope, recent: recent) {
             if growthSince == nil { growthSince = now }
+            growthShape = shape(covered: fitted, count: m, recent: recent)
         } else {
             growthSince = nil
+            growthShape = .saturating
         }
         return verdict
+    }
+
+    /// Criterion (6): the shape of current critical growth. A leak's rate holds; a warm-up's decays towards
+    /// its plateau. Growth is `saturating` when the newer half of the fitted span grows clearly slower than
+    /// the older half, or the last third clearly slower than the third before it (a late bend, as at the
+    /// end of an S-curve). It is `accelerating` when the newer half grows clearly faster than the older:
+    /// the growth began inside the window and is too young to tell from a warm-up that will still bend.
+    private mutating func shape(covered: Double, count m: Int, recent: Double) -> GrowthShape {
+        let half = covered / 2, third = tuning.recentFraction * covered
+        guard let older = floorSlope(over: half, endingAgo: half, count: m),
+              let newer = floorSlope(over: half, endingAgo: 0, count: m),
+              let before = floorSlope(over: half, endingAgo: half / 2, count: m),
+              let middle = floorSlope(over: third, endingAgo: third, count: m)
+        else { return .saturating }
+        diagnostics.decay = older > 0 ? newer / older : nil
+        let decaying = newer < tuning.saturation * older && newer < tuning.overlapSaturation * before
+        if decaying || recent < tuning.bend * middle { return .saturating }
+        guard older < tuning.saturation * newer else { return .steady }
+        // How long the growth has run: the rise of the floor over the span at the newer half's rate, plus the
+        // floor's lag (its moving minimum trails a rising series by its half width).
+        let rise = buffers.rssFloor[m - 1] - buffers.rssFloor[0]
+        let lag = Double(geometry.floorHalfWidth) * Double(geometry.bucketNanoseconds) / 1e9
+        return .accelerating(age: min(rise / newer, covered) + lag)
     }
 
     /// The robust slope (MiB/s) of the floor over the most recent `recentFraction` of the fitted span, or
     /// nil when it has too few points.
     private mutating func recentSlope(covered: Double, count m: Int) -> Double? {
-        let recentSpan = tuning.recentFraction * covered
-        var recentStart = m
-        while recentStart > 0, buffers.xs[recentStart - 1] >= -recentSpan { recentStart -= 1 }
+        floorSlope(over: tuning.recentFraction * covered, endingAgo: 0, count: m)
+    }
+
+    /// The robust slope (MiB/s) of the floor points with `-(ago + span) <= x < -ago` (x in seconds before
+    /// now; the newest point is included when `ago` is 0), or nil when they are too few.
+    private mutating func floorSlope(over span: Double, endingAgo ago: Double, count m: Int) -> Double? {
+        var end = m
+        if ago > 0 { while end > 0, buffers.xs[end - 1] >= -ago { end -= 1 } }
+        var start = end
+        while start > 0, buffers.xs[start - 1] >= -(ago + span) { start -= 1 }
         return RobustTrend.longBaselineSlope(
-            xs: buffers.xs, ys: buffers.rssFloor, range: recentStart..<m,
-            minimumSeparation: tuning.pairSeparation * recentSpan, scratch: &buffers.scratch)
+            xs: buffers.xs, ys: buffers.rssFloor, range: start..<end,
+            minimumSeparation: tuning.pairSeparation * span, scratch: &buffers.scratch)
     }
 
     /// Criteria (2)–(5) of the type's documentation, for the `m` floor points in the scratch arrays, given
@@ -281,11 +321,24 @@ public struct LeakDetector: Sendable {
 
 private let mebibyte = 1_048_576.0
 
+/// How current critical growth bends (criterion 6 of `LeakDetector`).
+private enum GrowthShape: Sendable {
+    /// As fast now as before: a leak's shape.
+    case steady
+    /// Faster in the newer half of the window than in the older: it began inside the window, an estimated
+    /// `age` seconds ago.
+    case accelerating(age: Double)
+    /// Clearly slower now than before: heading for a plateau.
+    case saturating
+}
+
 /// The intermediate results of the growth criteria for the last verdict (internal, for tests).
 struct LeakDiagnostics: Sendable, Equatable {
     var rise = 0.0
     var noise = 0.0
     var recentRate: Double?
+    /// Recent slope over the slope of the third before it (nil when that was not rising).
+    var decay: Double?
     var growing = false
 }
 
@@ -308,6 +361,14 @@ struct LeakTuning: Sendable, Equatable {
     var recentTolerance = 0.25
     /// The recent slope must be at least this fraction of the whole-window slope (not decelerating).
     var deceleration = 0.6
+    /// The newer half's slope must be at least this fraction of the older half's (not saturating), and at
+    /// most its inverse times the older's for growth to count as `steady` rather than `accelerating`.
+    var saturation = 0.75
+    /// ... and of the slope of the half-window that ended a quarter window ago (which, unlike the older half,
+    /// leaves out a transient at the window's start).
+    var overlapSaturation = 0.85
+    /// The recent slope must be at least this fraction of the slope of the third before it (no late bend).
+    var bend = 0.6
     /// Segments the covered span is cut into.
     var segments = 6
     /// How many of the last segment-to-segment steps must all rise.
