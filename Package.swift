@@ -5,6 +5,7 @@
 //   L1 system edges   CWarden (C shim), WardenLinux             (posix_spawn, pidfd, /proc, files)
 //                     CSystemd, WardenSystemd                   (libsystemd: sd_notify, watchdog, journal)
 //   L2 runtime        WardenSupervisor                          (the coordinator actor, its owners, the event bus)
+//                     WardenMetrics                             (a subscriber of the event stream: Prometheus)
 //   L3 interfaces     WardenHTTP, WardenClient, warden          (control API, CLI)
 // WardenAPI holds the control API's wire types and the `SupervisorControl` protocol: WardenHTTP and
 // WardenClient depend on it, not on the runtime; only the `warden` executable wires the Supervisor in.
@@ -34,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // L0 — pure
@@ -63,6 +65,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        // L2 — consumers of the event stream
+        .target(
+            name: "WardenMetrics",
+            dependencies: [
+                "WardenAPI", "WardenCore", "WardenLinux", "WardenPluginProtocol",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
         // L3 — interfaces
         .target(
             name: "WardenHTTP",
@@ -87,7 +97,7 @@ let package = Package(
             name: "warden",
             dependencies: [
                 "WardenConfig", "WardenAPI", "WardenSupervisor", "WardenHTTP", "WardenClient", "WardenSystemd",
-                "warden-exec",
+                "WardenMetrics", "warden-exec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -142,6 +152,9 @@ let package = Package(
         .testTarget(
             name: "WardenAPITests",
             dependencies: ["WardenAPI", "WardenCore", "WardenPluginProtocol", "WardenTestSupport"]),
+        .testTarget(
+            name: "WardenMetricsTests",
+            dependencies: ["WardenMetrics", "WardenCore", "WardenPluginProtocol", "WardenTestSupport"]),
         .testTarget(name: "WardenLinuxTests", dependencies: ["WardenLinux", "WardenCore"]),
         .testTarget(
             name: "WardenSupervisorTests",

@@ -8,11 +8,12 @@
 #   libsystemd-dev, pkg-config       sd_notify / journald bindings
 #   systemd                          systemd-analyze (unit file lint), systemd-notify
 #   curl, python3                    control-API checks; notify senders and example plugins in tests
+#   prometheus                       prometheus (a real server scraping Warden's /metrics), promtool (lint, rules)
 #
 # Usage: scripts/install-test-deps.sh   (as root, or with passwordless sudo)
 set -euo pipefail
 
-packages=(postgresql postgresql-contrib redis-server libsystemd-dev pkg-config systemd curl python3)
+packages=(postgresql postgresql-contrib redis-server libsystemd-dev pkg-config systemd curl python3 prometheus)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -44,10 +45,12 @@ if command -v pg_lsclusters >/dev/null 2>&1; then
     done
 fi
 if [ -d /run/systemd/system ]; then
-    $SUDO systemctl disable --now postgresql.service redis-server.service >/dev/null 2>&1 || true
+    $SUDO systemctl disable --now postgresql.service redis-server.service prometheus.service \
+        prometheus-node-exporter.service >/dev/null 2>&1 || true
 fi
 if command -v service >/dev/null 2>&1; then
     $SUDO service redis-server stop >/dev/null 2>&1 || true
+    $SUDO service prometheus stop >/dev/null 2>&1 || true
 fi
 if [ -f /var/run/redis/redis-server.pid ]; then
     pid=$(cat /var/run/redis/redis-server.pid 2>/dev/null || true)
@@ -59,7 +62,7 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 for tool in "$pgbin/initdb" "$pgbin/pg_ctl" "$pgbin/postgres"; do
     [ -x "$tool" ] || { echo "install-test-deps: missing $tool" >&2; exit 1; }
 done
-for tool in psql pgbench redis-server redis-cli pkg-config systemd-analyze; do
+for tool in psql pgbench redis-server redis-cli pkg-config systemd-analyze prometheus promtool; do
     command -v "$tool" >/dev/null || { echo "install-test-deps: missing $tool" >&2; exit 1; }
 done
 echo "install-test-deps: ok (PostgreSQL binaries in $pgbin)"

@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -16,6 +17,14 @@
 #ifndef SYS_pidfd_send_signal
 #define SYS_pidfd_send_signal 424
 #endif
+
+int cw_prlimit_nofile(pid_t pid, unsigned long long *soft, unsigned long long *hard) {
+    struct rlimit old;
+    if (prlimit(pid, RLIMIT_NOFILE, NULL, &old) != 0) return -1;
+    *soft = old.rlim_cur;
+    *hard = old.rlim_max;
+    return 0;
+}
 
 int cw_set_child_subreaper(int on) { return prctl(PR_SET_CHILD_SUBREAPER, on, 0, 0, 0); }
 int cw_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }

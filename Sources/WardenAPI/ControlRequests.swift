@@ -36,4 +36,6 @@ public enum APIRoute {
     public static let pools = "/v1/pools"
     /// `GET`: `{"alerts": [...]}`, open and recently resolved pool alerts.
     public static let alerts = "/v1/alerts"
+    /// `GET`: the Prometheus text exposition of every metric (`MetricsSource`).
+    public static let metrics = "/metrics"
 }

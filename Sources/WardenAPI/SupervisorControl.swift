@@ -39,3 +39,9 @@ public struct ControlError: Error, Sendable, Equatable {
         self.code = code; self.field = field; self.message = message
     }
 }
+
+/// What `GET /metrics` serves: Prometheus's text exposition (format 0.0.4), rendered on each request.
+public protocol MetricsSource: Sendable {
+    /// Every series now, in the text exposition format.
+    func render() -> [UInt8]
+}

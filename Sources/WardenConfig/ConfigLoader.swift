@@ -3,7 +3,8 @@ import TOMLKit
 /// Reads and validates Warden's TOML config; the only way to obtain a `WardenConfiguration`.
 ///
 /// Called by `warden check`, at start-up and on every reload (SIGHUP). Pure apart from reading the file
-/// (and the working directory when the file's path is relative). Safe from any thread.
+/// (and the working directory when the file's path is relative, and `[http]`'s token file). Safe from any
+/// thread.
 public enum ConfigLoader {
     /// Reads the file at `path` and validates it (see `parse(_:file:)`).
     /// - Parameter path: the config file, absolute or relative to the working directory; diagnostics show
@@ -67,6 +68,8 @@ public enum ConfigLoader {
             }
             throw ConfigError(diagnostics: sorted.map(\.element))
         }
-        return WardenConfiguration(file: absoluteFile, supervisor: supervisor, programs: programs, collectors: collectors)
+        var configuration = WardenConfiguration(file: absoluteFile, supervisor: supervisor, programs: programs, collectors: collectors)
+        configuration.http = validator.http
+        return configuration
     }
 }

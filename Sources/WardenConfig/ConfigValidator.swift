@@ -14,6 +14,8 @@ struct ConfigValidator {
     let baseDirectory: String
     let index: KeyLineIndex
     private(set) var diagnostics: [Diagnostic] = []
+    /// The `[http]` table, once `validate` has run (nil without one, or when it has a problem).
+    private(set) var http: HTTPSettings?
 
     init(file: String, baseDirectory: String, index: KeyLineIndex) {
         self.file = file
@@ -23,7 +25,8 @@ struct ConfigValidator {
 
     // MARK: Key tables
 
-    static let rootKeys = ["supervisor", "programs", "collectors"]
+    static let rootKeys = ["supervisor", "http", "programs", "collectors"]
+    static let httpKeys = ["listen", "token_file"]
     static let supervisorKeys = ["state_dir", "sample_interval", "shutdown_timeout", "log_max_bytes", "log_backups"]
     static let programKeys = [
         "command", "directory", "environment", "numprocs", "autostart", "restart", "start_seconds",
@@ -51,6 +54,7 @@ struct ConfigValidator {
     /// Validates the whole document.
     /// - Returns: the settings and the programs (sorted by name); meaningful only if `diagnostics` is empty.
     mutating func validate(_ root: TOMLTable) -> (SupervisorSettings, [ProgramConfiguration]) {
+        if let value = root["http"], let table = table(value, at: ["http"]) { http = validateHTTP(table) }
         rejectUnknownKeys(in: root, at: [], allowed: Self.rootKeys)
         var supervisor = SupervisorSettings(
             stateDirectory: LexicalPath.resolve(SupervisorSettings.defaultStateDirectory, against: baseDirectory))
@@ -92,6 +96,32 @@ struct ConfigValidator {
             settings.logBackups = count
         }
         return settings
+    }
+
+    /// `[http]`: `listen` (HOST:PORT) needs `token_file`, a file only its owner can read.
+    mutating func validateHTTP(_ table: TOMLTable) -> HTTPSettings? {
+        let path = ["http"]
+        rejectUnknownKeys(in: table, at: path, allowed: Self.httpKeys)
+        var address: (host: String, port: Int)?
+        if let value = table["listen"], let text = string(value, at: path + ["listen"]) {
+            address = ListenAddress.parse(text)
+            if address == nil {
+                report(path + ["listen"], "invalid address \(TOMLText.quoted(text)); write HOST:PORT with an IP address, e.g. \"127.0.0.1:9180\" or \"[::1]:9180\"")
+            }
+        } else if table["listen"] == nil {
+            report(path + ["listen"], "missing required key; write e.g. listen = \"127.0.0.1:9180\"")
+        }
+        var token: (file: String, secret: [UInt8])?
+        if let value = table["token_file"], let file = self.path(value, at: path + ["token_file"]) {
+            switch ConfigFile.token(at: file) {
+            case .success(let bytes): token = (file, bytes)
+            case .failure(let problem): report(path + ["token_file"], problem.message)
+            }
+        } else if table["token_file"] == nil, table["listen"] != nil {
+            report(path + ["listen"], "a TCP listener needs token_file (a file mode 0600 holding the bearer token every request must present)")
+        }
+        guard let address, let token else { return nil }
+        return HTTPSettings(host: address.host, port: address.port, tokenFile: token.file, token: Secret(token.secret))
     }
 
     /// - Returns: `nil` when the program cannot be built (bad name, no usable command).

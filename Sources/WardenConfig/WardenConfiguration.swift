@@ -12,6 +12,8 @@ public struct WardenConfiguration: Sendable, Equatable {
     public var programs: [ProgramConfiguration]
     /// One entry per `[collectors.NAME]` table, sorted by name; may be empty.
     public var collectors: [CollectorConfiguration]
+    /// The `[http]` table: the authenticated TCP listener, or `nil` for none.
+    public var http: HTTPSettings?
 
     public init(
         file: String, supervisor: SupervisorSettings, programs: [ProgramConfiguration],

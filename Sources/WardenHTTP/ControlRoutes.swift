@@ -12,6 +12,7 @@ import Foundation
 /// The handlers of the control API; each turns a request into a `SupervisorControl` call.
 struct ControlRoutes: Sendable {
     let control: any SupervisorControl
+    let metrics: (any MetricsSource)?
     let logger: Logger
 
     /// Largest request body accepted (an action request is a few hundred bytes).
@@ -21,8 +22,11 @@ struct ControlRoutes: Sendable {
     static let methods: [String: HTTPRequest.Method] = [
         APIRoute.processes: .get, APIRoute.start: .post, APIRoute.stop: .post, APIRoute.restart: .post,
         APIRoute.reload: .post, APIRoute.shutdown: .post, APIRoute.health: .get, APIRoute.pools: .get,
-        APIRoute.alerts: .get,
+        APIRoute.alerts: .get, APIRoute.metrics: .get,
     ]
+
+    /// `Content-Type` of `GET /metrics`: Prometheus's text exposition format.
+    static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 
     func register(on router: Router<BasicRequestContext>) {
         router.get(RouterPath(APIRoute.processes)) { request, _ in try await status(request) }
@@ -40,6 +44,13 @@ struct ControlRoutes: Sendable {
         router.get(RouterPath(APIRoute.health)) { _, _ in JSONResponse.make(await control.health()) }
         router.get(RouterPath(APIRoute.pools)) { _, _ in JSONResponse.make(await control.pools()) }
         router.get(RouterPath(APIRoute.alerts)) { _, _ in JSONResponse.make(await control.alerts()) }
+        if let metrics {
+            router.get(RouterPath(APIRoute.metrics)) { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: Self.metricsContentType],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
+            }
+        }
     }
 
     /// `GET /v1/processes?name=a&name=b`; no `name` means every process.

@@ -77,7 +77,7 @@ let maxSocketPathBytes = 107
 /// Routes (`WardenAPI.APIRoute`): `GET /v1/processes?name=…` → `ProcessList`;
 /// `POST /v1/processes/{start,stop,restart}` with `ProcessActionRequest` → `ProcessActionResult`;
 /// `POST /v1/reload` → `ReloadResult`; `POST /v1/shutdown` → 202 `{}`; `GET /v1/health` →
-/// `HealthStatus`. Errors answer `APIErrorBody`: 400 bad request body or names, 404 unknown name or
+/// `HealthStatus`; `GET /metrics` → Prometheus text exposition (with `metrics`). Errors answer `APIErrorBody`: 400 bad request body or names, 404 unknown name or
 /// route, 405 a route asked with the wrong method (with `Allow`), 409 failed action, 413 body over 1 MiB, 422 invalid config on reload (the message holds the
 /// diagnostics, one per line), 503 shutting down. JSON is written with sorted keys.
 ///
@@ -86,6 +86,7 @@ let maxSocketPathBytes = 107
 ///
 /// - Parameters:
 ///   - control: The supervisor seam the routes drive.
+///   - metrics: What `GET /metrics` renders; without it the route answers 404.
 ///   - socketPath: Where to bind, normally `STATE_DIR/warden.sock`; its directory must exist and should
 ///     be mode 0700 (see `ControlServer`).
 ///   - logger: Logger for the server and its requests.
@@ -94,13 +95,14 @@ let maxSocketPathBytes = 107
 /// - Returns: A `Service` to run in a `ServiceGroup`.
 public func makeControlServer(
     control: any SupervisorControl,
+    metrics: (any MetricsSource)? = nil,
     socketPath: String,
     logger: Logger,
     onRunning: (@Sendable () async -> Void)? = nil
 ) -> ControlServer {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: APIErrorMiddleware(logger: logger))
-    ControlRoutes(control: control, logger: logger).register(on: router)
+    ControlRoutes(control: control, metrics: metrics, logger: logger).register(on: router)
 
     var application = Application(
         router: router,
@@ -122,6 +124,57 @@ public func makeControlServer(
         try checkSocketPath(socketPath, logger: logger)
     }
     return ControlServer(socketPath: socketPath, application: application)
+}
+
+/// The control API and `/metrics` on TCP (`[http] listen`), every request authenticated by a bearer token
+/// (`BearerTokenMiddleware`). A `Service` like `ControlServer`; plain HTTP — put a TLS-terminating reverse
+/// proxy in front when it leaves the host.
+public struct TCPServer: Service, CustomStringConvertible {
+    /// `HOST:PORT` as configured.
+    public let address: String
+    private let application: any Service
+
+    init(address: String, application: any Service) {
+        self.address = address
+        self.application = application
+    }
+
+    /// Binds and serves until graceful shutdown or cancellation.
+    /// - Throws: NIO errors from `bind` (address in use, not local).
+    public func run() async throws { try await application.run() }
+
+    /// `TCPServer(HOST:PORT)`, for ServiceGroup logs.
+    public var description: String { "TCPServer(\(address))" }
+}
+
+/// Creates the TCP listener: the same routes as `makeControlServer` behind a bearer token.
+/// - Parameters:
+///   - host: IP address to bind; `port`: TCP port.
+///   - token: The bearer token every request must present (compared in constant time).
+///   - onRunning: Called once the socket is bound, with the port (useful when `port` is 0).
+public func makeTCPServer(
+    control: any SupervisorControl,
+    metrics: (any MetricsSource)? = nil,
+    host: String, port: Int, token: [UInt8],
+    logger: Logger,
+    onRunning: (@Sendable (Int) async -> Void)? = nil
+) -> TCPServer {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: APIErrorMiddleware(logger: logger))
+    router.add(middleware: BearerTokenMiddleware(token: token))
+    ControlRoutes(control: control, metrics: metrics, logger: logger).register(on: router)
+    let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    let application = Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+        onServerRunning: { channel in
+            let bound = channel.localAddress?.port ?? port
+            logger.info("HTTP API listening", metadata: ["address": "\(host):\(bound)"])
+            await onRunning?(bound)
+        },
+        logger: logger
+    )
+    return TCPServer(address: address, application: application)
 }
 
 /// Pre-bind checks: path length, no live server on the path, and a private directory (warning only).

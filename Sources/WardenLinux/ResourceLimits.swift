@@ -1,3 +1,4 @@
+import CWarden
 import Glibc
 
 /// Warden's own resource limits (getrlimit(2)/setrlimit(2)).
@@ -23,6 +24,14 @@ public enum ResourceLimits {
         var value = rlimit()
         guard getrlimit(resourceNoFile, &value) == 0 else { throw SystemCallError.last("getrlimit RLIMIT_NOFILE") }
         return Limit(soft: UInt64(value.rlim_cur), hard: UInt64(value.rlim_max))
+    }
+
+    /// The RLIMIT_NOFILE of another process (prlimit(2)), or `nil` when it cannot be read (the process is
+    /// gone, or belongs to another user and Warden is not privileged).
+    public static func openFileLimit(of pid: Int32) -> Limit? {
+        var soft: UInt64 = 0, hard: UInt64 = 0
+        guard cw_prlimit_nofile(pid, &soft, &hard) == 0 else { return nil }
+        return Limit(soft: soft, hard: hard)
     }
 
     /// Raises the soft RLIMIT_NOFILE to the hard limit when it is below `minimum`, and leaves it alone

@@ -19,6 +19,8 @@ final class Instance {
     /// `starttime` of the main process (clock ticks since boot, /proc/PID/stat field 22), to tell a reused
     /// pid from ours.
     var startTicks: UInt64?
+    /// Soft RLIMIT_NOFILE of the main process, read when it became the main process.
+    var maxFDs: UInt64?
     /// Session id of the current tree: the pid spawned by Warden (setsid), kept when `MAINPID=` moves the
     /// main pid.
     var sessionID: Int32?

@@ -89,7 +89,7 @@ extension Supervisor {
             guard instance.lastMainPIDRefusal != key else { return }
             instance.lastMainPIDRefusal = key
             logger.warning("\(instance.name): MAINPID=\(newPID) refused: \(why)")
-            publish(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .notify,
+            publish(WardenEvent(time: RFC3339.now().0, process: instance.name, program: instance.program.name, event: .notify,
                                 reason: EventReason.mainPIDRefused, pid: newPID, message: why))
         }
         guard newPID != spawning.wardenPID, let stat = ProcReader.readStat(pid: newPID), stat.state != "Z" else {
@@ -118,8 +118,9 @@ extension Supervisor {
         instance.pid = newPID
         instance.pidfd = pidfd
         instance.startTicks = startTime
+        instance.maxFDs = ResourceLimits.openFileLimit(of: newPID)?.soft
         registry.byPID[newPID] = instance.name
-        publish(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .notify,
+        publish(WardenEvent(time: RFC3339.now().0, process: instance.name, program: instance.program.name, event: .notify,
                             reason: EventReason.mainPID, pid: newPID, message: "main process is now pid \(newPID)"))
         logger.info("\(instance.name): main process is now pid \(newPID) (MAINPID)")
     }

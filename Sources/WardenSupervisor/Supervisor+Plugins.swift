@@ -199,7 +199,7 @@ extension Supervisor {
     private func restartPlugin(_ instance: Instance, why: String) {
         guard let collector = instance.program.collector, instance.machine.state == .running || instance.machine.state == .starting
         else { return }
-        publish(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .plugin,
+        publish(WardenEvent(time: RFC3339.now().0, process: instance.name, program: instance.program.name, event: .plugin,
                            reason: TransitionReason.pluginUnresponsive, pid: instance.pid, message: why))
         logger.warning("\(instance.name): restarting: \(why)", metadata: ["process": "\(instance.name)"])
         pluginFailed(collector, "plugin \(collector.plugin) restarted: \(why)")

@@ -23,10 +23,15 @@ extension Supervisor {
             notes.append("log rotation \(ByteSize(bytes: old.logMaxBytes)) × \(old.logBackups) → "
                          + "\(ByteSize(bytes: new.supervisor.logMaxBytes)) × \(new.supervisor.logBackups)")
         }
+        if new.http != configuration.http {
+            notes.append("[http] change needs a restart of warden; keeping \(configuration.http.map(\.address) ?? "no TCP listener")")
+        }
         var supervisorSettings = new.supervisor
         supervisorSettings.stateDirectory = configuration.supervisor.stateDirectory
+        let http = configuration.http
         configuration = WardenConfiguration(file: configuration.file, supervisor: supervisorSettings, programs: new.programs,
                                             collectors: new.collectors)
+        configuration.http = http
         syncTrackers(with: new.collectors)
         eventLog.setRotation(maxBytes: supervisorSettings.logMaxBytes, backups: supervisorSettings.logBackups)
         capture.setRotation(maxBytes: supervisorSettings.logMaxBytes, backups: supervisorSettings.logBackups)
@@ -90,6 +95,7 @@ extension Supervisor {
             } else {
                 let instance = Instance(name: name, index: index, program: program)
                 registry.add(instance)
+                announce(instance, reason: TransitionReason.addedByReload)
                 if program.autostart { startOrQueue(instance, reason: .addedByReload) }
             }
         }
@@ -109,6 +115,8 @@ extension Supervisor {
             guard let instance = registry[name], !instance.machine.state.hasProcess else { continue }
             instance.timer?.cancel()
             registry.remove(name)
+            publish(WardenEvent(time: RFC3339.now().0, process: name, program: instance.program.name,
+                                event: .processRemoved, reason: TransitionReason.removedByReload))
             registry.retiring.remove(name)
             sampling.previousCPU[name] = nil
         }

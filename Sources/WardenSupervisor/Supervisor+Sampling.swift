@@ -105,8 +105,11 @@ extension Supervisor {
             measurements.append(ProcessMeasurement(
                 process: instance.name, program: instance.program.name, pid: sample.pid, observation: observation,
                 severity: instance.machine.severity,
-                rssGrowthMBPerMinute: instance.machine.verdict?.rssGrowthMBPerMinute))
+                rssGrowthMBPerMinute: instance.machine.verdict?.rssGrowthMBPerMinute,
+                cpuSeconds: sampling.previousCPU[instance.name].map { Double($0.ticks) / Double(ProcReader.clockTicksPerSecond) },
+                startTimeSeconds: instance.startedAt?.secondsSinceEpoch, maxFDs: instance.maxFDs))
         }
-        events.publish(.sampled(SampleRound(secondsSinceEpoch: RFC3339.now().1.secondsSinceEpoch, processes: measurements)))
+        events.publish(.sampled(SampleRound(secondsSinceEpoch: RFC3339.now().1.secondsSinceEpoch, processes: measurements,
+                                            samplingCPUSeconds: cost.seconds)))
     }
 }

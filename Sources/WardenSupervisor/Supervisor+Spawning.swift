@@ -81,6 +81,7 @@ extension Supervisor {
             instance.pidfd = spawned.pidfd
             instance.sessionID = spawned.pid
             instance.startTicks = ProcReader.readStat(pid: spawned.pid)?.startTime
+            instance.maxFDs = ResourceLimits.openFileLimit(of: spawned.pid)?.soft
             instance.startedAt = RFC3339.now().1
             instance.startedAtMonotonic = at
             instance.spawns += 1

@@ -55,7 +55,7 @@ extension Supervisor {
             : "stop_timeout \(DurationText.format(instance.program.stopTimeout))"
         logger.warning("\(instance.name): \(timeout) elapsed, SIGKILL sent to \(pids.count) processes",
                        metadata: ["pids": "\(pids)"])
-        publish(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .stateChange,
+        publish(WardenEvent(time: RFC3339.now().0, process: instance.name, program: instance.program.name, event: .stateChange,
                             oldState: .stopping, newState: .stopping, reason: TransitionReason.stopTimeout,
                             pid: instance.pid,
                             message: "escalated to SIGKILL after \(timeout); \(pids.count) processes killed: \(pids)"))
@@ -115,7 +115,7 @@ extension Supervisor {
     func cleanUpOrphans(_ leftovers: [Int32: UInt64], of instance: Instance) {
         let signal = instance.program.stopSignal.number
         for (pid, start) in leftovers { StopCoordinator.signalVerified(pid: pid, startTime: start, signal: signal) }
-        publish(WardenEvent(time: RFC3339.now().0, process: instance.name, event: .orphansKilled,
+        publish(WardenEvent(time: RFC3339.now().0, process: instance.name, program: instance.program.name, event: .orphansKilled,
                             reason: EventReason.mainProcessExited,
                             message: "sent \(instance.program.stopSignal) to leftover processes \(leftovers.keys.sorted()); SIGKILL follows after \(DurationText.format(instance.program.stopTimeout))"))
         logger.warning("\(instance.name): main process exited, ending leftover processes \(leftovers.keys.sorted())")

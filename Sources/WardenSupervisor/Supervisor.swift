@@ -123,6 +123,7 @@ public actor Supervisor: Service {
     private func startAutostart() async {
         publish(WardenEvent(time: RFC3339.now().0, process: nil, event: .supervisor, reason: EventReason.started,
                             message: "warden \(spawning.wardenPID) supervising \(registry.order.count) processes"))
+        for instance in registry.all { announce(instance, reason: EventReason.configured) }
         for (count, instance) in registry.all.enumerated() {
             guard !shutdown.begun else { return }
             guard instance.program.autostart else { continue }
@@ -162,15 +163,22 @@ public actor Supervisor: Service {
         }
     }
 
+    /// Publishes that `instance` joined the supervised set, in its current state (`process-added`).
+    func announce(_ instance: Instance, reason: any ReasonVocabulary) {
+        publish(WardenEvent(time: RFC3339.now().0, process: instance.name, program: instance.program.name,
+                            event: .processAdded, newState: instance.machine.state, reason: reason))
+    }
+
     /// Publishes a worker's event, logging what an operator should see in Warden's log.
     private func record(_ event: WorkerEvent, of instance: Instance) {
-        let record = event.record(process: instance.name, pid: instance.pid, time: RFC3339.now().0)
+        let record = event.record(process: instance.name, program: instance.program.name, pid: instance.pid,
+                                  time: RFC3339.now().0)
         publish(record)
         // `process` and `event` become WARDEN_PROCESS= and WARDEN_EVENT= in the journal.
         var metadata: Logger.Metadata = ["process": "\(instance.name)", "event": "\(record.event.rawValue)"]
         if let pid = instance.pid { metadata["pid"] = "\(pid)" }
         switch event {
-        case .stateChanged(let t, _, _):
+        case .stateChanged(let t, _, _, _):
             scheduleServiceManagerUpdate()
             let level: Logger.Level = (t.to == .fatal || t.to == .backoff) ? .warning : .info
             logger.log(level: level, "\(instance.name): \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason.rawValue))",

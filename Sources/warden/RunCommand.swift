@@ -7,6 +7,7 @@ import WardenClient
 import WardenAPI
 import WardenConfig
 import WardenHTTP
+import WardenMetrics
 import WardenSupervisor
 import WardenSystemd
 
@@ -70,6 +71,11 @@ struct RunCommand: AsyncParsableCommand {
             Terminal.error("\(socketPath) exists and is not a socket; remove it or choose another state_dir")
             throw ExitCode(1)
         }
+        // A listener that cannot bind would stop Warden after its workers started: refuse now instead.
+        if let http = configuration.http, let problem = TCPPort.bindProblem(host: http.host, port: http.port) {
+            Terminal.error("cannot listen on \(http.address) ([http] listen): \(problem)")
+            throw ExitCode(1)
+        }
         // Binding removes a stale socket file, so make sure no live Warden owns it first.
         if (try? await WardenClient(socketPath: socketPath).status(names: [])) != nil {
             Terminal.error("another warden is already running on \(socketPath)")
@@ -83,14 +89,23 @@ struct RunCommand: AsyncParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
-        let server = makeControlServer(control: supervisor, socketPath: socketPath, logger: logger)
+        // Subscribed before the supervisor runs, so the metrics see every instance from its process-added.
+        let bus = supervisor.events
+        let metrics = MetricsSubscriber(
+            events: bus.subscribe(name: "metrics", capacity: MetricsSubscriber.capacity),
+            droppedEvents: { bus.statistics.reduce(0) { $0 + $1.dropped } })
+        let server = makeControlServer(control: supervisor, metrics: metrics, socketPath: socketPath, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+        if let http = configuration.http {
+            services.append(.init(service: makeTCPServer(
+                control: supervisor, metrics: metrics, host: http.host, port: http.port, token: http.token.bytes,
+                logger: logger)))
+        }
+        services.append(.init(service: supervisor))
         var groupConfiguration = ServiceGroupConfiguration(
             // Shutdown runs in reverse order: the supervisor stops every worker first, and the control
             // API keeps answering (status shows STOPPING) until they are gone.
-            services: [
-                .init(service: server),
-                .init(service: supervisor),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             cancellationSignals: [.sigquit],
             logger: logger)

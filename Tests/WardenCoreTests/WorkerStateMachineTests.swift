@@ -40,7 +40,7 @@ private func feed(_ m: inout WorkerStateMachine, from: Int, to: Int, context: Wo
 }
 
 private func records(_ actions: [WorkerStateMachine.Action]) -> [WardenEvent] {
-    actions.compactMap { if case .record(let e) = $0 { e.record(process: "w", pid: 1, time: "") } else { nil } }
+    actions.compactMap { if case .record(let e) = $0 { e.record(process: "w", program: "w", pid: 1, time: "") } else { nil } }
 }
 
 @Suite("WorkerStateMachine: leak-response gates")

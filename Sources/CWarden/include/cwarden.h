@@ -9,6 +9,9 @@
 #include <spawn.h>
 #include <signal.h>
 
+/// prlimit(pid, RLIMIT_NOFILE, NULL, old) (_GNU_SOURCE): another process's open-file limits; 0 or -1/errno.
+int cw_prlimit_nofile(pid_t pid, unsigned long long *soft, unsigned long long *hard);
+
 /// prctl(PR_SET_CHILD_SUBREAPER, on): orphaned descendants are reparented to this process.
 int cw_set_child_subreaper(int on);
 /// pidfd_open(2). Returns a pidfd or -1 with errno.

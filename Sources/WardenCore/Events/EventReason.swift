@@ -3,6 +3,8 @@
 public enum EventReason: String, Codable, Sendable, CaseIterable, ReasonVocabulary {
     /// `supervisor`: Warden started.
     case started
+    /// `process-added`: the instance is in the configuration Warden started with.
+    case configured
     /// `watchdog`: no `WATCHDOG=1` within the program's `watchdog`.
     case missedPing = "missed-ping"
     /// `watchdog`: the process sent `WATCHDOG=trigger`.

@@ -31,9 +31,12 @@ public struct SampleRound: Sendable, Equatable {
     /// When the round was taken, seconds since the Unix epoch.
     public var secondsSinceEpoch: Double
     public var processes: [ProcessMeasurement]
+    /// CPU time Warden spent reading /proc for this round, seconds.
+    public var samplingCPUSeconds: Double
 
-    public init(secondsSinceEpoch: Double, processes: [ProcessMeasurement]) {
+    public init(secondsSinceEpoch: Double, processes: [ProcessMeasurement], samplingCPUSeconds: Double = 0) {
         self.secondsSinceEpoch = secondsSinceEpoch; self.processes = processes
+        self.samplingCPUSeconds = samplingCPUSeconds
     }
 }
 
@@ -48,10 +51,19 @@ public struct ProcessMeasurement: Sendable, Equatable {
     public var severity: SeverityGrade
     /// Robust RSS slope over the detector's window, MB (MiB) per minute; `nil` while warming up.
     public var rssGrowthMBPerMinute: Double?
+    /// CPU time of the tree since the main process started (user + system, with waited-for children),
+    /// seconds, as of the last round that read it (every fifth); `nil` until then.
+    public var cpuSeconds: Double?
+    /// When the main process was spawned, seconds since the Unix epoch.
+    public var startTimeSeconds: Double?
+    /// Soft RLIMIT_NOFILE of the main process; `nil` when unreadable.
+    public var maxFDs: UInt64?
 
     public init(process: String, program: String, pid: Int32, observation: Observation, severity: SeverityGrade,
-                rssGrowthMBPerMinute: Double?) {
+                rssGrowthMBPerMinute: Double?, cpuSeconds: Double? = nil, startTimeSeconds: Double? = nil,
+                maxFDs: UInt64? = nil) {
         self.process = process; self.program = program; self.pid = pid; self.observation = observation
         self.severity = severity; self.rssGrowthMBPerMinute = rssGrowthMBPerMinute
+        self.cpuSeconds = cpuSeconds; self.startTimeSeconds = startTimeSeconds; self.maxFDs = maxFDs
     }
 }

@@ -33,6 +33,10 @@ public struct WardenEvent: Codable, Sendable, Equatable {
         case notify
         /// Warden started or is shutting down.
         case supervisor
+        /// An instance joined the supervised set: at start (`configured`) or by a reload (`added-by-reload`).
+        case processAdded = "process-added"
+        /// An instance left the supervised set (`removed-by-reload`), once its process tree was gone.
+        case processRemoved = "process-removed"
     }
 
     /// The evidence behind a leak decision, from the detector's window.
@@ -67,6 +71,8 @@ public struct WardenEvent: Codable, Sendable, Equatable {
     public var time: String
     /// Instance name (`api:0`), or `nil` for supervisor-wide events.
     public var process: String?
+    /// The program (`[programs.NAME]`) of `process`; `nil` for supervisor-wide events.
+    public var program: String?
     public var event: Kind
     public var oldState: ProcessState?
     public var newState: ProcessState?
@@ -79,23 +85,26 @@ public struct WardenEvent: Codable, Sendable, Equatable {
     public var pid: Int32?
     /// Termination status text for exits, e.g. `exit status 3`.
     public var exitStatus: String?
+    /// On a `state-change` to STARTING that restarts a process which ran before: why it is restarted
+    /// (`warden status`'s `last_restart_reason`; a `TransitionReason`).
+    public var restartReason: String?
     public var evidence: Evidence?
     /// Free-form detail for humans.
     public var message: String?
 
-    public init(time: String, process: String?, event: Kind, oldState: ProcessState? = nil,
+    public init(time: String, process: String?, program: String? = nil, event: Kind, oldState: ProcessState? = nil,
                 newState: ProcessState? = nil, oldSeverity: String? = nil, newSeverity: String? = nil,
                 reason: (any ReasonVocabulary)? = nil, pid: Int32? = nil, exitStatus: String? = nil,
-                evidence: Evidence? = nil, message: String? = nil) {
-        self.time = time; self.process = process; self.event = event; self.oldState = oldState
-        self.newState = newState; self.oldSeverity = oldSeverity; self.newSeverity = newSeverity
-        self.reason = reason?.rawValue; self.pid = pid; self.exitStatus = exitStatus; self.evidence = evidence
-        self.message = message
+                restartReason: TransitionReason? = nil, evidence: Evidence? = nil, message: String? = nil) {
+        self.time = time; self.process = process; self.program = program; self.event = event
+        self.oldState = oldState; self.newState = newState; self.oldSeverity = oldSeverity
+        self.newSeverity = newSeverity; self.reason = reason?.rawValue; self.pid = pid; self.exitStatus = exitStatus
+        self.restartReason = restartReason?.rawValue; self.evidence = evidence; self.message = message
     }
 
     enum CodingKeys: String, CodingKey {
-        case time, process, event, reason, pid, evidence, message
-        case oldState = "old_state", newState = "new_state"
+        case time, process, program, event, reason, pid, evidence, message
+        case oldState = "old_state", newState = "new_state", restartReason = "restart_reason"
         case oldSeverity = "old_severity", newSeverity = "new_severity", exitStatus = "exit_status"
     }
 }

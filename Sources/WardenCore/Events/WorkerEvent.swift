@@ -2,8 +2,8 @@
 /// instance name, the pid and the time (`record(process:pid:time:)`) and publishes it.
 public enum WorkerEvent: Sendable, Equatable {
     /// A state transition; `exit` is how the process ended, for EXITED, BACKOFF and FATAL; `cause` why a
-    /// spawn failed, for a failed start.
-    case stateChanged(ProcessStateMachine.Transition, exit: TerminationStatus?, cause: String?)
+    /// spawn failed, for a failed start; `restart` why a process that ran before starts again.
+    case stateChanged(ProcessStateMachine.Transition, exit: TerminationStatus?, cause: String?, restart: TransitionReason? = nil)
     /// The leak grade changed.
     case severityChanged(from: SeverityGrade, to: SeverityGrade, reason: EventReason, evidence: LeakEvidence?)
     /// `cleanup_signal` went to the main process when severity reached `severity`.
@@ -17,12 +17,19 @@ public enum WorkerEvent: Sendable, Equatable {
     /// The process's `ERRNO=` changed.
     case notifyErrno(Int32)
 
-    /// The `events.jsonl` record of this event.
-    public func record(process: String, pid: Int32?, time: String) -> WardenEvent {
+    /// The `events.jsonl` record of this event, for instance `process` of `program`.
+    public func record(process: String, program: String, pid: Int32?, time: String) -> WardenEvent {
+        var record = record(process: process, pid: pid, time: time)
+        record.program = program
+        return record
+    }
+
+    private func record(process: String, pid: Int32?, time: String) -> WardenEvent {
         switch self {
-        case .stateChanged(let t, let exit, let cause):
+        case .stateChanged(let t, let exit, let cause, let restart):
             return WardenEvent(time: time, process: process, event: .stateChange, oldState: t.from, newState: t.to,
-                               reason: t.reason, pid: pid, exitStatus: exit?.description, message: cause)
+                               reason: t.reason, pid: pid, exitStatus: exit?.description, restartReason: restart,
+                               message: cause)
         case .severityChanged(let from, let to, let reason, let evidence):
             return WardenEvent(time: time, process: process, event: .severityChange, oldSeverity: from.description,
                                newSeverity: to.description, reason: reason, pid: pid, evidence: evidence?.record)

@@ -279,7 +279,8 @@ public struct WorkerStateMachine: Sendable {
 
     private mutating func book(_ t: ProcessStateMachine.Transition, now: Duration) -> [Action] {
         var actions: [Action] = []
-        if t.to == .starting, hasSpawned {
+        let restart = t.to == .starting && hasSpawned
+        if restart {
             restarts += 1
             // A retry after BACKOFF restarts because the process exited or missed its watchdog; after a
             // failed spawn it is still the restart that was asked for.
@@ -301,7 +302,8 @@ public struct WorkerStateMachine: Sendable {
         if [.running, .fatal, .backoff, .exited].contains(t.to) { leakRestart = nil }
         let ended = t.to == .exited || t.to == .backoff || t.to == .fatal
         let cause = t.from == .starting && ended ? lastSpawnFailure : nil
-        actions.append(.record(.stateChanged(t, exit: ended ? lastExit : nil, cause: cause)))
+        actions.append(.record(.stateChanged(t, exit: ended ? lastExit : nil, cause: cause,
+                                             restart: restart ? lastRestartReason : nil)))
         return actions
     }
 

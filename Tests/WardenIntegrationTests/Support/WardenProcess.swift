@@ -152,3 +152,12 @@ func printedPIDs(_ label: String, inLog path: String) -> [Int32] {
         return Int32(line[range.upperBound...].prefix { $0.isNumber })
     }
 }
+
+extension WardenProcess {
+    /// `GET /metrics` on the control socket: the exposition text.
+    func metrics() throws -> String {
+        let result = try ChildProcess.runBlocking("/usr/bin/curl", ["-sS", "--unix-socket", socketPath, "http://localhost/metrics"])
+        guard result.status == 0 else { throw HarnessError("curl /metrics failed: \(result.stderr)") }
+        return result.stdout
+    }
+}

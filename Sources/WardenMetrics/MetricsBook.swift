@@ -1,0 +1,224 @@
+import Prometheus
+import WardenCore
+import WardenPluginProtocol
+
+/// The series Warden exposes, kept up to date from the supervision event stream (`apply(_:)`).
+///
+/// Not thread-safe: `MetricsSubscriber` owns one behind a mutex. The registry itself renders concurrently.
+/// Series follow the instances: measurement series exist while an instance has a process (the first
+/// sample creates them, a state without a process drops them), state and restart series while the
+/// instance is configured (`process-added` … `process-removed`); pool series while the collector reports
+/// the pool, worker series while the pool reports the worker.
+final class MetricsBook {
+    let registry: PrometheusCollectorRegistry
+
+    /// The measurement series of one instance with a process.
+    private struct Measured {
+        var gauges: [MetricFamily: Gauge]
+        var severity: [String: Gauge]
+        var cpu: Counter
+        var cpuSeconds = 0.0
+        var info: Gauge
+        var pid: Int32
+    }
+
+    /// The state series of one configured instance.
+    private struct Configured {
+        var program: String
+        var states: [ProcessState: Gauge]
+        var restarts: [String: Counter] = [:]
+    }
+
+    private struct PoolSeries {
+        var gauges: [MetricFamily: Gauge]
+        var connections: [String: Gauge]
+        var workers: [String: Gauge] = [:]
+    }
+
+    private var measured: [String: Measured] = [:]
+    private var configured: [String: Configured] = [:]
+    /// collector → pool → series.
+    private var pools: [String: [String: PoolSeries]] = [:]
+    private var alerts: [String: Gauge] = [:]
+    private var openAlerts: [String: Int] = [:]
+    private let sampling: Counter
+    private let dropped: Counter
+    private var droppedSoFar = 0
+
+    /// Every severity name, in order (`warming-up`, `none` … `critical`).
+    static let severities = [SeverityGrade.warmingUp.description] + LeakSeverity.allCases.map(\.rawValue)
+    static let connectionStates = ["in_use", "idle", "waiting"]
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        sampling = registry.makeCounter(name: MetricFamily.samplingSeconds.rawValue, help: MetricFamily.samplingSeconds.help)
+        dropped = registry.makeCounter(name: MetricFamily.eventsDropped.rawValue, help: MetricFamily.eventsDropped.help)
+        for kind in PoolAlert.Kind.allCases {
+            alerts[kind.rawValue] = gauge(.alertsActive, [kind.rawValue])
+        }
+    }
+
+    // MARK: Series through the name table
+
+    private func gauge(_ family: MetricFamily, _ values: [String]) -> Gauge {
+        precondition(!family.isCounter && values.count == family.labels.count, "\(family)")
+        guard !values.isEmpty else { return registry.makeGauge(name: family.rawValue, help: family.help) }
+        return registry.makeGauge(name: family.rawValue, labels: Array(zip(family.labels, values)), help: family.help)
+    }
+
+    private func counter(_ family: MetricFamily, _ values: [String]) -> Counter {
+        precondition(family.isCounter && values.count == family.labels.count, "\(family)")
+        return registry.makeCounter(name: family.rawValue, labels: Array(zip(family.labels, values)), help: family.help)
+    }
+
+    // MARK: Events
+
+    func apply(_ event: SupervisionEvent) {
+        switch event {
+        case .recorded(let record): apply(record)
+        case .sampled(let round): apply(round)
+        case .collected(let round): apply(round)
+        }
+    }
+
+    /// Adds the event buffers' drops counted since the last call (`EventBus` statistics).
+    func eventsDropped(total: Int) {
+        if total > droppedSoFar { dropped.increment(by: Int64(total - droppedSoFar)) }
+        droppedSoFar = total
+    }
+
+    private func apply(_ record: WardenEvent) {
+        switch record.event {
+        case .processAdded:
+            guard let name = record.process, let program = record.program else { return }
+            setState(record.newState ?? .stopped, of: name, program: program)
+        case .stateChange:
+            guard let name = record.process, let program = record.program, let state = record.newState else { return }
+            setState(state, of: name, program: program)
+            if let reason = record.restartReason, var entry = configured[name] {
+                let restarts = entry.restarts[reason] ?? counter(.restarts, [program, name, reason])
+                restarts.increment()
+                entry.restarts[reason] = restarts
+                configured[name] = entry
+            }
+            if !state.hasProcess { dropMeasured(name) }
+        case .processRemoved:
+            guard let name = record.process else { return }
+            dropMeasured(name)
+            if let entry = configured.removeValue(forKey: name) {
+                for gauge in entry.states.values { registry.unregisterGauge(gauge) }
+                for counter in entry.restarts.values { registry.unregisterCounter(counter) }
+            }
+        case .poolAlert, .poolAlertResolved:
+            guard let kind = record.reason, let gauge = alerts[kind] else { return }
+            let open = max(0, (openAlerts[kind] ?? 0) + (record.event == .poolAlert ? 1 : -1))
+            openAlerts[kind] = open
+            gauge.set(to: Double(open))
+        default:
+            break
+        }
+    }
+
+    private func setState(_ state: ProcessState, of name: String, program: String) {
+        var entry = configured[name] ?? Configured(
+            program: program,
+            states: Dictionary(uniqueKeysWithValues: ProcessState.allCases.map { ($0, gauge(.state, [program, name, $0.rawValue])) }))
+        for (each, gauge) in entry.states { gauge.set(to: each == state ? 1 : 0) }
+        entry.program = program
+        configured[name] = entry
+    }
+
+    private func apply(_ round: SampleRound) {
+        if round.samplingCPUSeconds > 0 { sampling.increment(by: round.samplingCPUSeconds) }
+        for measurement in round.processes { apply(measurement) }
+    }
+
+    private func apply(_ m: ProcessMeasurement) {
+        let labels = [m.program, m.process]
+        var entry: Measured
+        if let existing = measured[m.process] {
+            entry = existing
+            if entry.pid != m.pid {
+                registry.unregisterGauge(entry.info)
+                entry.info = gauge(.info, labels + [String(m.pid)])
+                entry.pid = m.pid
+            }
+        } else {
+            let families: [MetricFamily] = [.residentMemory, .treeResidentMemory, .openFDs, .treeOpenFDs, .maxFDs,
+                                             .threads, .treeThreads, .startTime, .memoryGrowth]
+            entry = Measured(
+                gauges: Dictionary(uniqueKeysWithValues: families.map { ($0, gauge($0, labels)) }),
+                severity: Dictionary(uniqueKeysWithValues: Self.severities.map { ($0, gauge(.leakSeverity, labels + [$0])) }),
+                cpu: counter(.cpuSeconds, labels), info: gauge(.info, labels + [String(m.pid)]), pid: m.pid)
+            entry.info.set(to: 1)
+        }
+        entry.info.set(to: 1)
+        let o = m.observation
+        entry.gauges[.residentMemory]?.set(to: Double(o.mainRSSBytes))
+        entry.gauges[.treeResidentMemory]?.set(to: Double(o.treeRSSBytes))
+        entry.gauges[.openFDs]?.set(to: Double(o.mainFDs ?? 0))
+        entry.gauges[.treeOpenFDs]?.set(to: Double(o.fds))
+        entry.gauges[.threads]?.set(to: Double(o.mainThreads))
+        entry.gauges[.treeThreads]?.set(to: Double(o.threads))
+        entry.gauges[.maxFDs]?.set(to: m.maxFDs.map { Double($0) } ?? 0)
+        entry.gauges[.startTime]?.set(to: m.startTimeSeconds ?? 0)
+        entry.gauges[.memoryGrowth]?.set(to: (m.rssGrowthMBPerMinute ?? 0) * 1_048_576 / 60)
+        let grade = m.severity.description
+        for (name, gauge) in entry.severity { gauge.set(to: name == grade ? 1 : 0) }
+        if let seconds = m.cpuSeconds {
+            // A counter only grows: a smaller reading is a new process tree (or a child's time that left
+            // with it), so the counter starts over, as Prometheus's rate() expects of a reset.
+            if seconds < entry.cpuSeconds { entry.cpu.reset() ; entry.cpuSeconds = 0 }
+            if seconds > entry.cpuSeconds { entry.cpu.increment(by: seconds - entry.cpuSeconds) }
+            entry.cpuSeconds = seconds
+        }
+        measured[m.process] = entry
+    }
+
+    private func dropMeasured(_ name: String) {
+        guard let entry = measured.removeValue(forKey: name) else { return }
+        for gauge in entry.gauges.values { registry.unregisterGauge(gauge) }
+        for gauge in entry.severity.values { registry.unregisterGauge(gauge) }
+        registry.unregisterCounter(entry.cpu)
+        registry.unregisterGauge(entry.info)
+    }
+
+    private func apply(_ round: PoolRound) {
+        var current = pools[round.collector] ?? [:]
+        let reported = Set(round.pools.map(\.pool))
+        for (pool, series) in current where !reported.contains(pool) {
+            unregister(series)
+            current[pool] = nil
+        }
+        for sample in round.pools {
+            let labels = [round.collector, sample.pool]
+            var series = current[sample.pool] ?? PoolSeries(
+                gauges: Dictionary(uniqueKeysWithValues: [MetricFamily.poolMaxConnections, .poolUsage, .poolUnattributed]
+                    .map { ($0, gauge($0, labels)) }),
+                connections: Dictionary(uniqueKeysWithValues: Self.connectionStates.map { ($0, gauge(.poolConnections, labels + [$0])) }))
+            series.gauges[.poolMaxConnections]?.set(to: Double(sample.max))
+            series.gauges[.poolUsage]?.set(to: PoolSnapshot.usage(of: sample) ?? 0)
+            series.gauges[.poolUnattributed]?.set(to: Double(sample.unattributed))
+            series.connections["in_use"]?.set(to: Double(sample.inUse))
+            series.connections["idle"]?.set(to: Double(sample.idle))
+            series.connections["waiting"]?.set(to: Double(sample.waiting ?? 0))
+            for (worker, gauge) in series.workers where sample.byWorker[worker] == nil {
+                registry.unregisterGauge(gauge)
+                series.workers[worker] = nil
+            }
+            for (worker, count) in sample.byWorker {
+                let gauge = series.workers[worker] ?? gauge(.poolWorkerConnections, labels + [worker])
+                gauge.set(to: Double(count))
+                series.workers[worker] = gauge
+            }
+            current[sample.pool] = series
+        }
+        pools[round.collector] = current
+    }
+
+    private func unregister(_ series: PoolSeries) {
+        for gauge in series.gauges.values { registry.unregisterGauge(gauge) }
+        for gauge in series.connections.values { registry.unregisterGauge(gauge) }
+        for gauge in series.workers.values { registry.unregisterGauge(gauge) }
+    }
+}
