@@ -5,7 +5,7 @@
 //   L1 system edges   CWarden (C shim), WardenLinux             (posix_spawn, pidfd, /proc, files)
 //                     CSystemd, WardenSystemd                   (libsystemd: sd_notify, watchdog, journal)
 //   L2 runtime        WardenSupervisor                          (the coordinator actor, its owners, the event bus)
-//                     WardenMetrics                             (a subscriber of the event stream: Prometheus)
+//                     WardenMetrics, WardenHistory              (subscribers of the event stream: Prometheus, SQLite)
 //   L3 interfaces     WardenHTTP, WardenClient, warden          (control API, CLI)
 // WardenAPI holds the control API's wire types and the `SupervisorControl` protocol: WardenHTTP and
 // WardenClient depend on it, not on the runtime; only the `warden` executable wires the Supervisor in.
@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
     ],
     targets: [
         // L0 — pure
@@ -73,6 +74,14 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "WardenHistory",
+            dependencies: [
+                "WardenAPI", "WardenCore", "WardenPluginProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            swiftSettings: strict),
         // L3 — interfaces
         .target(
             name: "WardenHTTP",
@@ -97,7 +106,7 @@ let package = Package(
             name: "warden",
             dependencies: [
                 "WardenConfig", "WardenAPI", "WardenSupervisor", "WardenHTTP", "WardenClient", "WardenSystemd",
-                "WardenMetrics", "warden-exec",
+                "WardenMetrics", "WardenHistory", "warden-exec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -133,6 +142,10 @@ let package = Package(
         .executableTarget(
             name: "warden-leak-replay", dependencies: ["WardenCore", "WardenLeakCorpus"], path: "Benchmarks/LeakReplay",
             swiftSettings: strict),
+        .executableTarget(
+            name: "warden-history-bench",
+            dependencies: ["WardenHistory", "WardenAPI", "WardenCore", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/HistoryBench", swiftSettings: strict),
         // Tests: one test target per source target it tests, plus the end-to-end and collector suites.
         // WardenTestSupport: the one child-process runner, HarnessError, built-product paths, real PostgreSQL
         // and Redis servers. WardenControlTestSupport: a fake SupervisorControl behind the real control server.
@@ -152,6 +165,9 @@ let package = Package(
         .testTarget(
             name: "WardenAPITests",
             dependencies: ["WardenAPI", "WardenCore", "WardenPluginProtocol", "WardenTestSupport"]),
+        .testTarget(
+            name: "WardenHistoryTests",
+            dependencies: ["WardenHistory", "WardenAPI", "WardenCore", "WardenPluginProtocol", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "WardenMetricsTests",
             dependencies: ["WardenMetrics", "WardenCore", "WardenPluginProtocol", "WardenTestSupport"]),

@@ -17,7 +17,8 @@ Measures, each on its own fresh `warden run`:
      (samples x processes) — which also pays for the leak detectors and for copying the workers' output
      (each `steady` worker prints a heartbeat line every 5 s);
   3. Warden's RSS with N workers, at start and after a run with restarts (--minutes);
-  4. crash to new PID: a worker that exits every 0.3 s under restart = "always", start_seconds = 0 and
+  4. GET /metrics: the time a scraper waits for the whole exposition (request to last byte);
+  5. crash to new PID: a worker that exits every 0.3 s under restart = "always", start_seconds = 0 and
      start_limit_burst = 0 (no backoff applies);
      the gap between the RUNNING->EXITED event and the next ->RUNNING event (which follows the spawn).
 Nothing here is asserted; the figures are printed for the README and the issue notes.
@@ -46,16 +47,31 @@ def rss_mib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
 
-def health(state):
-    """GET /v1/health on the control socket (HTTP/1.1 over a unix socket, Connection: close)."""
+def get(state, path):
+    """GET PATH on the control socket (HTTP/1.1 over a unix socket, Connection: close): the body."""
     s = socket.socket(socket.AF_UNIX)
     s.connect(os.path.join(state, "warden.sock"))
-    s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
     data = b""
     while chunk := s.recv(65536):
         data += chunk
     s.close()
-    return json.loads(data.split(b"\r\n\r\n", 1)[1])
+    return data.split(b"\r\n\r\n", 1)[1]
+
+def health(state):
+    return json.loads(get(state, "/v1/health"))
+
+def bench_metrics(state, rounds=20):
+    """Wall time of GET /metrics as a scraper sees it (request to last byte), median and max of `rounds`."""
+    times, size, lines = [], 0, 0
+    for _ in range(rounds):
+        t = time.perf_counter()
+        body = get(state, "/metrics")
+        times.append((time.perf_counter() - t) * 1000)
+        size, lines = len(body), body.count(b"\n")
+        time.sleep(0.2)
+    times.sort()
+    return statistics.median(times), times[-1], size, lines
 
 def start_warden(bin_dir, config_text):
     d = tempfile.mkdtemp(prefix="wb-", dir="/tmp")
@@ -127,6 +143,9 @@ restart = "always"
               f"{per:.1f} µs per process per sample (incl. the leak detectors, the heartbeat lines' capture"
               f"{' and restarts of the flaky workers' if flaky else ''})")
         print(f"warden RSS with {n + flaky} workers: {rss0:.1f} MiB")
+        median, worst, size, lines = bench_metrics(state)
+        print(f"GET /metrics with {n + flaky} workers: median {median:.1f} ms, max {worst:.1f} ms "
+              f"({lines} lines, {size / 1024:.0f} KiB)")
         if minutes > 0:
             samples_rss = []
             end = time.time() + minutes * 60

@@ -38,4 +38,10 @@ public enum APIRoute {
     public static let alerts = "/v1/alerts"
     /// `GET`: the Prometheus text exposition of every metric (`MetricsSource`).
     public static let metrics = "/metrics"
+    /// `GET ?hours=H` or `?since=&until=`: `ProcessHistory` of one instance (`processHistory(NAME)`).
+    public static let processHistory = "/v1/processes/:name/history"
+    /// `GET ?hours=H[&collector=C]`: `PoolHistoryList`.
+    public static let poolHistory = "/v1/pools/history"
+    /// `GET ?hours=H[&process=NAME][&kind=K]`: `EventList`.
+    public static let events = "/v1/events"
 }

@@ -23,13 +23,15 @@ public struct HealthStatus: Codable, Sendable, Equatable {
     public var eventSubscribers: [EventSubscriberCounts]?
     /// Events that could not be written to `events.jsonl` (disk full, I/O error).
     public var eventsFailedWrites: Int?
+    /// The history's account (`[history]`), when it is kept.
+    public var history: HistoryHealth?
     public init(status: String, notifyDatagrams: NotifyDatagramCounts? = nil, sampling: SamplingCounts? = nil,
                 eventSubscribers: [EventSubscriberCounts]? = nil, eventsFailedWrites: Int? = nil) {
         self.status = status; self.notifyDatagrams = notifyDatagrams; self.sampling = sampling
         self.eventSubscribers = eventSubscribers; self.eventsFailedWrites = eventsFailedWrites
     }
     enum CodingKeys: String, CodingKey {
-        case status, sampling
+        case status, sampling, history
         case notifyDatagrams = "notify_datagrams"
         case eventSubscribers = "event_subscribers"
         case eventsFailedWrites = "events_failed_writes"

@@ -102,6 +102,21 @@ public struct WardenClient: Sendable {
         try await request(.GET, APIRoute.alerts, timeout: queryTimeout)
     }
 
+    /// `GET /v1/processes/NAME/history?hours=H`: one instance's history.
+    /// - Throws: `WardenClientError` (404 for an unknown process, 400 for a bad range).
+    public func processHistory(_ name: String, hours: Double) async throws(WardenClientError) -> ProcessHistory {
+        try await request(.GET, "/v1/processes/\(Self.percentEncode(name))/history?hours=\(hours)", timeout: queryTimeout)
+    }
+
+    /// `GET /v1/events?hours=H[&process=NAME][&kind=K]`: recorded events, oldest first.
+    /// - Throws: `WardenClientError`.
+    public func events(hours: Double, process: String? = nil, kind: String? = nil) async throws(WardenClientError) -> EventList {
+        var path = APIRoute.events + "?hours=\(hours)"
+        if let process { path += "&process=" + Self.percentEncode(process) }
+        if let kind { path += "&kind=" + Self.percentEncode(kind) }
+        return try await request(.GET, path, timeout: queryTimeout)
+    }
+
     // MARK: - Plumbing
 
     private struct EmptyAnswer: Decodable {}

@@ -70,6 +70,7 @@ public enum ConfigLoader {
         }
         var configuration = WardenConfiguration(file: absoluteFile, supervisor: supervisor, programs: programs, collectors: collectors)
         configuration.http = validator.http
+        if let history = validator.history { configuration.history = history }
         return configuration
     }
 }

@@ -16,6 +16,9 @@ struct ConfigValidator {
     private(set) var diagnostics: [Diagnostic] = []
     /// The `[http]` table, once `validate` has run (nil without one, or when it has a problem).
     private(set) var http: HTTPSettings?
+    /// The `[history]` table (defaults without one), once `validate` has run; the path is set from the state
+    /// directory when not given.
+    private(set) var history: HistorySettings?
 
     init(file: String, baseDirectory: String, index: KeyLineIndex) {
         self.file = file
@@ -25,8 +28,9 @@ struct ConfigValidator {
 
     // MARK: Key tables
 
-    static let rootKeys = ["supervisor", "http", "programs", "collectors"]
+    static let rootKeys = ["supervisor", "http", "history", "programs", "collectors"]
     static let httpKeys = ["listen", "token_file"]
+    static let historyKeys = ["enabled", "path", "retention", "max_bytes"]
     static let supervisorKeys = ["state_dir", "sample_interval", "shutdown_timeout", "log_max_bytes", "log_backups"]
     static let programKeys = [
         "command", "directory", "environment", "numprocs", "autostart", "restart", "start_seconds",
@@ -55,6 +59,8 @@ struct ConfigValidator {
     /// - Returns: the settings and the programs (sorted by name); meaningful only if `diagnostics` is empty.
     mutating func validate(_ root: TOMLTable) -> (SupervisorSettings, [ProgramConfiguration]) {
         if let value = root["http"], let table = table(value, at: ["http"]) { http = validateHTTP(table) }
+        var historyTable: TOMLTable?
+        if let value = root["history"] { historyTable = table(value, at: ["history"]) }
         rejectUnknownKeys(in: root, at: [], allowed: Self.rootKeys)
         var supervisor = SupervisorSettings(
             stateDirectory: LexicalPath.resolve(SupervisorSettings.defaultStateDirectory, against: baseDirectory))
@@ -72,7 +78,33 @@ struct ConfigValidator {
                 if let program = validateProgram(name: name, programTable) { programs.append(program) }
             }
         }
+        history = validateHistory(historyTable, stateDirectory: supervisor.stateDirectory)
         return (supervisor, programs)
+    }
+
+    /// `[history]`: `enabled`, `path` (default STATE_DIR/history.sqlite), `retention` (≥ 1 h), `max_bytes`.
+    mutating func validateHistory(_ table: TOMLTable?, stateDirectory: String) -> HistorySettings {
+        var settings = HistorySettings(path: LexicalPath.resolve(HistorySettings.defaultFileName, against: stateDirectory))
+        guard let table else { return settings }
+        let path = ["history"]
+        rejectUnknownKeys(in: table, at: path, allowed: Self.historyKeys)
+        if let value = table["enabled"], let flag = boolean(value, at: path + ["enabled"]) { settings.enabled = flag }
+        if let value = table["path"], let file = self.path(value, at: path + ["path"]) { settings.path = file }
+        if let value = table["retention"], let retention = duration(value, at: path + ["retention"], positive: true) {
+            if retention < .seconds(3_600) {
+                report(path + ["retention"], "must be at least 1h; the history's coarsest tier is 10 minutes")
+            } else {
+                settings.retention = retention
+            }
+        }
+        if let value = table["max_bytes"], let size = size(value, at: path + ["max_bytes"]) {
+            if size.bytes < 10_000_000 {
+                report(path + ["max_bytes"], "must be at least 10MB")
+            } else {
+                settings.maxBytes = size.bytes
+            }
+        }
+        return settings
     }
 
     mutating func validateSupervisor(_ table: TOMLTable) -> SupervisorSettings {
@@ -106,7 +138,9 @@ struct ConfigValidator {
         if let value = table["listen"], let text = string(value, at: path + ["listen"]) {
             address = ListenAddress.parse(text)
             if address == nil {
-                report(path + ["listen"], "invalid address \(TOMLText.quoted(text)); write HOST:PORT with an IP address, e.g. \"127.0.0.1:9180\" or \"[::1]:9180\"")
+                let port = text.split(separator: ":").last.flatMap { Int($0) }
+                let why = port.map { (1...65535).contains($0) ? "" : " (port \($0) is out of 1-65535)" } ?? ""
+                report(path + ["listen"], "invalid address \(TOMLText.quoted(text))\(why); write HOST:PORT with an IP address, e.g. \"127.0.0.1:9180\" or \"[::1]:9180\"")
             }
         } else if table["listen"] == nil {
             report(path + ["listen"], "missing required key; write e.g. listen = \"127.0.0.1:9180\"")

@@ -14,6 +14,8 @@ public struct WardenConfiguration: Sendable, Equatable {
     public var collectors: [CollectorConfiguration]
     /// The `[http]` table: the authenticated TCP listener, or `nil` for none.
     public var http: HTTPSettings?
+    /// The `[history]` table, defaults applied (`STATE_DIR/history.sqlite`, 7 days, 1 GB).
+    public var history: HistorySettings
 
     public init(
         file: String, supervisor: SupervisorSettings, programs: [ProgramConfiguration],
@@ -23,6 +25,7 @@ public struct WardenConfiguration: Sendable, Equatable {
         self.supervisor = supervisor
         self.programs = programs.sorted { $0.name < $1.name }
         self.collectors = collectors.sorted { $0.name < $1.name }
+        self.history = HistorySettings(path: LexicalPath.resolve(HistorySettings.defaultFileName, against: supervisor.stateDirectory))
     }
 
     /// The program named `name`, if configured.

@@ -13,6 +13,7 @@ import Foundation
 struct ControlRoutes: Sendable {
     let control: any SupervisorControl
     let metrics: (any MetricsSource)?
+    let history: (any HistoryQuerying)?
     let logger: Logger
 
     /// Largest request body accepted (an action request is a few hundred bytes).
@@ -22,7 +23,7 @@ struct ControlRoutes: Sendable {
     static let methods: [String: HTTPRequest.Method] = [
         APIRoute.processes: .get, APIRoute.start: .post, APIRoute.stop: .post, APIRoute.restart: .post,
         APIRoute.reload: .post, APIRoute.shutdown: .post, APIRoute.health: .get, APIRoute.pools: .get,
-        APIRoute.alerts: .get, APIRoute.metrics: .get,
+        APIRoute.alerts: .get, APIRoute.metrics: .get, APIRoute.poolHistory: .get, APIRoute.events: .get,
     ]
 
     /// `Content-Type` of `GET /metrics`: Prometheus's text exposition format.
@@ -41,9 +42,14 @@ struct ControlRoutes: Sendable {
         }
         router.post(RouterPath(APIRoute.reload)) { _, _ in try await reload() }
         router.post(RouterPath(APIRoute.shutdown)) { _, _ in await shutdown() }
-        router.get(RouterPath(APIRoute.health)) { _, _ in JSONResponse.make(await control.health()) }
+        router.get(RouterPath(APIRoute.health)) { _, _ in
+            var health = await control.health()
+            health.history = await history?.health()
+            return JSONResponse.make(health)
+        }
         router.get(RouterPath(APIRoute.pools)) { _, _ in JSONResponse.make(await control.pools()) }
         router.get(RouterPath(APIRoute.alerts)) { _, _ in JSONResponse.make(await control.alerts()) }
+        if let history { HistoryRoutes(control: control, history: history).register(on: router) }
         if let metrics {
             router.get(RouterPath(APIRoute.metrics)) { _, _ in
                 Response(

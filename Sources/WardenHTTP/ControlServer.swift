@@ -87,6 +87,7 @@ let maxSocketPathBytes = 107
 /// - Parameters:
 ///   - control: The supervisor seam the routes drive.
 ///   - metrics: What `GET /metrics` renders; without it the route answers 404.
+///   - history: What the history routes (`HistoryRoutes`) ask; without it they answer 404.
 ///   - socketPath: Where to bind, normally `STATE_DIR/warden.sock`; its directory must exist and should
 ///     be mode 0700 (see `ControlServer`).
 ///   - logger: Logger for the server and its requests.
@@ -96,13 +97,14 @@ let maxSocketPathBytes = 107
 public func makeControlServer(
     control: any SupervisorControl,
     metrics: (any MetricsSource)? = nil,
+    history: (any HistoryQuerying)? = nil,
     socketPath: String,
     logger: Logger,
     onRunning: (@Sendable () async -> Void)? = nil
 ) -> ControlServer {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: APIErrorMiddleware(logger: logger))
-    ControlRoutes(control: control, metrics: metrics, logger: logger).register(on: router)
+    ControlRoutes(control: control, metrics: metrics, history: history, logger: logger).register(on: router)
 
     var application = Application(
         router: router,
@@ -155,6 +157,7 @@ public struct TCPServer: Service, CustomStringConvertible {
 public func makeTCPServer(
     control: any SupervisorControl,
     metrics: (any MetricsSource)? = nil,
+    history: (any HistoryQuerying)? = nil,
     host: String, port: Int, token: [UInt8],
     logger: Logger,
     onRunning: (@Sendable (Int) async -> Void)? = nil
@@ -162,7 +165,7 @@ public func makeTCPServer(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: APIErrorMiddleware(logger: logger))
     router.add(middleware: BearerTokenMiddleware(token: token))
-    ControlRoutes(control: control, metrics: metrics, logger: logger).register(on: router)
+    ControlRoutes(control: control, metrics: metrics, history: history, logger: logger).register(on: router)
     let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     let application = Application(
         router: router,

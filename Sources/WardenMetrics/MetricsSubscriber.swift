@@ -11,8 +11,9 @@ import WardenLinux
 /// It never asks the supervisor anything: the series come from the stream alone, plus Warden's own
 /// `process_*` figures from /proc/self and the stream's drop count, read when rendered.
 public final class MetricsSubscriber: MetricsSource {
-    /// Events buffered before further ones are dropped (and counted): a few rounds of 500 processes.
-    public static let capacity = 4_096
+    /// Events buffered before further ones are dropped (and counted). A sampling round is one event
+    /// holding every process; applying one takes about a millisecond, so a backlog means Warden is starved.
+    public static let capacity = 1_024
 
     private let book: LockedBook
     private let registry: PrometheusCollectorRegistry

@@ -253,6 +253,7 @@ extension Supervisor {
     func apply(_ result: PoolCheckResult, collector: String) {
         for alert in result.opened {
             publish(WardenEvent(time: RFC3339.now().0, process: alert.worker, event: .poolAlert, reason: alert.kind,
+                               collector: alert.collector, pool: alert.pool,
                                message: "[\(alert.severity.rawValue)] \(alert.pool ?? collector): \(alert.message)"))
             var metadata: Logger.Metadata = ["event": "\(WardenEvent.Kind.poolAlert.rawValue)"]
             if let worker = alert.worker { metadata["process"] = "\(worker)" }
@@ -261,7 +262,7 @@ extension Supervisor {
         }
         for alert in result.resolved {
             publish(WardenEvent(time: RFC3339.now().0, process: alert.worker, event: .poolAlertResolved,
-                               reason: alert.kind, message: "\(alert.pool ?? collector): \(alert.message)"))
+                               reason: alert.kind, collector: alert.collector, pool: alert.pool, message: "\(alert.pool ?? collector): \(alert.message)"))
         }
         let context = WorkerStateMachine.Context(shuttingDown: shutdown.begun)
         for verdict in result.leakVerdicts {

@@ -23,15 +23,19 @@ extension Supervisor {
             notes.append("log rotation \(ByteSize(bytes: old.logMaxBytes)) × \(old.logBackups) → "
                          + "\(ByteSize(bytes: new.supervisor.logMaxBytes)) × \(new.supervisor.logBackups)")
         }
+        if new.history != configuration.history {
+            notes.append("[history] change needs a restart of warden")
+        }
         if new.http != configuration.http {
             notes.append("[http] change needs a restart of warden; keeping \(configuration.http.map(\.address) ?? "no TCP listener")")
         }
         var supervisorSettings = new.supervisor
         supervisorSettings.stateDirectory = configuration.supervisor.stateDirectory
-        let http = configuration.http
+        let (http, history) = (configuration.http, configuration.history)
         configuration = WardenConfiguration(file: configuration.file, supervisor: supervisorSettings, programs: new.programs,
                                             collectors: new.collectors)
         configuration.http = http
+        configuration.history = history
         syncTrackers(with: new.collectors)
         eventLog.setRotation(maxBytes: supervisorSettings.logMaxBytes, backups: supervisorSettings.logBackups)
         capture.setRotation(maxBytes: supervisorSettings.logMaxBytes, backups: supervisorSettings.logBackups)

@@ -7,6 +7,7 @@ import WardenClient
 import WardenAPI
 import WardenConfig
 import WardenHTTP
+import WardenHistory
 import WardenMetrics
 import WardenSupervisor
 import WardenSystemd
@@ -94,11 +95,22 @@ struct RunCommand: AsyncParsableCommand {
         let metrics = MetricsSubscriber(
             events: bus.subscribe(name: "metrics", capacity: MetricsSubscriber.capacity),
             droppedEvents: { bus.statistics.reduce(0) { $0 + $1.dropped } })
-        let server = makeControlServer(control: supervisor, metrics: metrics, socketPath: socketPath, logger: logger)
+        var history: HistorySubscriber?
+        if configuration.history.enabled {
+            let settings = configuration.history
+            history = HistorySubscriber(
+                events: bus.subscribe(name: "history", capacity: HistorySubscriber.capacity),
+                settings: .init(path: settings.path, retention: settings.retention.seconds, maxBytes: settings.maxBytes,
+                                sampleInterval: configuration.supervisor.sampleInterval.seconds),
+                logger: logger)
+        }
+        let server = makeControlServer(
+            control: supervisor, metrics: metrics, history: history, socketPath: socketPath, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
         if let http = configuration.http {
             services.append(.init(service: makeTCPServer(
-                control: supervisor, metrics: metrics, host: http.host, port: http.port, token: http.token.bytes,
+                control: supervisor, metrics: metrics, history: history, host: http.host, port: http.port,
+                token: http.token.bytes,
                 logger: logger)))
         }
         services.append(.init(service: supervisor))
@@ -124,6 +136,8 @@ struct RunCommand: AsyncParsableCommand {
             try await tasks.next()
             tasks.cancelAll()
         }
+        // The supervisor finished the event stream when it stopped: the history writes what it still holds.
+        await history?.drained()
         logger.info("warden exiting")
     }
 }

@@ -76,3 +76,32 @@ struct HTTPConfigTests {
         #expect(diagnostics.contains { $0.key == "http.lisen" && $0.message.contains("did you mean \"listen\"") })
     }
 }
+
+/// `[history]`: defaults in the state directory, and each bad value a diagnostic at its line.
+@Suite("ConfigLoader: [history]")
+struct HistoryConfigTests {
+    @Test("without a table: on, STATE_DIR/history.sqlite, 7 days, 1 GB")
+    func defaults() throws {
+        let history = try #require(parseValid("[supervisor]\nstate_dir = \"/var/lib/warden\"\n")?.history)
+        #expect(history == HistorySettings(enabled: true, path: "/var/lib/warden/history.sqlite",
+                                           retention: .seconds(7 * 86_400), maxBytes: 1_000_000_000))
+    }
+
+    @Test("every key, with a path relative to the config file's directory")
+    func keys() throws {
+        let history = try #require(parseValid(
+            "[history]\nenabled = false\npath = \"data/h.sqlite\"\nretention = \"30d\"\nmax_bytes = \"200MB\"\n")?.history)
+        #expect(history == HistorySettings(enabled: false, path: "/etc/warden/data/h.sqlite",
+                                           retention: .seconds(30 * 86_400), maxBytes: 200_000_000))
+    }
+
+    @Test("bad values are refused at their line", arguments: [
+        ("retention = \"30m\"", "history.retention", "at least 1h"), ("retention = 7", "history.retention", "has no unit"),
+        ("max_bytes = \"1MB\"", "history.max_bytes", "at least 10MB"), ("enabled = \"yes\"", "history.enabled", "expected boolean"),
+        ("path = \"\"", "history.path", "must not be empty"), ("keep = \"7d\"", "history.keep", "unknown key"),
+    ])
+    func badValues(line: String, key: String, message: String) throws {
+        let diagnostic = try #require(onlyDiagnostic(of: "[history]\n\(line)\n"))
+        #expect(diagnostic.line == 2 && diagnostic.key == key && diagnostic.message.contains(message), "\(diagnostic)")
+    }
+}

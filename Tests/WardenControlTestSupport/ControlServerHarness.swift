@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+package import WardenAPI
 import WardenHTTP
 import WardenTestSupport
 
@@ -43,6 +44,7 @@ final class Flag: Sendable {
 /// gracefully and waits for it, whatever `body` did.
 package func withControlServer<T: Sendable>(
     _ control: FakeSupervisor,
+    history: (any HistoryQuerying)? = nil,
     _ body: (String) async throws -> T
 ) async throws -> T {
     let directory = makeTemporaryDirectory()
@@ -51,7 +53,7 @@ package func withControlServer<T: Sendable>(
     let running = Flag()
     var logger = Logger(label: "warden.test.http")
     logger.logLevel = .warning
-    let server = makeControlServer(control: control, socketPath: socketPath, logger: logger) {
+    let server = makeControlServer(control: control, history: history, socketPath: socketPath, logger: logger) {
         running.set()
     }
     let group = ServiceGroup(configuration: .init(services: [server], logger: logger))

@@ -31,7 +31,7 @@ struct EventsContractTests {
     func kinds() {
         let rows = Set(Self.kindRows.keys).subtracting(["recorded(WardenEvent)", "sampled(SampleRound)", "collected(PoolRound)", "time", "process",
             "event", "reason", "pid", "old_state`, `new_state", "old_severity`, `new_severity", "exit_status", "evidence",
-            "message", "program", "restart_reason"])
+            "message", "program", "restart_reason", "collector`, `pool"])
         #expect(rows == Set(WardenEvent.Kind.allCases.map(\.rawValue)))
     }
 

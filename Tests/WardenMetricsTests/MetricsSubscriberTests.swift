@@ -86,6 +86,28 @@ struct MetricsSubscriberTests {
         #expect((s["process_start_time_seconds"] ?? 0) > 1_700_000_000)
     }
 
+    /// Every family rendered has its `# HELP` line.
+    static func expectHelpForEveryType(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let lines = text.split(separator: "\n")
+        let typed = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
+        let helped = Set(lines.filter { $0.hasPrefix("# HELP ") }.map { $0.split(separator: " ")[2] })
+        for name in typed { #expect(helped.contains(name), "no HELP for \(name)", sourceLocation: sourceLocation) }
+    }
+
+    @Test("series dropped and made again (a process gone, then back) keep their HELP")
+    func helpAfterDropAndReAdd() async {
+        let m = { (pid: Int32) in Self.measurement("api:0", pid: pid, rss: 1, cpu: 1, severity: .warmingUp, growth: nil) }
+        let text = await Self.render([
+            Self.record(.processAdded, "api:0", to: .stopped, reason: EventReason.configured),
+            .sampled(SampleRound(secondsSinceEpoch: 1, processes: [m(1)])),
+            Self.record(.stateChange, "api:0", from: .running, to: .backoff, reason: TransitionReason.exit),
+            Self.record(.stateChange, "api:0", from: .backoff, to: .starting, reason: TransitionReason.backoffElapsed, restart: .exit),
+            .sampled(SampleRound(secondsSinceEpoch: 2, processes: [m(2)])),
+        ])
+        #expect(text.contains("warden_process_resident_memory_bytes{"))
+        Self.expectHelpForEveryType(text)
+    }
+
     @Test("a restart counts under its reason; a state without a process drops the measurements; a new pid replaces info")
     func restartsAndProcessLoss() async {
         let first = Self.measurement("api:0", pid: 100, rss: 1_000, cpu: 9, severity: .graded(.none), growth: 0)
@@ -168,6 +190,7 @@ struct MetricsSubscriberTests {
         }, samplingCPUSeconds: 0.01)))
         events.append(.collected(PoolRound(collector: "redis", secondsSinceEpoch: 1, pools: [Self.pool])))
         let text = await Self.render(events)
+        Self.expectHelpForEveryType(text)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("warden-metrics-\(getpid()).txt")
         try text.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }

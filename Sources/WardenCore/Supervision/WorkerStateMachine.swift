@@ -353,6 +353,12 @@ public enum SeverityGrade: Sendable, Hashable, Comparable, CustomStringConvertib
         }
     }
 
+    /// Every grade, in order.
+    public static let allGrades: [SeverityGrade] = [.warmingUp] + LeakSeverity.allCases.map { .graded($0) }
+
+    /// Position in `allGrades` (warming-up 0 … critical 5): the form the history stores.
+    public var rank: Int { Self.allGrades.firstIndex(of: self)! }
+
     /// Parses a wire name.
     public init?(_ name: String) {
         if name == SeverityGrade.warmingUp.description { self = .warmingUp; return }

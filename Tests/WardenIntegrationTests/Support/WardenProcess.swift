@@ -16,11 +16,12 @@ final class WardenProcess {
     private(set) var process: ChildProcess!
 
     /// Starts `warden run` on `config`. `environment` entries are added to the test's environment;
-    /// `launcher` (e.g. warden-exec) is put in front of the warden command line when given.
-    init(config: String, environment: [String: String] = [:], launcher: [String] = []) throws {
-        let dir = URL(fileURLWithPath: "/tmp").appendingPathComponent("wt-\(UUID().uuidString.prefix(8))")
+    /// `launcher` (e.g. warden-exec) is put in front of the warden command line when given; `directory`
+    /// reuses another run's directory (and its state directory).
+    init(config: String, environment: [String: String] = [:], launcher: [String] = [], directory: URL? = nil) throws {
+        let dir = directory ?? URL(fileURLWithPath: "/tmp").appendingPathComponent("wt-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        directory = dir
+        self.directory = dir
         configPath = dir.appendingPathComponent("warden.toml").path
         stderrPath = dir.appendingPathComponent("warden.stderr").path
         try writeConfig(config)

@@ -1,0 +1,428 @@
+import Foundation
+import Glibc
+import Logging
+import SQLiteNIO
+import Synchronization
+import WardenAPI
+import WardenCore
+import WardenPluginProtocol
+
+/// The history's SQLite file (`STATE_DIR/history.sqlite`): its schema, batched writes, pruning and
+/// queries. One writing connection and one reading connection (WAL lets them run side by side); every call
+/// runs on sqlite-nio's thread pool, never on the cooperative pool.
+///
+/// Times are stored as integer milliseconds since the Unix epoch; processes by a small integer id.
+final class HistoryStore: Sendable {
+    let path: String
+    private let writer: SQLiteConnection
+    private let reader: SQLiteConnection
+    /// Process name → id, for the names written so far (only the writer adds to it).
+    private let knownIDs = Mutex<[String: Int]>([:])
+
+    /// The schema version this code writes (`PRAGMA user_version`).
+    static let schemaVersion = 1
+
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
+        self.path = path
+        self.writer = writer
+        self.reader = reader
+    }
+
+    /// Opens (creating when missing) the database at `path` with WAL and the schema.
+    /// - Throws: `SQLiteError` when the file cannot be opened or is not a database of ours.
+    static func open(path: String, logger: Logger) async throws -> HistoryStore {
+        // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
+        let fd = Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        if fd >= 0 { Glibc.close(fd) }
+        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        do {
+            // auto_vacuum must be chosen before the first table exists; incremental lets pruning give pages back.
+            _ = try await writer.query("PRAGMA auto_vacuum = INCREMENTAL")
+            _ = try await writer.query("PRAGMA journal_mode = WAL")
+            _ = try await writer.query("PRAGMA synchronous = NORMAL")
+            let version = try await writer.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
+            if version > schemaVersion {
+                throw HistoryStoreError.newerSchema(version)
+            }
+            for statement in schema { _ = try await writer.query(statement) }
+            _ = try await writer.query("PRAGMA user_version = \(schemaVersion)")
+            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            _ = try await reader.query("PRAGMA query_only = 1")
+            return HistoryStore(path: path, writer: writer, reader: reader)
+        } catch {
+            try? await writer.close()
+            throw error
+        }
+    }
+
+    static let schema = [
+        "CREATE TABLE IF NOT EXISTS processes (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, program TEXT NOT NULL)",
+        // The raw tier: one row per sampling round (`RawEntry`); the rollup tiers: one row per process and bucket.
+        "CREATE TABLE IF NOT EXISTS raw_rounds (time INTEGER PRIMARY KEY, samples BLOB NOT NULL)",
+        // Rollups, compact (a week of 500 processes is 3 million rows): time in seconds (bucket starts),
+        // memory in KiB (RSS is whole pages), CPU in tenths of a percent, growth in hundredths of MB/min.
+        """
+        CREATE TABLE IF NOT EXISTS samples (tier INTEGER NOT NULL, process INTEGER NOT NULL, time INTEGER NOT NULL,
+            rss INTEGER NOT NULL, rss_min INTEGER, rss_max INTEGER, tree_rss INTEGER NOT NULL, fds INTEGER NOT NULL,
+            threads INTEGER NOT NULL, cpu INTEGER, severity INTEGER, growth INTEGER,
+            PRIMARY KEY (tier, process, time)) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS pool_samples (collector TEXT NOT NULL, pool TEXT NOT NULL, time INTEGER NOT NULL,
+            in_use INTEGER NOT NULL, idle INTEGER NOT NULL, max INTEGER NOT NULL, waiting INTEGER,
+            unattributed INTEGER NOT NULL, by_worker TEXT NOT NULL, PRIMARY KEY (collector, pool, time)) WITHOUT ROWID
+        """,
+        "CREATE TABLE IF NOT EXISTS events (time INTEGER NOT NULL, kind TEXT NOT NULL, process TEXT, record TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS events_by_time ON events (time)",
+        """
+        CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, collector TEXT, pool TEXT,
+            worker TEXT, message TEXT, started_at INTEGER NOT NULL, resolved_at INTEGER)
+        """,
+        "CREATE INDEX IF NOT EXISTS alerts_open ON alerts (kind, collector, pool, worker) WHERE resolved_at IS NULL",
+    ]
+
+    func close() async {
+        try? await reader.close()
+        try? await writer.close()
+    }
+
+    // MARK: Writes
+
+    /// Writes `batch` in one transaction; rolls it back on any error.
+    /// - Returns: the rows written.
+    func write(_ batch: HistoryBatch) async throws -> Int {
+        let connection = writer
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        do {
+            // Process ids: known ones from the cache; new names are inserted and looked up once.
+            var ids = knownIDs.withLock { $0 }
+            let missing = batch.processNames.filter { ids[$0.key] == nil }
+            if !missing.isEmpty {
+                for (name, program) in missing {
+                    _ = try await connection.query(
+                        "INSERT INTO processes (name, program) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET program = excluded.program",
+                        [.text(name), .text(program)])
+                }
+                let names = Array(missing.keys)
+                let marks = Array(repeating: "?", count: names.count).joined(separator: ",")
+                for row in try await connection.query("SELECT id, name FROM processes WHERE name IN (\(marks))", names.map { .text($0) }) {
+                    if let id = row.column("id")?.integer, let name = row.column("name")?.string { ids[name] = Int(id) }
+                }
+            }
+            var rows = 0
+            for round in batch.rawRounds {
+                let entries = round.entries.compactMap { name, entry -> RawEntry? in
+                    // A raw entry holds the id in 16 bits: 65 535 instance names over the file's life.
+                    guard let id = ids[name], id <= Int(UInt16.max) else { return nil }
+                    var entry = entry
+                    entry.process = id
+                    return entry
+                }
+                _ = try await connection.query(
+                    "INSERT OR REPLACE INTO raw_rounds VALUES (?, ?)",
+                    [.integer(round.time), .blob(ByteBuffer(bytes: RawEntry.encode(entries)))])
+                rows += entries.count
+            }
+            // Rollups: one multi-row INSERT per 400 rows (12 binds each).
+            for chunk in stride(from: 0, to: batch.samples.count, by: 400) {
+                let slice = batch.samples[chunk..<min(chunk + 400, batch.samples.count)]
+                var binds: [SQLiteData] = []
+                binds.reserveCapacity(slice.count * 12)
+                for row in slice {
+                    guard let id = ids[row.process] else { continue }
+                    binds += [.integer(row.tier.rawValue), .integer(id), .integer(row.time / 1000),
+                              .integer(Int(row.rss / 1024)),
+                              row.rssMin.map { .integer(Int($0 / 1024)) } ?? .null, row.rssMax.map { .integer(Int($0 / 1024)) } ?? .null,
+                              .integer(Int(row.treeRSS / 1024)), .integer(row.fds), .integer(row.threads),
+                              row.cpu.map { .integer(Int(($0 * 10).rounded())) } ?? .null, .integer(row.severity),
+                              row.growth.map { .integer(Int(($0 * 100).rounded())) } ?? .null]
+                }
+                let count = binds.count / 12
+                guard count > 0 else { continue }
+                let values = Array(repeating: "(?,?,?,?,?,?,?,?,?,?,?,?)", count: count).joined(separator: ",")
+                _ = try await connection.query("INSERT OR REPLACE INTO samples VALUES \(values)", binds)
+                rows += count
+            }
+            for pool in batch.pools {
+                _ = try await connection.query(
+                    "INSERT OR REPLACE INTO pool_samples VALUES (?,?,?,?,?,?,?,?,?)",
+                    [.text(pool.collector), .text(pool.pool), .integer(pool.time), .integer(pool.inUse), .integer(pool.idle),
+                     .integer(pool.max), pool.waiting.map { .integer($0) } ?? .null, .integer(pool.unattributed),
+                     .text(pool.byWorkerJSON)])
+                rows += 1
+            }
+            for event in batch.events {
+                _ = try await connection.query(
+                    "INSERT INTO events VALUES (?,?,?,?)",
+                    [.integer(event.time), .text(event.kind), event.process.map { .text($0) } ?? .null, .text(event.json)])
+                rows += 1
+                if let alert = event.alert {
+                    let identity: [SQLiteData] = [.text(alert.kind), alert.collector.map { .text($0) } ?? .null,
+                                                  alert.pool.map { .text($0) } ?? .null, alert.worker.map { .text($0) } ?? .null]
+                    if alert.opened {
+                        _ = try await connection.query(
+                            "INSERT INTO alerts (kind, collector, pool, worker, message, started_at) VALUES (?,?,?,?,?,?)",
+                            identity + [alert.message.map { .text($0) } ?? .null, .integer(event.time)])
+                    } else {
+                        _ = try await connection.query(
+                            """
+                            UPDATE alerts SET resolved_at = ? WHERE resolved_at IS NULL AND kind IS ? AND collector IS ?
+                                AND pool IS ? AND worker IS ?
+                            """, [.integer(event.time)] + identity)
+                    }
+                }
+            }
+            _ = try await connection.query("COMMIT")
+            if !missing.isEmpty { knownIDs.withLock { $0 = ids } }
+            return rows
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Deletes what each tier no longer keeps (relative to `now`, ms), events, pool samples and resolved
+    /// alerts older than `retention` seconds. Freed pages are reused by the next writes (the file stops
+    /// growing); `shed` gives them back to the file system.
+    func prune(now: Int, retention: Double) async throws {
+        let rawCutoff = now - Int(HistoryTier.raw.retention(total: retention) * 1000)
+        _ = try await writer.query("DELETE FROM raw_rounds WHERE time < ?", [.integer(rawCutoff)])
+        for tier in HistoryTier.allCases where tier != .raw {
+            let cutoff = (now - Int(tier.retention(total: retention) * 1000)) / 1000  // seconds, as rollups are stored
+            // Through the primary key (tier, process, time): one range per process, never a scan of the tier.
+            _ = try await writer.query(
+                "DELETE FROM samples WHERE tier = ?1 AND process IN (SELECT id FROM processes) AND time < ?2",
+                [.integer(tier.rawValue), .integer(cutoff)])
+        }
+        let cutoff = now - Int(retention * 1000)
+        _ = try await writer.query("DELETE FROM pool_samples WHERE time < ?", [.integer(cutoff)])
+        _ = try await writer.query("DELETE FROM events WHERE time < ?", [.integer(cutoff)])
+        _ = try await writer.query("DELETE FROM alerts WHERE resolved_at IS NOT NULL AND resolved_at < ?", [.integer(cutoff)])
+    }
+
+    /// Deletes the oldest `fraction` of every table's time span (the `max_bytes` bound).
+    func shed(fraction: Double) async throws {
+        for (table, column) in [("raw_rounds", "time"), ("samples", "time"), ("pool_samples", "time"), ("events", "time")] {
+            let row = try await writer.query("SELECT min(\(column)) AS low, max(\(column)) AS high FROM \(table)").first
+            guard let low = row?.column("low")?.integer, let high = row?.column("high")?.integer, high > low else { continue }
+            let cutoff = low + Int(Double(high - low) * fraction)
+            _ = try await writer.query("DELETE FROM \(table) WHERE \(column) < ?", [.integer(cutoff)])
+        }
+        _ = try await writer.query("PRAGMA incremental_vacuum")
+    }
+
+    /// Bytes in use: (pages − free pages) × page size.
+    func usedBytes() async throws -> Int {
+        let pages = try await reader.query("PRAGMA page_count").first?.column("page_count")?.integer ?? 0
+        let free = try await reader.query("PRAGMA freelist_count").first?.column("freelist_count")?.integer ?? 0
+        let size = try await reader.query("PRAGMA page_size").first?.column("page_size")?.integer ?? 4096
+        return (pages - free) * size
+    }
+
+    // MARK: Queries
+
+    /// Whether the history has rows for `name`.
+    func knows(process name: String) async throws -> Bool {
+        !(try await reader.query("SELECT 1 FROM processes WHERE name = ?", [.text(name)]).isEmpty)
+    }
+
+    func processPoints(_ name: String, plan: HistoryPlan, from: Int, to: Int) async throws -> [HistoryPoint] {
+        guard let id = try await reader.query("SELECT id FROM processes WHERE name = ?", [.text(name)]).first?.column("id")?.integer
+        else { return [] }
+        if plan.tier == .raw {
+            return try await rawPoints(process: id, bucket: Int(plan.bucket * 1000), from: from, to: to)
+        }
+        let bucket = max(1, Int(plan.bucket))  // seconds
+        let rows: [SQLiteRow]
+        do {
+            rows = try await reader.query(
+                """
+                SELECT (time / ?1) * ?1 AS time, CAST(avg(rss) * 1024 AS INTEGER) AS rss,
+                    min(coalesce(rss_min, rss)) * 1024 AS rss_min, max(coalesce(rss_max, rss)) * 1024 AS rss_max,
+                    CAST(avg(tree_rss) * 1024 AS INTEGER) AS tree_rss, max(fds) AS fds, max(threads) AS threads,
+                    avg(cpu) / 10.0 AS cpu, max(severity) AS severity, avg(growth) / 100.0 AS growth
+                FROM samples WHERE tier = ?2 AND process = ?3 AND time BETWEEN ?4 AND ?5
+                GROUP BY time / ?1 ORDER BY 1
+                """, [.integer(bucket), .integer(plan.tier.rawValue), .integer(id), .integer(from / 1000),
+                      .integer((to + 999) / 1000)])
+        }
+        return rows.map { row in
+            HistoryPoint(
+                time: RFC3339Text.string(secondsSinceEpoch: Double(row.column("time")?.integer ?? 0)),
+                rssBytes: UInt64(max(0, row.column("rss")?.integer ?? 0)),
+                rssBytesMin: row.column("rss_min")?.integer.map { UInt64(max(0, $0)) },
+                rssBytesMax: row.column("rss_max")?.integer.map { UInt64(max(0, $0)) },
+                treeRSSBytes: UInt64(max(0, row.column("tree_rss")?.integer ?? 0)),
+                fds: row.column("fds")?.integer ?? 0, threads: row.column("threads")?.integer ?? 0,
+                cpuPercent: row.column("cpu")?.double, severity: Self.severityName(row.column("severity")?.integer),
+                rssGrowthMBPerMin: row.column("growth")?.double)
+        }
+    }
+
+    static func severityName(_ rank: Int?) -> String? {
+        rank.flatMap { SeverityGrade.allGrades.indices.contains($0) ? SeverityGrade.allGrades[$0].description : nil }
+    }
+
+    /// Raw samples of one process from the round rows, each as it was or (`bucket` ms > 0) grouped.
+    private func rawPoints(process id: Int, bucket: Int, from: Int, to: Int) async throws -> [HistoryPoint] {
+        let rows = try await reader.query(
+            "SELECT time, samples FROM raw_rounds WHERE time BETWEEN ? AND ? ORDER BY time", [.integer(from), .integer(to)])
+        var samples: [(time: Int, entry: RawEntry)] = []
+        samples.reserveCapacity(rows.count)
+        for row in rows {
+            guard let time = row.column("time")?.integer, case .blob(let blob)? = row.column("samples"),
+                  let entry = RawEntry.find(id, in: blob.readableBytesView) else { continue }
+            samples.append((time, entry))
+        }
+        func point(_ time: Int, _ group: ArraySlice<(time: Int, entry: RawEntry)>) -> HistoryPoint {
+            let entries = group.map(\.entry)
+            let cpus = entries.compactMap(\.cpu), growths = entries.compactMap(\.growth)
+            let grouped = entries.count > 1 || bucket > 0
+            return HistoryPoint(
+                time: RFC3339Text.string(secondsSinceEpoch: Double(time) / 1000),
+                rssBytes: entries.reduce(0) { $0 + $1.rss } / UInt64(entries.count),
+                rssBytesMin: grouped ? entries.map(\.rss).min() : nil, rssBytesMax: grouped ? entries.map(\.rss).max() : nil,
+                treeRSSBytes: entries.reduce(0) { $0 + $1.treeRSS } / UInt64(entries.count),
+                fds: entries.map(\.fds).max() ?? 0, threads: entries.map(\.threads).max() ?? 0,
+                cpuPercent: cpus.isEmpty ? nil : cpus.reduce(0, +) / Double(cpus.count),
+                severity: Self.severityName(entries.map(\.severity).max()),
+                rssGrowthMBPerMin: growths.isEmpty ? nil : growths.reduce(0, +) / Double(growths.count))
+        }
+        guard bucket > 0 else { return samples.indices.map { point(samples[$0].time, samples[$0...$0]) } }
+        var points: [HistoryPoint] = []
+        var start = 0
+        while start < samples.count {
+            let key = samples[start].time / bucket
+            var end = start + 1
+            while end < samples.count, samples[end].time / bucket == key { end += 1 }
+            points.append(point(key * bucket, samples[start..<end]))
+            start = end
+        }
+        return points
+    }
+
+    func poolPoints(collector: String?, bucket seconds: Double, from: Int, to: Int) async throws -> [PoolHistory] {
+        let bucket = max(1, Int(seconds * 1000))
+        var binds: [SQLiteData] = [.integer(bucket), .integer(from), .integer(to)]
+        var filter = ""
+        if let collector {
+            filter = "AND collector = ?4"
+            binds.append(.text(collector))
+        }
+        let rows = try await reader.query(
+            """
+            SELECT collector, pool, (time / ?1) * ?1 AS time, avg(in_use) AS in_use, avg(idle) AS idle, CAST(avg(max) AS INTEGER) AS max,
+                avg(unattributed) AS unattributed, max(time) AS last, by_worker
+            FROM pool_samples WHERE time BETWEEN ?2 AND ?3 \(filter)
+            GROUP BY collector, pool, time / ?1 ORDER BY collector, pool, 3
+            -- by_worker is the latest in each bucket: SQLite takes a bare column from the row max(time) picked
+            """, binds)
+        var pools: [String: PoolHistory] = [:]
+        var order: [String] = []
+        for row in rows {
+            let collector = row.column("collector")?.string ?? "", pool = row.column("pool")?.string ?? ""
+            let key = collector + "\u{0}" + pool
+            if pools[key] == nil {
+                pools[key] = PoolHistory(collector: collector, pool: pool, resolutionSeconds: Double(bucket) / 1000, points: [])
+                order.append(key)
+            }
+            let inUse = row.column("in_use")?.double ?? 0, idle = row.column("idle")?.double ?? 0
+            let max = row.column("max")?.integer ?? 0
+            let byWorker = (try? JSONDecoder().decode([String: Int].self, from: Data((row.column("by_worker")?.string ?? "{}").utf8))) ?? [:]
+            pools[key]!.points.append(PoolHistoryPoint(
+                time: RFC3339Text.string(secondsSinceEpoch: Double(row.column("time")?.integer ?? 0) / 1000),
+                inUse: inUse, idle: idle, max: max, usage: max > 0 ? (inUse + idle) / Double(max) : nil,
+                unattributed: row.column("unattributed")?.double ?? 0, byWorker: byWorker))
+        }
+        return order.compactMap { pools[$0] }
+    }
+
+    func events(from: Int, to: Int, processes: [String]?, kind: String?, limit: Int) async throws -> [WardenEvent] {
+        var sql = "SELECT record FROM events WHERE time BETWEEN ? AND ?"
+        var binds: [SQLiteData] = [.integer(from), .integer(to)]
+        if let processes {
+            sql += " AND process IN (\(Array(repeating: "?", count: max(1, processes.count)).joined(separator: ",")))"
+            binds += processes.isEmpty ? [.null] : processes.map { .text($0) }
+        }
+        if let kind { sql += " AND kind = ?"; binds.append(.text(kind)) }
+        sql += " ORDER BY time LIMIT ?"
+        binds.append(.integer(limit))
+        let decoder = JSONDecoder()
+        return try await reader.query(sql, binds).compactMap { row in
+            try? decoder.decode(WardenEvent.self, from: Data((row.column("record")?.string ?? "").utf8))
+        }
+    }
+}
+
+enum HistoryStoreError: Error, CustomStringConvertible {
+    case newerSchema(Int)
+    var description: String {
+        switch self {
+        case .newerSchema(let version):
+            return "history schema version \(version) is newer than this Warden's (\(HistoryStore.schemaVersion))"
+        }
+    }
+}
+
+/// What one write transaction holds: a round's samples and closed rollups, pool samples and events.
+struct HistoryBatch: Sendable {
+    struct Sample: Sendable {
+        var tier: HistoryTier
+        var process: String
+        var time: Int
+        var rss: UInt64
+        var rssMin: UInt64?
+        var rssMax: UInt64?
+        var treeRSS: UInt64
+        var fds: Int
+        var threads: Int
+        var cpu: Double?
+        var severity: Int
+        var growth: Double?
+    }
+
+    struct Pool: Sendable {
+        var collector: String
+        var pool: String
+        var time: Int
+        var inUse: Int
+        var idle: Int
+        var max: Int
+        var waiting: Int?
+        var unattributed: Int
+        var byWorkerJSON: String
+    }
+
+    struct Alert: Sendable {
+        var opened: Bool
+        var kind: String
+        var collector: String?
+        var pool: String?
+        var worker: String?
+        var message: String?
+    }
+
+    struct Event: Sendable {
+        var time: Int
+        var kind: String
+        var process: String?
+        var json: String
+        var alert: Alert?
+    }
+
+    /// One sampling round for the raw tier: instance name → its entry (the process id is filled in at write).
+    struct RawRound: Sendable {
+        var time: Int
+        var entries: [(String, RawEntry)]
+    }
+
+    /// Instance name → program, for every process named in `rawRounds` and `samples`.
+    var processNames: [String: String] = [:]
+    var rawRounds: [RawRound] = []
+    /// Rollup rows (tiers above raw).
+    var samples: [Sample] = []
+    var pools: [Pool] = []
+    var events: [Event] = []
+
+    var isEmpty: Bool { rawRounds.isEmpty && samples.isEmpty && pools.isEmpty && events.isEmpty }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+import Testing
+import WardenAPI
+import WardenCore
+import WardenHistory
+import WardenPluginProtocol
+
+/// The history subscriber on a real SQLite file, driven through the event stream only.
+@Suite("History in SQLite")
+struct HistorySubscriberTests {
+    /// A fresh directory, removed after `body`.
+    static func inDirectory(_ body: (String) async throws -> Void) async throws {
+        let directory = NSTemporaryDirectory() + "warden-history-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await body(directory)
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "warden.test.history")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// Feeds `events` to a subscriber on `path`, waits until the database is open and every round written,
+    /// runs `body` (queries need the open database), then finishes the stream and waits for the writer.
+    static func run(path: String, _ events: [SupervisionEvent], sampleInterval: Double = 1, opens: Bool = true,
+                    _ body: (HistorySubscriber) async throws -> Void = { _ in }) async throws -> HistorySubscriber {
+        let (stream, continuation) = AsyncStream<SupervisionEvent>.makeStream()
+        let history = HistorySubscriber(
+            events: stream, settings: .init(path: path, retention: 7 * 86_400, maxBytes: 1_000_000_000, sampleInterval: sampleInterval),
+            logger: logger)
+        for event in events { continuation.yield(event) }
+        // Wait until the last round is written (its batch count shows in health).
+        let rounds = events.filter { if case .sampled = $0 { true } else { false } }.count
+        if opens {
+            for _ in 0..<500 where await !history.health().open { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<500 where await history.health().batchesWritten < rounds { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        try await body(history)
+        continuation.finish()
+        await history.drained()
+        return history
+    }
+
+    static func round(_ time: Double, _ processes: [(String, UInt64)]) -> SupervisionEvent {
+        .sampled(SampleRound(secondsSinceEpoch: time, processes: processes.map { name, rss in
+            ProcessMeasurement(process: name, program: "api", pid: 42,
+                               observation: Observation(mainRSSBytes: rss, mainThreads: 3, mainFDs: 8, treeRSSBytes: rss + 8_192,
+                                                        fds: 10, threads: 5, processes: 2, cpuPercent: 2.5),
+                               severity: .graded(.low), rssGrowthMBPerMinute: 4)
+        }))
+    }
+
+    @Test("every round is written (raw samples and the rollups it closes) and read back in range, oldest first")
+    func roundTrip() async throws {
+        try await Self.inDirectory { directory in
+            let now = Date().timeIntervalSince1970.rounded(.down)
+            let start = now - 120
+            // RSS is whole pages, as /proc reports it (the raw tier stores pages).
+            let rounds = (0..<120).map { Self.round(start + Double($0), [("api:0", UInt64(4_096 * (250 + $0))), ("api:1", 20_480)]) }
+            _ = try await Self.run(path: directory + "/h.sqlite", rounds) { history in
+                let raw = try await history.processHistory("api:0", range: HistoryRange(from: start - 1, to: now))
+                #expect(raw.resolutionSeconds == 0 && raw.points.count == 120)
+                #expect(raw.points.first?.rssBytes == 4_096 * 250 && raw.points.last?.rssBytes == 4_096 * 369)
+                #expect(raw.points.first?.treeRSSBytes == 4_096 * 252 && raw.points.first?.fds == 8 && raw.points.first?.threads == 3)
+                #expect(raw.points.first?.severity == "low" && raw.points.first?.cpuPercent == 2.5)
+                #expect(raw.points.first?.time == RFC3339Text.string(secondsSinceEpoch: start))
+                #expect(raw.points.map(\.time) == raw.points.map(\.time).sorted())
+                let other = try await history.processHistory("api:1", range: HistoryRange(from: start - 1, to: now))
+                #expect(other.points.count == 120 && other.points.allSatisfy { $0.rssBytes == 20_480 })
+                let health = await history.health()
+                #expect(health.batchesWritten >= 120 && health.failedBatches == 0 && health.rowsWritten >= 240)
+                #expect(await history.knows(process: "api:0"))
+                #expect(!(await history.knows(process: "nope")))
+            }
+            // Reopened: the history survives, with the rollups the finished stream flushed.
+            _ = try await Self.run(path: directory + "/h.sqlite", []) { history in
+                let again = try await history.processHistory("api:0", range: HistoryRange(from: start - 1, to: now))
+                #expect(again.points.count == 120)
+            }
+            let mode = try FileManager.default.attributesOfItem(atPath: directory + "/h.sqlite")[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+        }
+    }
+
+    @Test("events are kept whole and filtered by process and kind; pool rounds come back per pool")
+    func eventsAndPools() async throws {
+        try await Self.inDirectory { directory in
+            let now = Date().timeIntervalSince1970
+            let time = RFC3339Text.string(secondsSinceEpoch: now - 10)
+            let restart = WardenEvent(time: time, process: "api:0", program: "api", event: .leakRestart,
+                                      reason: TransitionReason.memoryGrowth, pid: 7, message: "RSS growing")
+            let state = WardenEvent(time: time, process: "api:1", program: "api", event: .stateChange, oldState: .running,
+                                    newState: .backoff, reason: TransitionReason.exit, exitStatus: "exit status 3")
+            let alert = WardenEvent(time: time, process: "api:0", event: .poolAlert, reason: PoolAlert.Kind.exhaustion,
+                                    collector: "pg", pool: "postgres://db", message: "95 %")
+            let sample = PoolSample(pool: "postgres://db", max: 50, inUse: 10, idle: 5, waiting: 0,
+                                    byWorker: ["api:0": 12], unattributed: 3, longRunning: [], collectedAt: time)
+            _ = try await Self.run(path: directory + "/h.sqlite", [
+                .recorded(restart), .recorded(state), .recorded(alert),
+                .collected(PoolRound(collector: "pg", secondsSinceEpoch: now - 10, pools: [sample])),
+                Self.round(now - 5, [("api:0", 1)]),
+            ]) { history in
+                let range = HistoryRange(from: now - 60, to: now)
+                let all = try await history.events(range: range, processes: nil, kind: nil)
+                #expect(all.events == [restart, state, alert])
+                #expect(try await history.events(range: range, processes: ["api:1"], kind: nil).events == [state])
+                #expect(try await history.events(range: range, processes: ["api:0", "api:1"], kind: nil).events == [restart, state, alert])
+                #expect(try await history.events(range: range, processes: [], kind: nil).events.isEmpty)
+                #expect(try await history.events(range: range, processes: nil, kind: .leakRestart).events == [restart])
+                #expect(try await history.events(range: HistoryRange(from: now - 5, to: now), processes: nil, kind: nil).events.isEmpty)
+                let pools = try await history.poolHistory(collector: nil, range: range).pools
+                #expect(pools.count == 1 && pools.first?.collector == "pg" && pools.first?.pool == "postgres://db")
+                let point = pools.first?.points.first
+                #expect(point?.inUse == 10 && point?.idle == 5 && point?.max == 50 && point?.byWorker == ["api:0": 12])
+                #expect(point?.usage == 0.3 && point?.unattributed == 3)
+                #expect(try await history.poolHistory(collector: "redis", range: range).pools.isEmpty)
+            }
+        }
+    }
+
+    @Test("a file that is not a database is moved aside as PATH.corrupt-TIME and a fresh history starts")
+    func corruptFileMovedAside() async throws {
+        try await Self.inDirectory { directory in
+            let path = directory + "/h.sqlite"
+            try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: path))
+            let now = Date().timeIntervalSince1970
+            _ = try await Self.run(path: path, [Self.round(now - 2, [("api:0", 40_960)])]) { history in
+                let health = await history.health()
+                #expect(health.movedAside == 1 && health.failedBatches == 0 && health.batchesWritten == 1)
+                #expect(health.lastError != nil)
+                let points = try await history.processHistory("api:0", range: HistoryRange(from: now - 60, to: now))
+                #expect(points.points.count == 1)
+            }
+            let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+            let aside = files.filter { $0.hasPrefix("h.sqlite.corrupt-") }
+            #expect(aside.count == 1, "\(files)")
+            let kept = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + aside[0]))
+            #expect(kept == Data(repeating: 0x5A, count: 8192), "the old file is kept as it was")
+        }
+    }
+
+    @Test("a history that cannot be created (no such directory) is reported and counted; nothing crashes")
+    func unopenable() async throws {
+        let now = Date().timeIntervalSince1970
+        _ = try await Self.run(path: "/nonexistent-\(UUID().uuidString)/h.sqlite", [Self.round(now, [("api:0", 1)])],
+                               opens: false) { history in
+            for _ in 0..<200 where await history.health().failedBatches == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            let health = await history.health()
+            #expect(health.failedBatches == 1 && health.batchesWritten == 0 && health.lastError != nil && !health.open)
+            #expect(try await history.processHistory("api:0", range: HistoryRange(from: now - 60, to: now)).points.isEmpty)
+        }
+    }
+}
