@@ -92,12 +92,15 @@ def stop_warden(p, d):
         p.kill()
     shutil.rmtree(d, ignore_errors=True)
 
-def bench_many(bin_dir, n, interval, minutes, flaky, steady_mb):
+def bench_many(bin_dir, n, interval, minutes, flaky, steady_mb, history=True):
     config = f"""
 [supervisor]
 state_dir = "state"
 sample_interval = "{interval}"
 shutdown_timeout = "60s"
+
+[history]
+enabled = {"true" if history else "false"}
 
 [programs.steady]
 command = ["WORKLOAD", "steady", "--mb", "{steady_mb}"]
@@ -199,6 +202,7 @@ if __name__ == "__main__":
     ap.add_argument("--crashes", type=int, default=50)
     ap.add_argument("--flaky", type=int, default=0, help="extra workers that crash every 2 s (restarts)")
     ap.add_argument("--steady-mb", default="5", help="MiB each steady worker allocates and touches at start")
+    ap.add_argument("--no-history", action="store_true", help="run Warden with [history] enabled = false")
     a = ap.parse_args()
     bench_crash(a.bin, a.crashes)
-    bench_many(a.bin, a.workers, a.interval, a.minutes, a.flaky, a.steady_mb)
+    bench_many(a.bin, a.workers, a.interval, a.minutes, a.flaky, a.steady_mb, history=not a.no_history)

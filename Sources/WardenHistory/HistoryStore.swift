@@ -98,11 +98,11 @@ final class HistoryStore: Sendable {
             var ids = knownIDs.withLock { $0 }
             let missing = batch.processNames.filter { ids[$0.key] == nil }
             if !missing.isEmpty {
-                for (name, program) in missing {
-                    _ = try await connection.query(
-                        "INSERT INTO processes (name, program) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET program = excluded.program",
-                        [.text(name), .text(program)])
-                }
+                // One statement for all new names (at start-up, every instance at once).
+                let values = Array(repeating: "(?, ?)", count: missing.count).joined(separator: ",")
+                _ = try await connection.query(
+                    "INSERT INTO processes (name, program) VALUES \(values) ON CONFLICT (name) DO UPDATE SET program = excluded.program",
+                    missing.flatMap { [SQLiteData.text($0.key), .text($0.value)] })
                 let names = Array(missing.keys)
                 let marks = Array(repeating: "?", count: names.count).joined(separator: ",")
                 for row in try await connection.query("SELECT id, name FROM processes WHERE name IN (\(marks))", names.map { .text($0) }) {
