@@ -140,6 +140,8 @@ public protocol HistoryQuerying: Sendable {
     func poolHistory(collector: String?, range: HistoryRange) async throws -> PoolHistoryList
     /// Events in `range`, of any of `processes` (all when nil) and of `kind` (all when nil).
     func events(range: HistoryRange, processes: [String]?, kind: WardenEvent.Kind?) async throws -> EventList
+    /// Alerts resolved in `range` (the pool alerts' `started_at`/`resolved_at` rows), oldest first.
+    func resolvedAlerts(range: HistoryRange) async throws -> [AlertStatus]
     func health() async -> HistoryHealth
     /// Whether the history has recorded `name` (an instance no longer configured may still have history).
     func knows(process name: String) async -> Bool

@@ -96,10 +96,11 @@ public struct WardenClient: Sendable {
         try await request(.GET, APIRoute.pools, timeout: queryTimeout)
     }
 
-    /// `GET /v1/alerts`: open and recently resolved pool alerts.
+    /// `GET /v1/alerts`: open and recently resolved pool alerts; with `hours`, the open ones and those
+    /// resolved in the last `hours` (from the history).
     /// - Throws: `WardenClientError`.
-    public func alerts() async throws(WardenClientError) -> AlertList {
-        try await request(.GET, APIRoute.alerts, timeout: queryTimeout)
+    public func alerts(hours: Double? = nil) async throws(WardenClientError) -> AlertList {
+        try await request(.GET, APIRoute.alerts + (hours.map { "?hours=\($0)" } ?? ""), timeout: queryTimeout)
     }
 
     /// `GET /v1/processes/NAME/history?hours=H`: one instance's history.

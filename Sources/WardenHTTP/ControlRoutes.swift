@@ -48,7 +48,16 @@ struct ControlRoutes: Sendable {
             return JSONResponse.make(health)
         }
         router.get(RouterPath(APIRoute.pools)) { _, _ in JSONResponse.make(await control.pools()) }
-        router.get(RouterPath(APIRoute.alerts)) { _, _ in JSONResponse.make(await control.alerts()) }
+        router.get(RouterPath(APIRoute.alerts)) { request, _ in
+            // Without a range: what the trackers hold (open and recently resolved). With one: the open alerts
+            // and those resolved in it, from the history too.
+            try HistoryRoutes.onlyParameters(request, HistoryRoutes.rangeParameters)
+            let live = await control.alerts()
+            guard !request.uri.queryParameters.isEmpty else { return JSONResponse.make(live) }
+            let range = try HistoryRoutes.range(request)
+            let recorded = try await history?.resolvedAlerts(range: range) ?? []
+            return JSONResponse.make(AlertList(live: live, recorded: recorded, range: range))
+        }
         if let history { HistoryRoutes(control: control, history: history).register(on: router) }
         if let metrics {
             router.get(RouterPath(APIRoute.metrics)) { _, _ in

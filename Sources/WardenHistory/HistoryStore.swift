@@ -20,7 +20,7 @@ final class HistoryStore: Sendable {
     private let knownIDs = Mutex<[String: Int]>([:])
 
     /// The schema version this code writes (`PRAGMA user_version`).
-    static let schemaVersion = 1
+    static let schemaVersion = 2
 
     private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
         self.path = path
@@ -45,7 +45,12 @@ final class HistoryStore: Sendable {
                 throw HistoryStoreError.newerSchema(version)
             }
             for statement in schema { _ = try await writer.query(statement) }
+            if version == 1 { _ = try await writer.query("ALTER TABLE alerts ADD COLUMN severity TEXT") }
             _ = try await writer.query("PRAGMA user_version = \(schemaVersion)")
+            // Alerts still open belong to a Warden that ended without resolving them (killed, or stopped
+            // while they held): they end with its last record. This Warden raises them again if they hold.
+            _ = try await writer.query(
+                "UPDATE alerts SET resolved_at = max(started_at, coalesce((SELECT max(time) FROM events), started_at)) WHERE resolved_at IS NULL")
             let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
             _ = try await reader.query("PRAGMA query_only = 1")
             return HistoryStore(path: path, writer: writer, reader: reader)
@@ -76,7 +81,7 @@ final class HistoryStore: Sendable {
         "CREATE INDEX IF NOT EXISTS events_by_time ON events (time)",
         """
         CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, collector TEXT, pool TEXT,
-            worker TEXT, message TEXT, started_at INTEGER NOT NULL, resolved_at INTEGER)
+            worker TEXT, message TEXT, started_at INTEGER NOT NULL, resolved_at INTEGER, severity TEXT)
         """,
         "CREATE INDEX IF NOT EXISTS alerts_open ON alerts (kind, collector, pool, worker) WHERE resolved_at IS NULL",
     ]
@@ -161,8 +166,9 @@ final class HistoryStore: Sendable {
                                                   alert.pool.map { .text($0) } ?? .null, alert.worker.map { .text($0) } ?? .null]
                     if alert.opened {
                         _ = try await connection.query(
-                            "INSERT INTO alerts (kind, collector, pool, worker, message, started_at) VALUES (?,?,?,?,?,?)",
-                            identity + [alert.message.map { .text($0) } ?? .null, .integer(event.time)])
+                            "INSERT INTO alerts (kind, collector, pool, worker, message, started_at, severity) VALUES (?,?,?,?,?,?,?)",
+                            identity + [alert.message.map { .text($0) } ?? .null, .integer(event.time),
+                                        alert.severity.map { .text($0) } ?? .null])
                     } else {
                         _ = try await connection.query(
                             """
@@ -337,6 +343,25 @@ final class HistoryStore: Sendable {
         return order.compactMap { pools[$0] }
     }
 
+    /// Alerts resolved in `from...to` (ms), oldest `started_at` first.
+    func resolvedAlerts(from: Int, to: Int) async throws -> [AlertStatus] {
+        try await reader.query(
+            """
+            SELECT kind, severity, collector, pool, worker, message, started_at, resolved_at FROM alerts
+            WHERE resolved_at BETWEEN ? AND ? ORDER BY started_at, id
+            """, [.integer(from), .integer(to)]
+        ).map { row in
+            func time(_ column: String) -> String? {
+                row.column(column)?.integer.map { RFC3339Text.string(secondsSinceEpoch: Double($0) / 1000) }
+            }
+            return AlertStatus(
+                kind: row.column("kind")?.string ?? "", severity: row.column("severity")?.string ?? "warning",
+                collector: row.column("collector")?.string ?? "", pool: row.column("pool")?.string,
+                worker: row.column("worker")?.string, startedAt: time("started_at") ?? "", resolvedAt: time("resolved_at"),
+                message: row.column("message")?.string ?? "")
+        }
+    }
+
     func events(from: Int, to: Int, processes: [String]?, kind: String?, limit: Int) async throws -> [WardenEvent] {
         var sql = "SELECT record FROM events WHERE time BETWEEN ? AND ?"
         var binds: [SQLiteData] = [.integer(from), .integer(to)]
@@ -400,6 +425,7 @@ struct HistoryBatch: Sendable {
         var pool: String?
         var worker: String?
         var message: String?
+        var severity: String?
     }
 
     struct Event: Sendable {

@@ -90,6 +90,11 @@ public final class HistorySubscriber: HistoryQuerying {
             limit: Self.maximumEvents))
     }
 
+    public func resolvedAlerts(range: HistoryRange) async throws -> [AlertStatus] {
+        guard let store = shared.store else { return [] }
+        return try await store.resolvedAlerts(from: Int(range.from * 1000), to: Int(range.to * 1000))
+    }
+
     public func health() async -> HistoryHealth {
         let counts = shared.counts
         return HistoryHealth(
@@ -146,9 +151,12 @@ private struct HistoryWriter {
     static let rollupWriteInterval: [HistoryTier: Double] = [.tenSeconds: 60, .minute: 120, .tenMinutes: 600]
     let encoder: JSONEncoder
 
-    /// Seconds between prunes (and size checks); and how long writes pause after an I/O error.
+    /// Seconds between prunes (and size checks).
     static let maintenanceInterval = 60.0
-    static let pause = 60.0
+    /// How long writes pause after an I/O error (disk full, EIO): 5 s, doubled for each failure in a row,
+    /// at most a minute; a write that succeeds starts it over.
+    static let pause = Backoff(initial: .seconds(5), maximum: .seconds(60))
+    var failuresInARow = 0
 
     init(settings: HistorySubscriber.Settings, shared: HistoryShared, logger: Logger) {
         self.settings = settings; self.shared = shared; self.logger = logger
@@ -226,7 +234,7 @@ private struct HistoryWriter {
             var alert: HistoryBatch.Alert?
             if record.event == .poolAlert || record.event == .poolAlertResolved, let kind = record.reason {
                 alert = .init(opened: record.event == .poolAlert, kind: kind, collector: record.collector,
-                              pool: record.pool, worker: record.process, message: record.message)
+                              pool: record.pool, worker: record.process, message: record.message, severity: record.severity)
             }
             batch.events.append(.init(time: time, kind: record.event.rawValue, process: record.process, json: json, alert: alert))
             // Events between rounds wait for the next round's transaction, unless they pile up.
@@ -260,6 +268,10 @@ private struct HistoryWriter {
         do {
             let rows = try await store.write(batch)
             shared.update { $0.batches += 1; $0.rows += rows }
+            if failuresInARow > 0 {
+                logger.notice("history writes resumed after \(failuresInARow) failed")
+                failuresInARow = 0
+            }
         } catch let error as SQLiteError where [.corrupt, .notADatabase, .corruptIndex, .corruptVirtualTable].contains(error.reason) {
             await store.close()
             shared.set(nil)
@@ -267,9 +279,11 @@ private struct HistoryWriter {
             await open()
             shared.update { $0.failed += 1 }
         } catch {
-            // Disk full, I/O error, a locked file: this batch is lost; try again in a minute.
-            shared.update { $0.failed += 1; $0.pausedUntil = now + Self.pause; $0.lastError = "\(error)" }
-            logger.error("history write failed (\(error)); pausing history for \(Int(Self.pause)) s")
+            // Disk full, I/O error, a locked file: this batch is lost; writes pause, longer each time in a row.
+            failuresInARow += 1
+            let pause = Double(Self.pause.delay(afterFailures: failuresInARow).components.seconds)
+            shared.update { $0.failed += 1; $0.pausedUntil = now + pause; $0.lastError = "\(error)" }
+            logger.error("history write failed (\(error)); pausing history for \(Int(pause)) s")
             return
         }
         if now - lastMaintenance >= Self.maintenanceInterval {

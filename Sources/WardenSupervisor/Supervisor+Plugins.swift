@@ -251,18 +251,21 @@ extension Supervisor {
 
     /// Records opened/resolved alerts as events and acts on connection-leak verdicts.
     func apply(_ result: PoolCheckResult, collector: String) {
+        // The records carry the alert's own times, so the history's alert rows match the live alerts.
         for alert in result.opened {
-            publish(WardenEvent(time: RFC3339.now().0, process: alert.worker, event: .poolAlert, reason: alert.kind,
-                               collector: alert.collector, pool: alert.pool,
-                               message: "[\(alert.severity.rawValue)] \(alert.pool ?? collector): \(alert.message)"))
+            publish(WardenEvent(time: RFC3339Text.string(secondsSinceEpoch: alert.startedAt), process: alert.worker,
+                               event: .poolAlert, reason: alert.kind, collector: alert.collector, pool: alert.pool,
+                               severity: alert.severity, message: alert.message))
             var metadata: Logger.Metadata = ["event": "\(WardenEvent.Kind.poolAlert.rawValue)"]
             if let worker = alert.worker { metadata["process"] = "\(worker)" }
             logger.warning("pool alert \(alert.kind.rawValue) (\(alert.severity.rawValue)) \(alert.pool ?? collector): \(alert.message)",
                            metadata: metadata)
         }
         for alert in result.resolved {
-            publish(WardenEvent(time: RFC3339.now().0, process: alert.worker, event: .poolAlertResolved,
-                               reason: alert.kind, collector: alert.collector, pool: alert.pool, message: "\(alert.pool ?? collector): \(alert.message)"))
+            publish(WardenEvent(time: RFC3339Text.string(secondsSinceEpoch: alert.resolvedAt ?? alert.startedAt),
+                               process: alert.worker, event: .poolAlertResolved, reason: alert.kind,
+                               collector: alert.collector, pool: alert.pool, severity: alert.severity,
+                               message: alert.message))
         }
         let context = WorkerStateMachine.Context(shuttingDown: shutdown.begun)
         for verdict in result.leakVerdicts {

@@ -31,25 +31,32 @@ struct PoolsCommand: AsyncParsableCommand {
     }
 }
 
-/// `warden alerts [-c FILE] [--json]`.
+/// `warden alerts [-c FILE] [--hours H] [--json]`.
 struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
         abstract: "Show open and recently resolved pool alerts.",
         discussion: """
-            Kinds: high-usage, exhaustion, connection-leak, long-running, plugin-failure. --json prints \
-            {"alerts": [...]}.
+            Kinds: high-usage, exhaustion, connection-leak, long-running, plugin-failure. --hours H adds \
+            the alerts resolved in the last H hours, from the history. --json prints {"alerts": [...]}.
 
             \(ExitStatus.help)
             """)
 
     @OptionGroup var options: ConfigOption
 
+    @Option(help: "Also show the alerts resolved in the last H hours (e.g. 24 or 0.5), from the history.")
+    var hours: Double?
+
     @Flag(help: "Print {\"alerts\": [...]} as JSON (sorted keys) instead of a table.")
     var json = false
 
+    func validate() throws {
+        if let hours, !(hours.isFinite && hours > 0) { throw ValidationError("--hours must be a positive number of hours") }
+    }
+
     func run() async throws {
-        let list = try await withClient(options) { client throws(WardenClientError) in try await client.alerts() }
+        let list = try await withClient(options) { client throws(WardenClientError) in try await client.alerts(hours: hours) }
         print(json ? try prettyJSON(list) : PoolTables.render(list.alerts))
     }
 }

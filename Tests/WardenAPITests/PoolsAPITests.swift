@@ -63,6 +63,19 @@ struct PoolsAPITests {
         #expect(alerts[1]["message"] as? String == "collector redis: exited with status 1")
     }
 
+    @Test("alerts over a range: every open one, the resolved ones inside it, each once, oldest first")
+    func alertsOverRange() {
+        func alert(_ kind: String, _ started: Double, _ resolved: Double?) -> AlertStatus {
+            AlertStatus(kind: kind, severity: "warning", collector: "pg", pool: "p", worker: nil,
+                        startedAt: RFC3339Text.string(secondsSinceEpoch: started),
+                        resolvedAt: resolved.map { RFC3339Text.string(secondsSinceEpoch: $0) }, message: kind)
+        }
+        let live = AlertList(alerts: [alert("open-long-ago", 100, nil), alert("just-resolved", 900, 990)])
+        let recorded = [alert("before-range", 200, 400), alert("in-range", 300, 600), alert("just-resolved", 900, 990)]
+        let merged = AlertList(live: live, recorded: recorded, range: HistoryRange(from: 500, to: 1_000))
+        #expect(merged.alerts.map(\.kind) == ["open-long-ago", "in-range", "just-resolved"])
+    }
+
     @Test("the JSON round-trips")
     func roundTrip() throws {
         let alert = AlertStatus(kind: "connection-leak", severity: "critical", collector: "pg", pool: "p", worker: "api:0",

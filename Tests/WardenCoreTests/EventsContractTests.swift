@@ -31,8 +31,25 @@ struct EventsContractTests {
     func kinds() {
         let rows = Set(Self.kindRows.keys).subtracting(["recorded(WardenEvent)", "sampled(SampleRound)", "collected(PoolRound)", "time", "process",
             "event", "reason", "pid", "old_state`, `new_state", "old_severity`, `new_severity", "exit_status", "evidence",
-            "message", "program", "restart_reason", "collector`, `pool"])
+            "message", "program", "restart_reason", "collector`, `pool", "severity"])
         #expect(rows == Set(WardenEvent.Kind.allCases.map(\.rawValue)))
+    }
+
+    @Test("the fields table lists exactly the keys a record can have")
+    func fields() throws {
+        let full = WardenEvent(
+            time: "2026-12-06T00:00:00.000Z", process: "api:0", program: "api", event: .poolAlert, oldState: .running,
+            newState: .stopping, oldSeverity: "none", newSeverity: "low", reason: PoolAlert.Kind.exhaustion, pid: 7,
+            exitStatus: "exit status 1", restartReason: .memoryGrowth, collector: "pg", pool: "p", severity: .critical,
+            evidence: .init(rssBytes: 1, treeRSSBytes: 1, rssGrowthMBPerMin: 1, fds: 1, fdGrowthPerMin: 1, threads: 1,
+                            threadGrowthPerMin: 1, windowSeconds: 1, samples: 1),
+            message: "m")
+        let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(full)) as? [String: Any] ?? [:]
+        var documented: Set<String> = []
+        for (first, _) in Self.kindRows where WardenEvent.Kind(rawValue: first) == nil && !first.contains("(") {
+            documented.formUnion(first.components(separatedBy: "`, `"))
+        }
+        #expect(documented == Set(object.keys))
     }
 
     @Test("the transition reasons listed are exactly TransitionReason's")

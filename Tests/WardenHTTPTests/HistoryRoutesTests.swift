@@ -28,6 +28,12 @@ struct HistoryRoutesTests {
             last.withLock { $0 = ("events \(processes?.joined(separator: ",") ?? "-") \(kind?.rawValue ?? "-")", range, nil) }
             return EventList(events: [])
         }
+        func resolvedAlerts(range: HistoryRange) async throws -> [AlertStatus] {
+            last.withLock { $0 = ("alerts", range, nil) }
+            return [AlertStatus(kind: "exhaustion", severity: "critical", collector: "pg", pool: "p", worker: nil,
+                                startedAt: RFC3339Text.string(secondsSinceEpoch: range.to - 600),
+                                resolvedAt: RFC3339Text.string(secondsSinceEpoch: range.to - 300), message: "was full")]
+        }
         func health() async -> HistoryHealth {
             HistoryHealth(path: "/x", open: true, bytes: 4096, batchesWritten: 3, rowsWritten: 9, failedBatches: 0,
                           paused: false, movedAside: 0, lastError: nil)
@@ -52,7 +58,8 @@ struct HistoryRoutesTests {
         ("/v1/events?kind=bogus", "kind"), ("/v1/events?process=", "process"), ("/v1/pools/history?collector=", "collector"),
         ("/v1/pools/history?hours=%00", "hours"), ("/v1/events?hours=1&bogus=1", "bogus"),
         ("/v1/processes/api:0/history?hour=1", "hour"), ("/v1/pools/history?process=api:0", "process"),
-        ("/v1/processes/api/history?hours=1", "name"),
+        ("/v1/processes/api/history?hours=1", "name"), ("/v1/alerts?hours=x", "hours"), ("/v1/alerts?kind=exhaustion", "kind"),
+        ("/v1/alerts?since=2026-12-06T02:00:00Z&until=2026-12-06T01:00:00Z", "since"),
     ])
     func badParameters(target: String, field: String) async throws {
         try await withControlServer(FakeSupervisor(), history: RecordingHistory()) { socket in
@@ -98,6 +105,12 @@ struct HistoryRoutesTests {
             _ = try await Self.get(socket, "/v1/pools/history?collector=pg")
             let pools = history.last.withLock { $0 }
             #expect(pools.0 == "pools" && pools.2 == "pg" && abs((pools.1?.to ?? 0) - (pools.1?.from ?? 0) - 3_600) < 0.001)
+
+            let alerts = try await Self.get(socket, "/v1/alerts?hours=2")
+            #expect(alerts.status == 200 && alerts.body.contains("\"kind\":\"exhaustion\"") && alerts.body.contains("\"message\":\"was full\""))
+            #expect(history.last.withLock { $0.0 } == "alerts")
+            let live = try await Self.get(socket, "/v1/alerts")
+            #expect(live.status == 200 && !live.body.contains("was full"), "without a range: the trackers only")
 
             let health = try await Self.get(socket, "/v1/health")
             #expect(health.body.contains("\"history\":{") && health.body.contains("\"batches_written\":3"))

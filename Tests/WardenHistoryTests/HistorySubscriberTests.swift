@@ -121,6 +121,42 @@ struct HistorySubscriberTests {
         }
     }
 
+    @Test("pool alerts become rows with started_at and resolved_at; one left open is closed when the history reopens")
+    func alerts() async throws {
+        try await Self.inDirectory { directory in
+            let now = Date().timeIntervalSince1970.rounded(.down)
+            func record(_ kind: WardenEvent.Kind, _ alert: PoolAlert.Kind, at: Double, worker: String? = nil) -> SupervisionEvent {
+                .recorded(WardenEvent(time: RFC3339Text.string(secondsSinceEpoch: at), process: worker, event: kind,
+                                      reason: alert, collector: "pg", pool: "postgres://db", severity: .critical,
+                                      message: "\(alert.rawValue) message"))
+            }
+            let path = directory + "/h.sqlite"
+            _ = try await Self.run(path: path, [
+                record(.poolAlert, .exhaustion, at: now - 7_200), record(.poolAlertResolved, .exhaustion, at: now - 5_400),
+                record(.poolAlert, .connectionLeak, at: now - 600, worker: "api:0"),
+                record(.poolAlertResolved, .connectionLeak, at: now - 300, worker: "api:0"),
+                record(.poolAlert, .highUsage, at: now - 60),
+                Self.round(now - 1, [("api:0", 4_096)]),
+            ]) { history in
+                let hour = try await history.resolvedAlerts(range: HistoryRange(from: now - 3_600, to: now))
+                #expect(hour.map(\.kind) == ["connection-leak"])
+                #expect(hour.first?.worker == "api:0" && hour.first?.severity == "critical")
+                #expect(hour.first?.message == "connection-leak message" && hour.first?.collector == "pg")
+                #expect(hour.first?.startedAt == RFC3339Text.string(secondsSinceEpoch: now - 600))
+                #expect(hour.first?.resolvedAt == RFC3339Text.string(secondsSinceEpoch: now - 300))
+                let day = try await history.resolvedAlerts(range: HistoryRange(from: now - 86_400, to: now))
+                #expect(day.map(\.kind) == ["exhaustion", "connection-leak"], "oldest first; the open one is not resolved")
+            }
+            // The high-usage alert was never resolved (as if Warden were killed): reopening ends it at the
+            // history's last record.
+            _ = try await Self.run(path: path, []) { history in
+                let resolved = try await history.resolvedAlerts(range: HistoryRange(from: now - 3_600, to: now))
+                #expect(resolved.map(\.kind) == ["connection-leak", "high-usage"])
+                #expect(resolved.last?.resolvedAt == RFC3339Text.string(secondsSinceEpoch: now - 60))
+            }
+        }
+    }
+
     @Test("a file that is not a database is moved aside as PATH.corrupt-TIME and a fresh history starts")
     func corruptFileMovedAside() async throws {
         try await Self.inDirectory { directory in

@@ -70,6 +70,24 @@ struct CollectorHostTests {
         #expect((pools["max"] as? Int ?? 0) > 0)
         let table = try warden.cli(["pools"])
         #expect(table.status == 0 && table.stdout.contains("redis://127.0.0.1:\(redis.port)") && table.stdout.contains("steady=5"))
+
+        // The history has the pool's samples (attributed) and the alert, with its times, severity and message.
+        try waitFor("pool samples in the history", timeout: 15) {
+            let pools = try warden.getJSON("/v1/pools/history?hours=1&collector=redis")["pools"] as? [[String: Any]] ?? []
+            let points = pools.first?["points"] as? [[String: Any]] ?? []
+            return points.contains { ($0["by_worker"] as? [String: Any])?["steady"] as? Int == 5 }
+        }
+        let history = try #require((try warden.getJSON("/v1/pools/history?hours=1")["pools"] as? [[String: Any]])?.first)
+        #expect(history["collector"] as? String == "redis" && history["pool"] as? String == "redis://127.0.0.1:\(redis.port)")
+        let point = try #require((history["points"] as? [[String: Any]])?.last)
+        #expect((point["max"] as? Int ?? 0) > 0 && point["in_use"] is Int && point["usage"] is Double && point["time"] is String)
+        let recorded = try #require(try warden.cliJSON(["alerts", "--hours", "1", "--json"])["alerts"] as? [[String: Any]])
+        let leak = try #require(recorded.first { $0["kind"] as? String == "connection-leak" && $0["worker"] as? String == "leaker" })
+        #expect(leak["severity"] as? String == "critical" && leak["started_at"] is String && (leak["message"] as? String ?? "").contains("leaker"))
+        try waitFor("the alert's record in the history", timeout: 10) {
+            let records = try warden.getJSON("/v1/events?hours=1&kind=pool-alert")["events"] as? [[String: Any]] ?? []
+            return records.contains { $0["reason"] as? String == "connection-leak" && $0["severity"] as? String == "critical" }
+        }
         #expect(try warden.terminate() == 0)
         await redis.stop()
     }

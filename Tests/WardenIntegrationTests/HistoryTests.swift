@@ -52,4 +52,59 @@ struct HistoryTests {
         #expect(try second.terminate() == 0)
         try? FileManager.default.removeItem(at: first.directory)
     }
+
+    @Test("a full disk pauses the history, supervision goes on, and writes resume once there is room",
+          .enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    func fullDisk() throws {
+        let directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("wt-\(UUID().uuidString.prefix(8))")
+        let small = directory.appendingPathComponent("small").path
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        let mount = try ChildProcess.runBlocking("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", small])
+        try #require(mount.status == 0, "mount: \(mount.stderr)")
+        defer {
+            _ = try? ChildProcess.runBlocking("/bin/umount", ["-l", small])
+            try? FileManager.default.removeItem(at: directory)
+        }
+        let warden = try WardenProcess(config: Self.config + """
+
+            [programs.crasher]
+            command = ["/bin/sh", "-c", "sleep 0.3; exit 1"]
+            start_seconds = "100ms"
+            backoff = "100ms"
+            backoff_max = "100ms"
+
+            [history]
+            path = "\(small)/history.sqlite"
+            """, directory: directory)
+        func account() throws -> [String: Any] { try warden.health()["history"] as? [String: Any] ?? [:] }
+        try waitFor("history writing", timeout: 15) { try account()["batches_written"] as? Int ?? 0 > 5 }
+
+        // Fill the file system to the last byte.
+        let fillerPath = small + "/filler"
+        let filler = try #require(FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: fillerPath, contents: nil); return fillerPath }()))
+        let chunk = Data(count: 64 * 1024)
+        while (try? filler.write(contentsOf: chunk)) != nil {}
+        while (try? filler.write(contentsOf: Data(count: 512))) != nil {}
+        try? filler.close()
+
+        try waitFor("a failed history write", timeout: 30) { try account()["failed_batches"] as? Int ?? 0 > 0 }
+        let failed = try account()
+        #expect((failed["last_error"] as? String ?? "").contains("full"), "\(failed)")
+        #expect(failed["open"] as? Bool == true)
+        // Supervision is untouched: the worker runs, the crasher keeps being restarted.
+        let restarts = try warden.status()["crasher"]?["restarts"] as? Int ?? 0
+        try waitFor("the crasher restarted while the history is full", timeout: 15) {
+            try warden.status()["crasher"]?["restarts"] as? Int ?? 0 > restarts + 2
+        }
+        #expect(try warden.state("worker") == "RUNNING")
+
+        // Room again: writes resume within the pause (5 s, doubling while it stays full).
+        try FileManager.default.removeItem(atPath: fillerPath)
+        let written = try account()["batches_written"] as? Int ?? 0
+        try waitFor("history writes resumed", timeout: 60) { try account()["batches_written"] as? Int ?? 0 > written + 5 }
+        #expect(try account()["paused"] as? Bool == false)
+        let points = try warden.cliJSON(["history", "worker", "--hours", "0.5", "--json"])["points"] as? [[String: Any]] ?? []
+        #expect(!points.isEmpty)
+        #expect(try warden.terminate() == 0)
+    }
 }

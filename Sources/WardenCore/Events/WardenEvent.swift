@@ -86,6 +86,8 @@ public struct WardenEvent: Codable, Sendable, Equatable {
     /// `pool-alert`, `pool-alert-resolved`: the collector (`[collectors.NAME]`) and the pool concerned.
     public var collector: String?
     public var pool: String?
+    /// `pool-alert`, `pool-alert-resolved`: the alert's severity (`PoolAlert.Severity`: `warning`, `critical`).
+    public var severity: String?
     /// Termination status text for exits, e.g. `exit status 3`.
     public var exitStatus: String?
     /// On a `state-change` to STARTING that restarts a process which ran before: why it is restarted
@@ -99,8 +101,8 @@ public struct WardenEvent: Codable, Sendable, Equatable {
                 newState: ProcessState? = nil, oldSeverity: String? = nil, newSeverity: String? = nil,
                 reason: (any ReasonVocabulary)? = nil, pid: Int32? = nil, exitStatus: String? = nil,
                 restartReason: TransitionReason? = nil, collector: String? = nil, pool: String? = nil,
-                evidence: Evidence? = nil, message: String? = nil) {
-        self.collector = collector; self.pool = pool
+                severity: PoolAlert.Severity? = nil, evidence: Evidence? = nil, message: String? = nil) {
+        self.collector = collector; self.pool = pool; self.severity = severity?.rawValue
         self.time = time; self.process = process; self.program = program; self.event = event
         self.oldState = oldState; self.newState = newState; self.oldSeverity = oldSeverity
         self.newSeverity = newSeverity; self.reason = reason?.rawValue; self.pid = pid; self.exitStatus = exitStatus
@@ -108,7 +110,7 @@ public struct WardenEvent: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case time, process, program, event, reason, pid, evidence, message, collector, pool
+        case time, process, program, event, reason, pid, evidence, message, collector, pool, severity
         case oldState = "old_state", newState = "new_state", restartReason = "restart_reason"
         case oldSeverity = "old_severity", newSeverity = "new_severity", exitStatus = "exit_status"
     }

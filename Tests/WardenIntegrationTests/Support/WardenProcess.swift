@@ -63,9 +63,12 @@ final class WardenProcess {
     }
 
     /// Parsed `GET /v1/health` (through curl on the control socket).
-    func health() throws -> [String: Any] {
-        let result = try ChildProcess.runBlocking("/usr/bin/curl", ["-sS", "--unix-socket", socketPath, "http://localhost/v1/health"])
-        guard result.status == 0 else { throw HarnessError("curl failed: \(result.stderr)") }
+    func health() throws -> [String: Any] { try getJSON("/v1/health") }
+
+    /// Parsed answer of `GET target` on the control socket (through curl); throws unless it is a 200.
+    func getJSON(_ target: String) throws -> [String: Any] {
+        let result = try ChildProcess.runBlocking("/usr/bin/curl", ["-sSf", "--unix-socket", socketPath, "http://localhost" + target])
+        guard result.status == 0 else { throw HarnessError("curl \(target) failed: \(result.stderr)") }
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
     }
 
