@@ -18,6 +18,9 @@ final class HistoryStore: Sendable {
     private let reader: SQLiteConnection
     /// Process name → id, for the names written so far (only the writer adds to it).
     private let knownIDs = Mutex<[String: Int]>([:])
+    /// The instance names of the last raw round written and their ids: a round with the same names (the
+    /// usual case) reuses the ids without hashing a name.
+    private let rawLayout = Mutex<(names: [String], ids: [Int])>(([], []))
 
     /// The schema version this code writes (`PRAGMA user_version`).
     static let schemaVersion = 2
@@ -101,7 +104,13 @@ final class HistoryStore: Sendable {
         do {
             // Process ids: known ones from the cache; new names are inserted and looked up once.
             var ids = knownIDs.withLock { $0 }
-            let missing = batch.processNames.filter { ids[$0.key] == nil }
+            var layout = rawLayout.withLock { $0 }
+            var missing = batch.processNames.filter { ids[$0.key] == nil }
+            var previous = layout.names
+            for round in batch.rawRounds where round.names != previous {
+                for (name, program) in zip(round.names, round.programs) where ids[name] == nil { missing[name] = program }
+                previous = round.names
+            }
             if !missing.isEmpty {
                 // One statement for all new names (at start-up, every instance at once).
                 let values = Array(repeating: "(?, ?)", count: missing.count).joined(separator: ",")
@@ -116,12 +125,14 @@ final class HistoryStore: Sendable {
             }
             var rows = 0
             for round in batch.rawRounds {
-                let entries = round.entries.compactMap { name, entry -> RawEntry? in
-                    // A raw entry holds the id in 16 bits: 65 535 instance names over the file's life.
-                    guard let id = ids[name], id <= Int(UInt16.max) else { return nil }
+                if round.names != layout.names { layout = (round.names, round.names.map { ids[$0] ?? -1 }) }
+                var entries: [RawEntry] = []
+                entries.reserveCapacity(round.entries.count)
+                // A raw entry holds the id in 16 bits: 65 535 instance names over the file's life.
+                for (id, entry) in zip(layout.ids, round.entries) where id >= 0 && id <= Int(UInt16.max) {
                     var entry = entry
                     entry.process = id
-                    return entry
+                    entries.append(entry)
                 }
                 _ = try await connection.query(
                     "INSERT OR REPLACE INTO raw_rounds VALUES (?, ?)",
@@ -156,11 +167,16 @@ final class HistoryStore: Sendable {
                      .text(pool.byWorkerJSON)])
                 rows += 1
             }
+            // Events: one multi-row INSERT per 200 (at start-up every instance's events come at once), in order.
+            for chunk in stride(from: 0, to: batch.events.count, by: 200) {
+                let slice = batch.events[chunk..<min(chunk + 200, batch.events.count)]
+                let values = Array(repeating: "(?,?,?,?)", count: slice.count).joined(separator: ",")
+                _ = try await connection.query("INSERT INTO events VALUES \(values)", slice.flatMap { event -> [SQLiteData] in
+                    [.integer(event.time), .text(event.kind), event.process.map { .text($0) } ?? .null, .text(event.json)]
+                })
+                rows += slice.count
+            }
             for event in batch.events {
-                _ = try await connection.query(
-                    "INSERT INTO events VALUES (?,?,?,?)",
-                    [.integer(event.time), .text(event.kind), event.process.map { .text($0) } ?? .null, .text(event.json)])
-                rows += 1
                 if let alert = event.alert {
                     let identity: [SQLiteData] = [.text(alert.kind), alert.collector.map { .text($0) } ?? .null,
                                                   alert.pool.map { .text($0) } ?? .null, alert.worker.map { .text($0) } ?? .null]
@@ -180,6 +196,7 @@ final class HistoryStore: Sendable {
             }
             _ = try await connection.query("COMMIT")
             if !missing.isEmpty { knownIDs.withLock { $0 = ids } }
+            if !batch.rawRounds.isEmpty { rawLayout.withLock { $0 = layout } }
             return rows
         } catch {
             _ = try? await connection.query("ROLLBACK")
@@ -436,13 +453,16 @@ struct HistoryBatch: Sendable {
         var alert: Alert?
     }
 
-    /// One sampling round for the raw tier: instance name → its entry (the process id is filled in at write).
+    /// One sampling round for the raw tier: `entries[i]` is instance `names[i]` of program `programs[i]`
+    /// (the process id is filled in at write).
     struct RawRound: Sendable {
         var time: Int
-        var entries: [(String, RawEntry)]
+        var names: [String]
+        var programs: [String]
+        var entries: [RawEntry]
     }
 
-    /// Instance name → program, for every process named in `rawRounds` and `samples`.
+    /// Instance name → program, for every process named in `samples`.
     var processNames: [String: String] = [:]
     var rawRounds: [RawRound] = []
     /// Rollup rows (tiers above raw).

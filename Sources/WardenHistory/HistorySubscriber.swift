@@ -203,16 +203,19 @@ private struct HistoryWriter {
         switch event {
         case .sampled(let round):
             let time = Int((round.secondsSinceEpoch * 1000).rounded())
-            var entries: [(String, RawEntry)] = []
-            entries.reserveCapacity(round.processes.count)
+            var raw = HistoryBatch.RawRound(time: time, names: [], programs: [], entries: [])
+            raw.names.reserveCapacity(round.processes.count)
+            raw.programs.reserveCapacity(round.processes.count)
+            raw.entries.reserveCapacity(round.processes.count)
             for m in round.processes {
-                batch.processNames[m.process] = m.program
                 let o = m.observation
-                entries.append((m.process, RawEntry(
+                raw.names.append(m.process)
+                raw.programs.append(m.program)
+                raw.entries.append(RawEntry(
                     process: 0, rss: o.mainRSSBytes, treeRSS: o.treeRSSBytes, fds: o.mainFDs ?? o.fds,
-                    threads: o.mainThreads, severity: m.severity.rank, cpu: o.cpuPercent, growth: m.rssGrowthMBPerMinute)))
+                    threads: o.mainThreads, severity: m.severity.rank, cpu: o.cpuPercent, growth: m.rssGrowthMBPerMinute))
             }
-            if !entries.isEmpty { batch.rawRounds.append(.init(time: time, entries: entries)) }
+            if !raw.entries.isEmpty { batch.rawRounds.append(raw) }
             for closed in rollups.add(round) { pendingRollups[closed.tier, default: []].append(closed) }
             for tier in RollupBook.tiers where round.secondsSinceEpoch - (lastRollupWrite[tier] ?? 0)
                 >= Self.rollupWriteInterval[tier, default: 60] {

@@ -22,23 +22,28 @@ struct RawEntry: Sendable, Equatable {
 
     /// `entries` as a BLOB (sorted by process id here).
     static func encode(_ entries: [RawEntry]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(entries.count * width)
-        func put<T: FixedWidthInteger>(_ value: T) {
-            withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        let ordered = zip(entries, entries.dropFirst()).allSatisfy { $0.process <= $1.process }
+            ? entries : entries.sorted { $0.process < $1.process }
+        return [UInt8](unsafeUninitializedCapacity: ordered.count * width) { buffer, count in
+            let bytes = UnsafeMutableRawBufferPointer(buffer)
+            var offset = 0
+            func put<T: FixedWidthInteger>(_ value: T) {
+                bytes.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self)
+                offset += MemoryLayout<T>.size
+            }
+            for entry in ordered {
+                put(UInt16(truncatingIfNeeded: entry.process))
+                put(UInt32(clamping: entry.rss / 4096))
+                put(UInt32(clamping: entry.treeRSS / 4096))
+                put(UInt32(clamping: entry.fds))
+                put(UInt16(clamping: entry.threads))
+                put(UInt8(clamping: entry.severity))
+                put(UInt8((entry.cpu == nil ? 0 : 1) | (entry.growth == nil ? 0 : 2)))
+                put(UInt16(clamping: Int(((entry.cpu ?? 0) * 10).rounded())))
+                put(Float(entry.growth ?? 0).bitPattern)
+            }
+            count = offset
         }
-        for entry in entries.sorted(by: { $0.process < $1.process }) {
-            put(UInt16(truncatingIfNeeded: entry.process))
-            put(UInt32(clamping: entry.rss / 4096))
-            put(UInt32(clamping: entry.treeRSS / 4096))
-            put(UInt32(clamping: entry.fds))
-            put(UInt16(clamping: entry.threads))
-            put(UInt8(clamping: entry.severity))
-            put(UInt8((entry.cpu == nil ? 0 : 1) | (entry.growth == nil ? 0 : 2)))
-            put(UInt16(clamping: Int(((entry.cpu ?? 0) * 10).rounded())))
-            put(Float(entry.growth ?? 0).bitPattern)
-        }
-        return bytes
     }
 
     /// The entry of `process` in a BLOB made by `encode`, or nil (absent, or a malformed BLOB).

@@ -85,6 +85,31 @@ struct HistorySubscriberTests {
         }
     }
 
+    @Test("instances that come, go and change order between rounds each keep their own samples")
+    func changingInstances() async throws {
+        try await Self.inDirectory { directory in
+            let now = Date().timeIntervalSince1970.rounded(.down)
+            let start = now - 60
+            // a in every round; b in the first 20; c from round 10 on, listed first; d after a reopen.
+            let rounds = (0..<40).map { i -> SupervisionEvent in
+                var processes: [(String, UInt64)] = []
+                if i >= 10 { processes.append(("c", 4_096 * 3)) }
+                processes.append(("a", 4_096 * 1))
+                if i < 20 { processes.append(("b", 4_096 * 2)) }
+                return Self.round(start + Double(i), processes)
+            }
+            _ = try await Self.run(path: directory + "/h.sqlite", rounds) { _ in }
+            let later = (40..<50).map { Self.round(start + Double($0), [("d", 4_096 * 4), ("a", 4_096 * 1)]) }
+            _ = try await Self.run(path: directory + "/h.sqlite", later) { history in
+                let range = HistoryRange(from: start - 1, to: now)
+                for (name, count, pages) in [("a", 50, 1), ("b", 20, 2), ("c", 30, 3), ("d", 10, 4)] {
+                    let points = try await history.processHistory(name, range: range).points
+                    #expect(points.count == count && points.allSatisfy { $0.rssBytes == UInt64(4_096 * pages) }, "\(name)")
+                }
+            }
+        }
+    }
+
     @Test("events are kept whole and filtered by process and kind; pool rounds come back per pool")
     func eventsAndPools() async throws {
         try await Self.inDirectory { directory in

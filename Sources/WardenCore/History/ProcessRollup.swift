@@ -44,45 +44,54 @@ public struct ClosedRollup: Sendable, Equatable {
 /// buckets it closed (a sample in a later bucket closes the instance's previous one); `flush` closes all.
 /// Pure: time comes from the rounds.
 public struct RollupBook: Sendable {
-    private struct Open: Sendable {
-        var program: String
+    fileprivate struct Open: Sendable {
         var start: Double
         var rollup: ProcessRollup
     }
 
-    private var open: [HistoryTier: [String: Open]] = [:]
+    /// An instance's open buckets, one per rollup tier (indexed as `tiers`), and the last round it was in.
+    fileprivate struct Instance: Sendable {
+        var program: String
+        var lastRound: Int
+        var buckets: [Open?]
+    }
+
+    /// Keyed by instance name: one hash lookup per instance per round, the buckets mutated in place (a
+    /// dictionary per tier would hash each name once per tier and copy the dictionary on every write).
+    private var open: [String: Instance] = [:]
+    private var rounds = 0
     /// The rollup tiers (every tier but raw).
     public static let tiers = HistoryTier.allCases.filter { $0 != .raw }
 
     public init() {}
 
     public mutating func add(_ round: SampleRound) -> [ClosedRollup] {
+        rounds += 1
+        let current = rounds
         var closed: [ClosedRollup] = []
-        let present = Set(round.processes.map(\.process))
-        for tier in Self.tiers {
-            let start = (round.secondsSinceEpoch / tier.resolution).rounded(.down) * tier.resolution
-            var buckets = open[tier] ?? [:]
-            for m in round.processes {
-                if var bucket = buckets[m.process], bucket.start == start {
-                    bucket.rollup.add(m)
-                    buckets[m.process] = bucket
-                    continue
+        let starts = Self.tiers.map { (round.secondsSinceEpoch / $0.resolution).rounded(.down) * $0.resolution }
+        for m in round.processes {
+            open[m.process, default: Instance(program: m.program, lastRound: 0, buckets: Array(repeating: nil, count: Self.tiers.count))]
+                .add(m, round: current, starts: starts, closing: &closed)
+        }
+        // An instance absent from this round whose bucket has ended (its process is gone) closes too.
+        guard open.count > round.processes.count else { return closed }
+        var gone: [String] = []
+        for (name, instance) in open where instance.lastRound != current {
+            for (index, bucket) in instance.buckets.enumerated() {
+                if let bucket, bucket.start < starts[index] {
+                    closed.append(ClosedRollup(tier: Self.tiers[index], process: name, program: instance.program,
+                                               start: bucket.start, rollup: bucket.rollup))
                 }
-                if let previous = buckets[m.process] {
-                    closed.append(ClosedRollup(tier: tier, process: m.process, program: previous.program,
-                                               start: previous.start, rollup: previous.rollup))
-                }
-                var rollup = ProcessRollup()
-                rollup.add(m)
-                buckets[m.process] = Open(program: m.program, start: start, rollup: rollup)
             }
-            // An instance absent from this round whose bucket has ended (its process is gone) closes too.
-            for (name, bucket) in buckets where bucket.start < start && !present.contains(name) {
-                closed.append(ClosedRollup(tier: tier, process: name, program: bucket.program, start: bucket.start,
-                                           rollup: bucket.rollup))
-                buckets[name] = nil
+            gone.append(name)
+        }
+        for name in gone {
+            guard var instance = open[name] else { continue }
+            for index in instance.buckets.indices where instance.buckets[index].map({ $0.start < starts[index] }) == true {
+                instance.buckets[index] = nil
             }
-            open[tier] = buckets
+            open[name] = instance.buckets.allSatisfy { $0 == nil } ? nil : instance
         }
         return closed
     }
@@ -90,13 +99,35 @@ public struct RollupBook: Sendable {
     /// Closes every open bucket (at shutdown, so the last partial buckets are kept).
     public mutating func flush() -> [ClosedRollup] {
         var closed: [ClosedRollup] = []
-        for tier in Self.tiers {
-            for (name, bucket) in open[tier] ?? [:] {
-                closed.append(ClosedRollup(tier: tier, process: name, program: bucket.program, start: bucket.start,
-                                           rollup: bucket.rollup))
+        for (name, instance) in open {
+            for (index, bucket) in instance.buckets.enumerated() {
+                guard let bucket else { continue }
+                closed.append(ClosedRollup(tier: Self.tiers[index], process: name, program: instance.program,
+                                           start: bucket.start, rollup: bucket.rollup))
             }
         }
         open = [:]
         return closed
+    }
+}
+
+extension RollupBook.Instance {
+    /// Folds `m` into each tier's bucket starting at `starts[tier]`; a bucket that started earlier is closed first.
+    fileprivate mutating func add(_ m: ProcessMeasurement, round: Int, starts: [Double], closing closed: inout [ClosedRollup]) {
+        lastRound = round
+        for index in buckets.indices {
+            if buckets[index]?.start == starts[index] {
+                buckets[index]!.rollup.add(m)
+                continue
+            }
+            if let previous = buckets[index] {
+                closed.append(ClosedRollup(tier: RollupBook.tiers[index], process: m.process, program: program,
+                                           start: previous.start, rollup: previous.rollup))
+            }
+            var rollup = ProcessRollup()
+            rollup.add(m)
+            buckets[index] = .init(start: starts[index], rollup: rollup)
+        }
+        program = m.program
     }
 }
