@@ -47,12 +47,13 @@ struct PoolsLeakGuardTests {
         #expect(run.all(.connectionLeak).isEmpty)
     }
 
-    @Test("a pool that fills up to its maximum and stays there is not a leak")
+    @Test("a pool that fills up to a plateau short of exhaustion and stays there is not a leak")
     func fillsThenHeld() {
         var run = PoolRun(sustain: .seconds(60))
-        for count in [0, 10, 20, 40, 80, 97, 97, 97, 97, 97, 97, 97, 97] { run.check(workerSample(["api:0": count], max: 97)) }
+        // Suspected at 70 (+2 conn/s, exhaustion 155 s away: beyond the sustain), then flat.
+        for count in [0, 10, 20, 40, 70, 70, 70, 70, 70, 70, 70, 70] { run.check(workerSample(["api:0": count], max: 400)) }
         #expect(run.verdicts.isEmpty)
-        #expect(run.open(.exhaustion).count == 1)
+        #expect(run.all(.connectionLeak).isEmpty)
     }
 
     @Test("P3: a long-running active query is a long-running alert, not a connection leak")

@@ -13,25 +13,37 @@ private let connectionWorker = """
     if mode == "hold":
         for _ in range(int(arg)): connect()
         while True: time.sleep(60)
+    if mode == "hold-and-ping":  # holds 5, and every `arg` s a new client must get +PONG, or it exits 3
+        for _ in range(5): connect()
+        while True:
+            s = socket.create_connection(("127.0.0.1", port)); s.sendall(b"PING\\r\\n")
+            if not s.recv(64).startswith(b"+PONG"): sys.exit(3)
+            s.close(); time.sleep(arg)
     while True:
         connect(); time.sleep(arg)
     """
+
+/// `[supervisor]` with a relative state dir and a `[collectors.redis]` watching the server on `port`.
+private func redisCollectorConfig(port: Int, interval: String) -> String {
+    """
+    [supervisor]
+    state_dir = "state"
+
+    [collectors.redis]
+    plugin = "warden-collector-redis"
+    interval = "\(interval)"
+    config = { url = "redis://127.0.0.1:\(port)" }
+
+    """
+}
 
 @Suite("Collector plugins under a real Warden", .serialized)
 struct CollectorHostTests {
     @Test("Redis: a leaking worker is attributed, flagged and restarted (connection-leak); a steady pool of 5 is not")
     func redisConnectionLeak() async throws {
         let redis = try await RedisServer.start()
-        let dir = try scriptDirectory()
-        let worker = try writeScript(connectionWorker, named: "conn.py", in: dir)
-        let warden = try WardenProcess(config: """
-            [supervisor]
-            state_dir = "state"
-
-            [collectors.redis]
-            plugin = "warden-collector-redis"
-            interval = "500ms"
-            config = { url = "redis://127.0.0.1:\(redis.port)" }
+        let worker = try writeScript(connectionWorker, named: "conn.py", in: try scriptDirectory())
+        let warden = try WardenProcess(config: redisCollectorConfig(port: redis.port, interval: "500ms") + """
             [collectors.redis.thresholds]
             leak_checks = 3
             leak_min_connections = 3
@@ -90,6 +102,39 @@ struct CollectorHostTests {
             let records = try warden.getJSON("/v1/events?hours=1&kind=pool-alert")["events"] as? [[String: Any]] ?? []
             return records.contains { $0["reason"] as? String == "connection-leak" && $0["severity"] as? String == "critical" }
         }
+        #expect(try warden.terminate() == 0)
+        await redis.stop()
+    }
+
+    @Test("a leak of 5 connections/s against maxclients 60 is restarted before the pool runs out, with the default sustain; a steady client beside it is never refused")
+    func fastLeakForecast() async throws {
+        let redis = try await RedisServer.start(maxClients: 60)
+        let worker = try writeScript(connectionWorker, named: "conn.py", in: try scriptDirectory())
+        let warden = try WardenProcess(config: redisCollectorConfig(port: redis.port, interval: "1s") + """
+
+            [programs.leaker]
+            command = ["python3", "\(worker)", "\(redis.port)", "leak", "0.2"]
+            start_seconds = "100ms"
+            [programs.leaker.leak]
+            connection_leak = "restart"
+
+            [programs.steady]
+            command = ["python3", "\(worker)", "\(redis.port)", "hold-and-ping", "0.2"]
+            start_seconds = "100ms"
+            """)
+        defer { _ = try? warden.terminate() }
+        try waitFor("connection-leak restart", timeout: 40) {
+            warden.events().contains { $0["event"] as? String == "leak-restart" && $0["reason"] as? String == "connection-leak" }
+        }
+        let restart = try #require(warden.events().first { $0["event"] as? String == "leak-restart" })
+        #expect(restart["process"] as? String == "leaker")
+        #expect((restart["message"] as? String ?? "").contains("pool exhausted in ~"), "the evidence carries the forecast")
+        let alerts = try warden.cliJSON(["alerts", "--json"])["alerts"] as? [[String: Any]] ?? []
+        let leak = try #require(alerts.first { $0["kind"] as? String == "connection-leak" })
+        #expect((leak["message"] as? String ?? "").contains("before the 60 s sustain"))
+        #expect(!alerts.contains { $0["kind"] as? String == "exhaustion" }, "the pool never reached 95 %")
+        try await Task.sleep(for: .seconds(2))
+        #expect(try warden.status()["steady"]?["restarts"] as? Int == 0, "the steady client was never refused")
         #expect(try warden.terminate() == 0)
         await redis.stop()
     }

@@ -34,8 +34,10 @@ public final class RedisServer: Sendable {
     }
 
     /// Starts a server and waits (up to 10 s) until it accepts connections.
-    /// - Parameter password: sets `requirepass` when given.
-    public static func start(password: String? = nil) async throws -> RedisServer {
+    /// - Parameters:
+    ///   - password: sets `requirepass` when given.
+    ///   - maxClients: sets `maxclients` when given (Redis's default is 10 000).
+    public static func start(password: String? = nil, maxClients: Int? = nil) async throws -> RedisServer {
         guard let executable else {
             throw Failure(description: "redis-server is not installed (apt-get install -y redis-server)")
         }
@@ -43,6 +45,7 @@ public final class RedisServer: Sendable {
         var arguments = [executable, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                          "--daemonize", "no", "--loglevel", "warning"]
         if let password { arguments += ["--requirepass", password] }
+        if let maxClients { arguments += ["--maxclients", String(maxClients)] }
         let pid = try spawn(arguments)
         let server = RedisServer(port: port, pid: pid)
         let deadline = Date().addingTimeInterval(10)

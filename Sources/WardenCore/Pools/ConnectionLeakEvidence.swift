@@ -18,18 +18,74 @@ public struct ConnectionLeakEvidence: Sendable, Equatable {
     public var suspectedSince: Double
     /// How long the suspicion must hold for a verdict (the program's leak `sustain`), seconds.
     public var sustainSeconds: Double
+    /// When the pool will reach its `exhaustion` threshold at the worker's rate; `nil` when the pool's size is
+    /// unknown or the collector gave no room.
+    public var forecast: ConnectionLeakForecast?
+    /// The verdict came before `sustainSeconds` had passed, because `forecast` said the pool would be
+    /// exhausted first (or already was).
+    public var beforeSustain: Bool
 
-    public init(baseline: Int, counts: [Int], growthPerCheck: [Double], checks: Int, suspectedSince: Double, sustainSeconds: Double) {
+    public init(baseline: Int, counts: [Int], growthPerCheck: [Double], checks: Int, suspectedSince: Double, sustainSeconds: Double,
+                forecast: ConnectionLeakForecast? = nil, beforeSustain: Bool = false) {
         self.baseline = baseline; self.counts = counts; self.growthPerCheck = growthPerCheck
         self.checks = checks; self.suspectedSince = suspectedSince; self.sustainSeconds = sustainSeconds
+        self.forecast = forecast; self.beforeSustain = beforeSustain
     }
 
-    /// "8 → 12 → 16 → 20 connections, +50 % of 8 per check over 3 checks".
+    /// "8 → 12 → 16 → 20 connections, +50 % of 8 per check over 3 checks; pool exhausted in ~14 s at +3.1 conn/s".
     public var summary: String {
         let path = counts.map(String.init).joined(separator: " → ")
         let average = growthPerCheck.isEmpty ? 0 : growthPerCheck.reduce(0, +) / Double(growthPerCheck.count)
         let percent = Int((average * 100).rounded())
         return "\(path) connections, +\(percent) % of \(baseline) per check over \(checks) checks"
+            + (forecast.map { "; \($0.summary)" } ?? "")
+    }
+}
+
+/// Where a leaking worker takes its pool: the streak's mean rate and the time until the pool's usage
+/// reaches the collector's `exhaustion` threshold at that rate.
+public struct ConnectionLeakForecast: Sendable, Equatable {
+    /// The worker's growth over its streak, connections per second (> 0).
+    public var connectionsPerSecond: Double
+    /// Seconds until the pool reaches `exhaustedAt` connections at that rate; 0 when it already has.
+    public var secondsToExhaustion: Double
+    /// Connections (`in_use + idle`) at which the pool counts as exhausted: `ceil(exhaustion × max)`.
+    public var exhaustedAt: Int
+    /// Connections in the pool (all clients) at the check.
+    public var used: Int
+
+    public init(connectionsPerSecond: Double, secondsToExhaustion: Double, exhaustedAt: Int, used: Int) {
+        self.connectionsPerSecond = connectionsPerSecond; self.secondsToExhaustion = secondsToExhaustion
+        self.exhaustedAt = exhaustedAt; self.used = used
+    }
+
+    /// "pool exhausted in ~14 s at +3.1 conn/s", or "pool already exhausted (57 of 57) at +3.1 conn/s".
+    public var summary: String {
+        let rate = "+\((connectionsPerSecond * 10).rounded() / 10) conn/s"
+        if secondsToExhaustion <= 0 { return "pool already exhausted (\(used) of \(exhaustedAt)) at \(rate)" }
+        return "pool exhausted in ~\(Int(secondsToExhaustion.rounded(.up))) s at \(rate)"
+    }
+}
+
+/// A pool's occupancy at a check, for `ConnectionLeakSeries` to forecast exhaustion.
+public struct PoolRoom: Sendable, Equatable {
+    /// Connections in the pool (`in_use + idle`), every client.
+    public var used: Int
+    /// Connections at which the pool counts as highly used (`ceil(high_usage × max)`).
+    public var highUsageAt: Int
+    /// Connections at which the pool counts as exhausted (`ceil(exhaustion × max)`).
+    public var exhaustedAt: Int
+
+    public init(used: Int, highUsageAt: Int, exhaustedAt: Int) {
+        self.used = used; self.highUsageAt = highUsageAt; self.exhaustedAt = exhaustedAt
+    }
+
+    /// The room of a pool of `max` connections (`nil` when `max` is unknown) under `thresholds`.
+    public init?(used: Int, max: Int, thresholds: PoolThresholds) {
+        guard max > 0 else { return nil }
+        // 0.95 × 60 is 57.00000000000001: a hair below the product before rounding up.
+        func at(_ fraction: Double) -> Int { Int((fraction * Double(max) - 1e-9).rounded(.up)) }
+        self.init(used: used, highUsageAt: at(thresholds.highUsage), exhaustedAt: at(thresholds.exhaustion))
     }
 }
 

@@ -12,6 +12,13 @@
 /// - Any check that is not growing (flat, falling, too little growth) ends the streak and the suspicion.
 /// - A suspicion that still holds `sustain` after it started is a *verdict* (at once when `sustain` is
 ///   zero). The verdict opens a leak *episode* and is reported once.
+/// - Forecast: given the pool's `PoolRoom`, a suspicion is a verdict *before* its sustain has passed when,
+///   at the streak's mean rate, the pool reaches exhaustion before the sustain would end (or already has)
+///   **and** the next check would find the pool past `high_usage` at that rate. A fast leak fills a pool in
+///   seconds, and waiting out a minute of sustain would let it refuse every other client first; but acting
+///   at the last check that keeps the pool under `high_usage` (not at the first sight of a rate) gives a
+///   warm-up that is about to level off every check it can have to show it. Only a suspicion (`leakChecks`
+///   growing checks) is forecast: a single step, a steady pool, and a plateau once it is flat never are.
 /// - The episode ends when the count falls back to the episode's baseline or below (a leak never gives
 ///   connections back; a restart frees them), or on `restart()`. Only then can a new verdict follow.
 ///
@@ -38,6 +45,10 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
     public private(set) var suspectedSince: Double?
     /// Baseline of the open leak episode; `nil` when no episode is open.
     public private(set) var episodeBaseline: Int?
+    /// Epoch seconds of the last check; `nil` before the first.
+    public private(set) var lastCheckAt: Double?
+    /// Epoch seconds of the baseline's check (the streak's start); `nil` without a streak.
+    public private(set) var baselineAt: Double?
 
     /// What one check changed.
     public enum Step: Sendable, Equatable {
@@ -65,8 +76,11 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
     ///   - now: epoch seconds of the check.
     ///   - thresholds: `leakGrowth`, `leakChecks` and `leakMinConnections` are used.
     ///   - sustainSeconds: how long a suspicion must hold for a verdict, seconds (>= 0).
-    public mutating func observe(count: Int, at now: Double, thresholds: PoolThresholds, sustainSeconds: Double) -> Step {
-        defer { lastCount = count }
+    ///   - room: the pool's occupancy now, for the exhaustion forecast; `nil` when its size is unknown.
+    public mutating func observe(count: Int, at now: Double, thresholds: PoolThresholds, sustainSeconds: Double,
+                                 room: PoolRoom? = nil) -> Step {
+        let previousCheckAt = lastCheckAt
+        defer { lastCount = count; lastCheckAt = now }
         if let previous = lastCount {
             let base = baseline ?? previous
             let rise = count - previous
@@ -75,6 +89,7 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
             if grew {
                 if baseline == nil {
                     baseline = previous
+                    baselineAt = previousCheckAt ?? now
                     counts = [previous]
                     growth = []
                 }
@@ -97,14 +112,33 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
             }
             return .none
         }
-        if let since = suspectedSince, let baseline, now - since >= sustainSeconds {
+        if let since = suspectedSince, let baseline {
+            let forecast = room.flatMap { exhaustionForecast(count: count, room: $0, at: now) }
+            let held = now - since >= sustainSeconds
+            var early = false
+            if !held, let forecast, let room {
+                let interval = previousCheckAt.map { now - $0 } ?? 0
+                let nextCheckFinds = Double(forecast.used) + forecast.connectionsPerSecond * interval
+                early = forecast.secondsToExhaustion <= sustainSeconds - (now - since) && nextCheckFinds >= Double(room.highUsageAt)
+            }
+            guard held || early else { return .none }
             episodeBaseline = baseline
             return .verdict(
                 ConnectionLeakEvidence(
                     baseline: baseline, counts: counts, growthPerCheck: growth, checks: growingChecks,
-                    suspectedSince: since, sustainSeconds: sustainSeconds))
+                    suspectedSince: since, sustainSeconds: sustainSeconds, forecast: forecast, beforeSustain: early))
         }
         return .none
+    }
+
+    /// The streak's mean rate and when it takes the pool to `room.exhaustedAt`; `nil` without a streak
+    /// that has taken time and grown.
+    private func exhaustionForecast(count: Int, room: PoolRoom, at now: Double) -> ConnectionLeakForecast? {
+        guard let baseline, let baselineAt, now > baselineAt, count > baseline, room.exhaustedAt > 0 else { return nil }
+        let rate = Double(count - baseline) / (now - baselineAt)
+        return ConnectionLeakForecast(
+            connectionsPerSecond: rate, secondsToExhaustion: max(0, Double(room.exhaustedAt - room.used)) / rate,
+            exhaustedAt: room.exhaustedAt, used: room.used)
     }
 
     /// Forgets everything: the worker's process was replaced, so its counts start afresh and an open
@@ -118,6 +152,7 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
 
     private mutating func endStreak() {
         baseline = nil
+        baselineAt = nil
         counts = []
         growth = []
         growingChecks = 0

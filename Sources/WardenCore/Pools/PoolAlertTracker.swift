@@ -202,19 +202,23 @@ public struct PoolAlertTracker: Sendable {
         let pool = sample.pool
         let known = series.keys.filter { $0.pool == pool }.map(\.worker)
         let workers = Set(sample.byWorker.keys).union(known).sorted()
+        let room = PoolRoom(used: sample.inUse + sample.idle, max: sample.max, thresholds: thresholds)
         for worker in workers {
             let key = SeriesKey(pool: pool, worker: worker)
             var workerSeries = series[key] ?? ConnectionLeakSeries()
             let count = max(0, sample.byWorker[worker] ?? 0)
             let sustain = Self.seconds(leakSustain(worker))
-            let step = workerSeries.observe(count: count, at: now, thresholds: thresholds, sustainSeconds: sustain)
+            let step = workerSeries.observe(count: count, at: now, thresholds: thresholds, sustainSeconds: sustain, room: room)
             series[key] = workerSeries.isIdle ? nil : workerSeries
             switch step {
             case .none:
                 break
             case .verdict(let evidence):
+                let held = Int((now - evidence.suspectedSince).rounded())
                 let message = "\(worker) keeps opening connections to \(pool): \(evidence.summary); "
-                    + "held for \(Int((now - evidence.suspectedSince).rounded())) s"
+                    + (evidence.beforeSustain
+                        ? "acted after \(held) s, before the \(Int(evidence.sustainSeconds)) s sustain, to keep the pool from running out"
+                        : "held for \(held) s")
                 ensureOpen(
                     alertKey(.connectionLeak, pool: pool, worker: worker), severity: .critical, message: message,
                     evidence: evidence, at: now, into: &result)

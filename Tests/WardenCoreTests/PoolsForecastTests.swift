@@ -1,0 +1,67 @@
+import Testing
+import WardenTestSupport
+import WardenPluginProtocol
+@testable import WardenCore
+
+/// The exhaustion forecast: a suspected leak that would exhaust its pool before the sustain ends is a
+/// verdict at once, with the rate and the forecast in its evidence; anything else waits out the sustain.
+@Suite("Pool alerts: exhaustion forecast")
+struct PoolsForecastTests {
+    @Test("a leak of +5 conn/s against max 60 is a verdict at the last check before high usage, a fifth of the pool free")
+    func fastLeakActsEarly() throws {
+        // Checks every 2 s, the default 60 s sustain: 5 → 15 → 25 → 35 is suspected at 35 (t = 6 s); the next
+        // check would find 45 (< 48, high usage): wait; at 45 the next would find 55: act.
+        var run = PoolRun(sustain: .seconds(60), interval: 2)
+        run.counts([5, 15, 25, 35], max: 60)
+        #expect(run.verdicts.isEmpty && run.tracker.leakSeries(pool: testPool, worker: "api:0")?.suspectedSince != nil)
+        run.counts([45], max: 60)
+        let verdict = try #require(run.verdicts.first)
+        #expect(run.verdicts.count == 1 && verdict.evidence.beforeSustain)
+        let forecast = try #require(verdict.evidence.forecast)
+        #expect(abs(forecast.connectionsPerSecond - 5) < 1e-9)
+        #expect(forecast.exhaustedAt == 57 && forecast.used == 45)
+        #expect(abs(forecast.secondsToExhaustion - 12.0 / 5) < 1e-9)
+        #expect(Double(60 - forecast.used) / 60 >= 0.2, "acted with at least 20 % of the pool free")
+        let alert = try #require(run.open(.connectionLeak).first)
+        #expect(alert.message.contains("pool exhausted in ~3 s at +5.0 conn/s"))
+        #expect(alert.message.contains("before the 60 s sustain"))
+    }
+
+    @Test("a slow leak far from exhaustion still waits out its sustain, and its evidence carries the forecast")
+    func slowLeakWaits() throws {
+        var run = PoolRun(sustain: .seconds(60), interval: 10)
+        run.counts([10, 12, 14, 16], max: 1000)  // +0.2 conn/s: exhaustion in over an hour
+        #expect(run.verdicts.isEmpty)
+        run.counts([18, 20, 22, 24, 26, 28])  // 60 s after the suspicion
+        let verdict = try #require(run.verdicts.first)
+        #expect(!verdict.evidence.beforeSustain)
+        #expect((verdict.evidence.forecast?.secondsToExhaustion ?? 0) > 3_600)
+    }
+
+    @Test("a pool already at exhaustion with a suspected leaker is a verdict at once")
+    func alreadyExhausted() throws {
+        var run = PoolRun(sustain: .seconds(600), interval: 10)
+        // The leaker's slow growth would not matter by itself; others fill the pool to 96 of 100.
+        for (leaker, others) in [(10, 80), (11, 82), (12, 83), (13, 83)] {
+            run.check(workerSample(["api:0": leaker, "api:1": others], max: 100))
+        }
+        let verdict = try #require(run.verdicts.first)
+        #expect(verdict.worker == "api:0" && verdict.evidence.beforeSustain)
+        #expect(verdict.evidence.forecast?.secondsToExhaustion == 0)
+        #expect(verdict.evidence.summary.contains("pool already exhausted (96 of 95)"))
+    }
+
+    @Test("no forecast acts on a single step, a plateau, a steady pool at its maximum or a burst that stays clear of exhaustion")
+    func guards() {
+        var step = PoolRun(sustain: .seconds(60), interval: 2)
+        step.counts([5, 5, 50, 50, 50, 50], max: 60)
+        var plateau = PoolRun(sustain: .seconds(60), interval: 2)
+        plateau.counts([5, 10, 15, 20, 20, 20, 20, 20], max: 60)  // suspected at 20, exhaustion 15 s away, but
+        // the next check would find 25 of 60: it may level off, and it does.
+        var steady = PoolRun(sustain: .seconds(60), interval: 2)
+        for _ in 0..<20 { steady.check(workerSample(["api:0": 60], max: 60)) }
+        var burst = PoolRun(sustain: .seconds(60), interval: 2)
+        burst.counts([6, 8, 10, 12, 6, 6], max: 1000)
+        #expect(step.verdicts.isEmpty && steady.verdicts.isEmpty && burst.verdicts.isEmpty && plateau.verdicts.isEmpty)
+    }
+}
