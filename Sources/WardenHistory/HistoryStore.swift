@@ -43,6 +43,8 @@ final class HistoryStore: Sendable {
             _ = try await writer.query("PRAGMA auto_vacuum = INCREMENTAL")
             _ = try await writer.query("PRAGMA journal_mode = WAL")
             _ = try await writer.query("PRAGMA synchronous = NORMAL")
+            // A multi-row INSERT OR REPLACE keeps a statement journal; in memory it costs no file writes.
+            _ = try await writer.query("PRAGMA temp_store = MEMORY")
             let version = try await writer.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
             if version > schemaVersion {
                 throw HistoryStoreError.newerSchema(version)
@@ -105,19 +107,28 @@ final class HistoryStore: Sendable {
             // Process ids: known ones from the cache; new names are inserted and looked up once.
             var ids = knownIDs.withLock { $0 }
             var layout = rawLayout.withLock { $0 }
-            var missing = batch.processNames.filter { ids[$0.key] == nil }
+            // New names in the order the rounds list them: ids then ascend in round order, and a round's
+            // entries need no sorting by id.
+            var missing: [(name: String, program: String)] = []
+            var seen = Set<String>()
             var previous = layout.names
             for round in batch.rawRounds where round.names != previous {
-                for (name, program) in zip(round.names, round.programs) where ids[name] == nil { missing[name] = program }
+                for (name, program) in zip(round.names, round.programs) where ids[name] == nil && seen.insert(name).inserted {
+                    missing.append((name, program))
+                }
                 previous = round.names
+            }
+            for (name, program) in batch.processNames.sorted(by: { $0.key < $1.key })
+            where ids[name] == nil && seen.insert(name).inserted {
+                missing.append((name, program))
             }
             if !missing.isEmpty {
                 // One statement for all new names (at start-up, every instance at once).
                 let values = Array(repeating: "(?, ?)", count: missing.count).joined(separator: ",")
                 _ = try await connection.query(
                     "INSERT INTO processes (name, program) VALUES \(values) ON CONFLICT (name) DO UPDATE SET program = excluded.program",
-                    missing.flatMap { [SQLiteData.text($0.key), .text($0.value)] })
-                let names = Array(missing.keys)
+                    missing.flatMap { [SQLiteData.text($0.name), .text($0.program)] })
+                let names = missing.map(\.name)
                 let marks = Array(repeating: "?", count: names.count).joined(separator: ",")
                 for row in try await connection.query("SELECT id, name FROM processes WHERE name IN (\(marks))", names.map { .text($0) }) {
                     if let id = row.column("id")?.integer, let name = row.column("name")?.string { ids[name] = Int(id) }
