@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "warden",
             dependencies: [
-                "WardenConfig", "WardenAPI", "WardenSupervisor", "WardenHTTP", "WardenClient", "WardenSystemd",
+                "WardenConfig", "WardenAPI", "WardenSupervisor", "WardenLinux", "WardenHTTP", "WardenClient", "WardenSystemd",
                 "WardenMetrics", "WardenHistory", "warden-exec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -23,6 +23,13 @@ public struct HealthStatus: Codable, Sendable, Equatable {
     public var eventSubscribers: [EventSubscriberCounts]?
     /// Events that could not be written to `events.jsonl` (disk full, I/O error).
     public var eventsFailedWrites: Int?
+    /// Rotations of `events.jsonl` that failed (the file then grows on).
+    public var eventsFailedRotations: Int?
+    /// Bytes of workers' output that could not be written to their log files (disk full, I/O error, a
+    /// file that cannot be opened), bytes.
+    public var outputDroppedBytes: UInt64?
+    /// Rotations of output log files that failed.
+    public var outputFailedRotations: UInt64?
     /// The history's account (`[history]`), when it is kept.
     public var history: HistoryHealth?
     public init(status: String, notifyDatagrams: NotifyDatagramCounts? = nil, sampling: SamplingCounts? = nil,
@@ -35,6 +42,26 @@ public struct HealthStatus: Codable, Sendable, Equatable {
         case notifyDatagrams = "notify_datagrams"
         case eventSubscribers = "event_subscribers"
         case eventsFailedWrites = "events_failed_writes"
+        case eventsFailedRotations = "events_failed_rotations"
+        case outputDroppedBytes = "output_dropped_bytes"
+        case outputFailedRotations = "output_failed_rotations"
+    }
+}
+
+/// What Warden could not write since it started: events, workers' output, rotations (`/v1/health`,
+/// `/metrics`).
+public struct WardenLosses: Sendable, Equatable {
+    /// Events not written to `events.jsonl`.
+    public var eventsFailedWrites: Int
+    /// Failed rotations of `events.jsonl`.
+    public var eventsFailedRotations: Int
+    /// Bytes of workers' output not written to their logs.
+    public var outputDroppedBytes: UInt64
+    /// Failed rotations of output logs.
+    public var outputFailedRotations: UInt64
+    public init(eventsFailedWrites: Int, eventsFailedRotations: Int, outputDroppedBytes: UInt64, outputFailedRotations: UInt64) {
+        self.eventsFailedWrites = eventsFailedWrites; self.eventsFailedRotations = eventsFailedRotations
+        self.outputDroppedBytes = outputDroppedBytes; self.outputFailedRotations = outputFailedRotations
     }
 }
 

@@ -12,6 +12,8 @@ enum ConfigFile {
     /// Why the file could not be turned into text, phrased for a diagnostic.
     struct Problem: Error {
         var message: String
+        /// The line the problem is on, when it is in the text.
+        var line: Int? = nil
     }
 
     /// Largest config file accepted; anything bigger is surely not a config.
@@ -19,9 +21,15 @@ enum ConfigFile {
 
     /// The whole file as UTF-8 text.
     static func contents(of path: String) -> Result<String, Problem> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return .failure(Problem(message: "cannot open config file: \(errorText(errno))")) }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return .failure(Problem(message: "cannot stat config file: \(errorText(errno))")) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            return .failure(Problem(message: "config file is \(kind(of: info.st_mode)), not a regular file"))
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
@@ -37,9 +45,37 @@ enum ConfigFile {
             }
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            return .failure(Problem(message: "config file is not valid UTF-8 text"))
+            let offset = firstInvalidUTF8(bytes)
+            let line = bytes[..<offset].count(where: { $0 == UInt8(ascii: "\n") }) + 1
+            return .failure(Problem(message: "not valid UTF-8 text: invalid byte 0x\(String(bytes[offset], radix: 16, uppercase: true)) at byte offset \(offset)", line: line))
         }
         return .success(text)
+    }
+
+    /// The offset of the first byte that does not start a valid UTF-8 sequence (`bytes.count` if none).
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int {
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): offset += scalar.count
+            case .error: return min(offset, bytes.count - 1)
+            case .emptyInput: return bytes.count
+            }
+        }
+    }
+
+    /// "a directory", "a FIFO", … for a diagnostic.
+    static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        default: return "a special file"
+        }
     }
 
     /// Shortest token accepted: 16 bytes (128 bits when random).

@@ -16,7 +16,7 @@ public enum ConfigLoader {
         switch ConfigFile.contents(of: path) {
         case .success(let contents): text = contents
         case .failure(let problem):
-            throw ConfigError(diagnostics: [Diagnostic(file: path, line: nil, key: nil, message: problem.message)])
+            throw ConfigError(diagnostics: [Diagnostic(file: path, line: problem.line, key: nil, message: problem.message)])
         }
         return try parse(text, file: path)
     }
@@ -41,6 +41,14 @@ public enum ConfigLoader {
             let line = text.utf8[..<nul].count(where: { $0 == UInt8(ascii: "\n") }) + 1
             throw ConfigError(diagnostics: [Diagnostic(file: file, line: line, key: nil, message: "syntax error: NUL character in the file")])
         }
+        // TOMLKit hands strings over as C strings: an escaped NUL would silently cut a command or a variable.
+        let escapedNULs = EscapedNUL.lines(in: text)
+        guard escapedNULs.isEmpty else {
+            throw ConfigError(diagnostics: escapedNULs.map {
+                Diagnostic(file: file, line: $0, key: nil,
+                           message: "syntax error: a NUL character (\\u0000) in a string; commands, paths and the environment cannot hold one")
+            })
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -61,6 +69,7 @@ public enum ConfigLoader {
             file: file, baseDirectory: LexicalPath.directory(of: absoluteFile), index: KeyLineIndex(scanning: text))
         let (supervisor, programs) = validator.validate(root)
         let collectors = validator.validateCollectors(in: root)
+        validator.checkProcessBound(supervisor, programs: programs, collectors: collectors.count)
         guard validator.diagnostics.isEmpty else {
             let sorted = validator.diagnostics.enumerated().sorted { a, b in
                 let (lineA, lineB) = (a.element.line ?? 0, b.element.line ?? 0)
@@ -72,5 +81,49 @@ public enum ConfigLoader {
         configuration.http = validator.http
         if let history = validator.history { configuration.history = history }
         return configuration
+    }
+}
+
+/// Finds `\u0000` and `\U00000000` escapes in basic strings (`"…"`, `"""…"""`): the lines they are on.
+/// A scan of the text, not of TOML's grammar: literal strings (`'…'`) and comments are skipped, an escaped
+/// backslash (`\\u0000`) is no escape.
+enum EscapedNUL {
+    static func lines(in text: String) -> [Int] {
+        var found: [Int] = []
+        let bytes = Array(text.utf8)
+        var line = 1
+        var index = 0
+        var inBasic = false, inLiteral = false, inComment = false
+        let quote = UInt8(ascii: "\""), apostrophe = UInt8(ascii: "'"), backslash = UInt8(ascii: "\\")
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                inComment = false   // a string stays open across lines only when multi-line ("""…""")
+            } else if inComment {
+            } else if inBasic {
+                if byte == backslash, index + 1 < bytes.count {
+                    let next = bytes[index + 1]
+                    let rest = bytes[(index + 2)...]
+                    if (next == UInt8(ascii: "u") && rest.starts(with: Array("0000".utf8)))
+                        || (next == UInt8(ascii: "U") && rest.starts(with: Array("00000000".utf8))) {
+                        if found.last != line { found.append(line) }
+                    }
+                    index += 2
+                    continue
+                }
+                if byte == quote { inBasic = false }
+            } else if inLiteral {
+                if byte == apostrophe { inLiteral = false }
+            } else if byte == quote {
+                inBasic = true
+            } else if byte == apostrophe {
+                inLiteral = true
+            } else if byte == UInt8(ascii: "#") {
+                inComment = true
+            }
+            index += 1
+        }
+        return found
     }
 }

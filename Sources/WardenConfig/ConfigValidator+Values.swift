@@ -184,6 +184,11 @@ extension ConfigValidator {
         var valid = true
         for (position, element) in array.enumerated() {
             if let text = element.string {
+                if text.contains("\0") {
+                    // execve(2) takes C strings: the argument would be cut at the NUL at run time.
+                    report(path, "element \(position) must not contain a NUL character")
+                    valid = false
+                }
                 argv.append(text)
             } else {
                 let hint = Self.bareNumberText(element).map { "; quote it: \"\($0)\"" } ?? ""

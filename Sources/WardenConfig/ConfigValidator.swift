@@ -14,6 +14,8 @@ struct ConfigValidator {
     let baseDirectory: String
     let index: KeyLineIndex
     private(set) var diagnostics: [Diagnostic] = []
+    /// Whether `[supervisor] max_processes` was given (the bound is then reported at it).
+    var maxProcessesGiven = false
     /// The `[http]` table, once `validate` has run (nil without one, or when it has a problem).
     private(set) var http: HTTPSettings?
     /// The `[history]` table (defaults without one), once `validate` has run; the path is set from the state
@@ -31,7 +33,8 @@ struct ConfigValidator {
     static let rootKeys = ["supervisor", "http", "history", "programs", "collectors"]
     static let httpKeys = ["listen", "token_file"]
     static let historyKeys = ["enabled", "path", "retention", "max_bytes"]
-    static let supervisorKeys = ["state_dir", "sample_interval", "shutdown_timeout", "log_max_bytes", "log_backups"]
+    static let supervisorKeys = ["state_dir", "sample_interval", "shutdown_timeout", "log_max_bytes", "log_backups",
+                                 "max_processes"]
     static let programKeys = [
         "command", "directory", "environment", "numprocs", "autostart", "restart", "start_seconds",
         "start_retries", "backoff", "backoff_max", "stop_signal", "stop_timeout", "leak", "ready",
@@ -43,6 +46,7 @@ struct ConfigValidator {
     ]
     static let numprocsRange = 1...1000
     static let logBackupsRange = 0...1000
+    static let maxProcessesRange = 1...1_000_000
 
     // MARK: Reporting
 
@@ -127,7 +131,29 @@ struct ConfigValidator {
         if let value = table["log_backups"], let count = integer(value, at: path + ["log_backups"], in: Self.logBackupsRange) {
             settings.logBackups = count
         }
+        if let value = table["max_processes"], let count = integer(value, at: path + ["max_processes"], in: Self.maxProcessesRange) {
+            settings.maxProcesses = count
+            maxProcessesGiven = true
+        }
         return settings
+    }
+
+    /// The bound on the processes a config starts (`max_processes`): every instance of every program, and
+    /// one per collector. Reported at `max_processes` when set, else at the program that crosses it.
+    mutating func checkProcessBound(_ settings: SupervisorSettings, programs: [ProgramConfiguration], collectors: Int) {
+        var total = collectors
+        var crossing: String?
+        for program in programs {
+            total += program.numprocs
+            if total > settings.maxProcesses, crossing == nil { crossing = program.name }
+        }
+        guard total > settings.maxProcesses else { return }
+        let message = "the config starts \(total) processes (instances and collectors), more than max_processes = \(settings.maxProcesses); raise [supervisor] max_processes if that is intended"
+        if maxProcessesGiven {
+            report(["supervisor", "max_processes"], message)
+        } else {
+            report(["programs", crossing ?? programs.last?.name ?? ""], message)
+        }
     }
 
     /// `[http]`: `listen` (HOST:PORT) needs `token_file`, a file only its owner can read.

@@ -13,6 +13,9 @@ public struct SupervisorSettings: Sendable, Equatable {
     public var logMaxBytes: UInt64
     /// Rotated log files kept per stream (`log_backups`), 0...1000; zero keeps none. Default 3.
     public var logBackups: Int
+    /// Upper bound on the processes the config starts, instances and collectors together
+    /// (`max_processes`), 1...1,000,000. Default 10,000.
+    public var maxProcesses: Int = 10_000
 
     /// Default `state_dir`, relative to the config file's directory.
     public static let defaultStateDirectory = ".warden"

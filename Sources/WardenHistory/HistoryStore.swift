@@ -35,8 +35,9 @@ final class HistoryStore: Sendable {
     /// - Throws: `SQLiteError` when the file cannot be opened or is not a database of ours.
     static func open(path: String, logger: Logger) async throws -> HistoryStore {
         // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
-        let fd = Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        if fd >= 0 { Glibc.close(fd) }
+        // O_NOFOLLOW: a symbolic link planted at the path is refused rather than SQLite writing through it.
+        let fd = Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        if fd >= 0 { Glibc.close(fd) } else if errno == ELOOP { throw HistoryStoreError.symbolicLink(path) }
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         do {
             // auto_vacuum must be chosen before the first table exists; incremental lets pruning give pages back.
@@ -409,8 +410,11 @@ final class HistoryStore: Sendable {
 
 enum HistoryStoreError: Error, CustomStringConvertible {
     case newerSchema(Int)
+    case symbolicLink(String)
     var description: String {
         switch self {
+        case .symbolicLink(let path):
+            return "\(path) is a symbolic link: refusing to open it"
         case .newerSchema(let version):
             return "history schema version \(version) is newer than this Warden's (\(HistoryStore.schemaVersion))"
         }

@@ -25,7 +25,7 @@ public struct LogRotator: Sendable {
     public mutating func rotate(backups: Int) -> Bool {
         guard backups > 0 else {
             backupsPresent = nil
-            return truncate(path, 0) == 0 || errno == ENOENT
+            return StateDirectory.truncateFile(path) || errno == ENOENT
         }
         var present = backupsPresent ?? 0
         if backupsPresent == nil {

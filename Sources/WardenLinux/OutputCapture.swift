@@ -303,6 +303,13 @@ public final class OutputCapture: Sendable {
     /// one line (less than one 64 KiB read). Only a single line longer than `maxBytes` is split.
     private func append(_ bytes: UnsafeRawBufferPointer, to sink: Sink) {
         if sink.fileFD < 0 { reopen(sink) }  // the first output, or an earlier open failed: (re)try now
+        // A file removed while Warden runs (a cleanup script, `rm -rf state_dir`: link count 0) is created
+        // again rather than written to a deleted inode.
+        var info = stat()
+        if sink.fileFD >= 0, fstat(sink.fileFD, &info) == 0, info.st_nlink == 0 {
+            close(sink.fileFD)
+            reopen(sink)
+        }
         let maxBytes = self.maxBytes
         let newline = UInt8(ascii: "\n")
         var rest = bytes[...]
@@ -395,7 +402,8 @@ public final class OutputCapture: Sendable {
     /// after each rotation. On failure the file stays closed, its bytes are dropped, and the next output
     /// retries.
     private func reopen(_ sink: Sink) {
-        sink.fileFD = open(sink.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        // openat + O_NOFOLLOW: a symbolic link planted at the log's path is refused, never written through.
+        sink.fileFD = StateDirectory.openFile(sink.path, flags: O_WRONLY | O_CREAT | O_APPEND, mode: 0o640)
         var info = stat()
         sink.size = sink.fileFD >= 0 && fstat(sink.fileFD, &info) == 0 ? UInt64(max(info.st_size, 0)) : 0
         sink.endsWithNewline = true

@@ -30,6 +30,9 @@ enum MetricFamily: String, CaseIterable, Sendable {
     // Warden itself.
     case samplingSeconds = "warden_sampling_seconds_total"
     case eventsDropped = "warden_events_dropped_total"
+    case eventsFailedWrites = "warden_events_failed_writes_total"
+    case outputDroppedBytes = "warden_output_dropped_bytes_total"
+    case logRotationsFailed = "warden_log_rotations_failed_total"
     case selfCPUSeconds = "process_cpu_seconds_total"
     case selfResidentMemory = "process_resident_memory_bytes"
     case selfVirtualMemory = "process_virtual_memory_bytes"
@@ -53,7 +56,8 @@ enum MetricFamily: String, CaseIterable, Sendable {
         case .poolMaxConnections, .poolUsage, .poolUnattributed: return ["collector", "pool"]
         case .poolWorkerConnections: return ["collector", "pool", "instance"]
         case .alertsActive: return ["kind"]
-        case .samplingSeconds, .eventsDropped, .selfCPUSeconds, .selfResidentMemory, .selfVirtualMemory,
+        case .logRotationsFailed: return ["log"]
+        case .samplingSeconds, .eventsDropped, .eventsFailedWrites, .outputDroppedBytes, .selfCPUSeconds, .selfResidentMemory, .selfVirtualMemory,
              .selfOpenFDs, .selfMaxFDs, .selfStartTime:
             return []
         }
@@ -83,6 +87,9 @@ enum MetricFamily: String, CaseIterable, Sendable {
         case .alertsActive: return "Pool alerts open now, by kind."
         case .samplingSeconds: return "CPU time Warden spent reading /proc for its samples, seconds."
         case .eventsDropped: return "Events a subscriber's full buffer dropped (the event log, history, metrics)."
+        case .eventsFailedWrites: return "Events that could not be written to events.jsonl (disk full, I/O error)."
+        case .outputDroppedBytes: return "Bytes of workers' output that could not be written to their log files, bytes."
+        case .logRotationsFailed: return "Log rotations that failed, by log (events: events.jsonl, output: captured output)."
         case .selfCPUSeconds: return "Total user and system CPU time spent in seconds."
         case .selfResidentMemory: return "Resident memory size in bytes."
         case .selfVirtualMemory: return "Virtual memory size in bytes."

@@ -1,4 +1,5 @@
 import Prometheus
+import WardenAPI
 import WardenCore
 import WardenPluginProtocol
 
@@ -44,6 +45,9 @@ final class MetricsBook {
     private let sampling: Counter
     private let dropped: Counter
     private var droppedSoFar = 0
+    /// Warden's own losses (`WardenLosses`): the counters and what they have been given so far.
+    private let lossCounters: [Counter]
+    private var lossesSoFar: [UInt64] = [0, 0, 0, 0]
 
     /// Every severity name, in order (`warming-up`, `none` … `critical`).
     static let severities = [SeverityGrade.warmingUp.description] + LeakSeverity.allCases.map(\.rawValue)
@@ -53,6 +57,11 @@ final class MetricsBook {
         self.registry = registry
         sampling = registry.makeCounter(name: MetricFamily.samplingSeconds.rawValue, help: MetricFamily.samplingSeconds.help)
         dropped = registry.makeCounter(name: MetricFamily.eventsDropped.rawValue, help: MetricFamily.eventsDropped.help)
+        func counter(_ family: MetricFamily, _ labels: [(String, String)] = []) -> Counter {
+            registry.makeCounter(name: family.rawValue, labels: labels, help: family.help)
+        }
+        lossCounters = [counter(.eventsFailedWrites), counter(.outputDroppedBytes),
+                        counter(.logRotationsFailed, [("log", "events")]), counter(.logRotationsFailed, [("log", "output")])]
         for kind in PoolAlert.Kind.allCases {
             alerts[kind.rawValue] = gauge(.alertsActive, [kind.rawValue])
         }
@@ -85,6 +94,16 @@ final class MetricsBook {
     func eventsDropped(total: Int) {
         if total > droppedSoFar { dropped.increment(by: Int64(total - droppedSoFar)) }
         droppedSoFar = total
+    }
+
+    /// Brings the loss counters up to `losses` (totals since Warden started).
+    func losses(_ losses: WardenLosses) {
+        let totals = [UInt64(max(losses.eventsFailedWrites, 0)), losses.outputDroppedBytes,
+                      UInt64(max(losses.eventsFailedRotations, 0)), losses.outputFailedRotations]
+        for (index, total) in totals.enumerated() where total > lossesSoFar[index] {
+            lossCounters[index].increment(by: Int64(clamping: total - lossesSoFar[index]))
+            lossesSoFar[index] = total
+        }
     }
 
     private func apply(_ record: WardenEvent) {

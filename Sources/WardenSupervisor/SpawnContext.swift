@@ -34,22 +34,3 @@ struct SpawnContext: Sendable {
                                               workingDirectory: nil)
     }
 }
-
-/// `state_dir` and `state_dir/logs`.
-enum StateDirectory {
-    /// Creates `state` and `state/logs` where missing, mode 0700: the control socket inside is then never
-    /// reachable by others, even between bind and chmod. An existing directory keeps its mode.
-    /// - Returns: the directories created, and the first one that could neither be created nor found
-    ///   (with its errno).
-    static func create(_ state: String) -> (created: [String], failure: (directory: String, errno: Int32)?) {
-        var created: [String] = []
-        for dir in [state, state + "/logs"] {
-            if mkdir(dir, 0o700) == 0 {
-                created.append(dir)
-            } else if errno != EEXIST {
-                return (created, (dir, errno))
-            }
-        }
-        return (created, nil)
-    }
-}

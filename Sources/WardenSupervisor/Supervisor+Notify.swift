@@ -7,11 +7,22 @@ import WardenLinux
 /// instance and fed to its machine; `MAINPID=` is handled here (it needs /proc).
 extension Supervisor {
     public func health() async -> HealthStatus {
-        HealthStatus(status: "ok", notifyDatagrams: notifyServer.counters, sampling: sampling.counters,
-                     eventSubscribers: events.statistics.map {
-                         EventSubscriberCounts(name: $0.name, delivered: $0.delivered, dropped: $0.dropped)
-                     },
-                     eventsFailedWrites: eventLog.failedWrites)
+        var health = HealthStatus(status: "ok", notifyDatagrams: notifyServer.counters, sampling: sampling.counters,
+                                  eventSubscribers: events.statistics.map {
+                                      EventSubscriberCounts(name: $0.name, delivered: $0.delivered, dropped: $0.dropped)
+                                  },
+                                  eventsFailedWrites: eventLog.failedWrites)
+        let lost = losses
+        health.eventsFailedRotations = lost.eventsFailedRotations
+        health.outputDroppedBytes = lost.outputDroppedBytes
+        health.outputFailedRotations = lost.outputFailedRotations
+        return health
+    }
+
+    /// What could not be written so far (read without the actor: the counters are atomics).
+    public nonisolated var losses: WardenLosses {
+        WardenLosses(eventsFailedWrites: eventLog.failedWrites, eventsFailedRotations: eventLog.failedRotations,
+                     outputDroppedBytes: capture.droppedBytes, outputFailedRotations: capture.failedRotations)
     }
 
     /// Binds the notify socket. A failure is logged; programs with `ready = "notify"` then cannot start.
@@ -120,6 +131,7 @@ extension Supervisor {
         instance.startTicks = startTime
         instance.maxFDs = ResourceLimits.openFileLimit(of: newPID)?.soft
         registry.byPID[newPID] = instance.name
+        recordWorker(instance, pid: newPID, startTime: startTime)
         publish(WardenEvent(time: RFC3339.now().0, process: instance.name, program: instance.program.name, event: .notify,
                             reason: EventReason.mainPID, pid: newPID, message: "main process is now pid \(newPID)"))
         logger.info("\(instance.name): main process is now pid \(newPID) (MAINPID)")

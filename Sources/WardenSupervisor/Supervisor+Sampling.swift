@@ -111,5 +111,8 @@ extension Supervisor {
         }
         events.publish(.sampled(SampleRound(secondsSinceEpoch: RFC3339.now().1.secondsSinceEpoch, processes: measurements,
                                             samplingCPUSeconds: cost.seconds)))
+        forgetFinishedWorkers()
+        checkStateDirectory()
+        reportLosses()
     }
 }

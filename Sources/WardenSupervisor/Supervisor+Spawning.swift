@@ -88,6 +88,7 @@ extension Supervisor {
             instance.knownTree = [:]
             sampling.previousCPU[instance.name] = nil   // CPU % starts over with the new process
             registry.byPID[spawned.pid] = instance.name
+            recordWorker(instance, pid: spawned.pid, startTime: instance.startTicks)
             logger.debug("\(instance.name): spawned pid \(spawned.pid)")
             if let link, let collector = program.collector {
                 instance.plugin = link

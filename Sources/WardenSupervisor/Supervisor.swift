@@ -8,7 +8,7 @@ public import Logging
 public import ServiceLifecycle
 public import WardenConfig
 import WardenCore
-import WardenLinux
+public import WardenLinux
 
 /// The runtime coordinator: owns every instance and feeds each input — a reaped child, a timer, a sample,
 /// a notify message, a plugin's answer, a control request — to the instance's `WorkerStateMachine`, then
@@ -35,27 +35,40 @@ public actor Supervisor: Service {
     let notifyServer: NotifyServer
     var sampling = SamplingBooks()
     let plugins = PluginHost()
+    /// `STATE_DIR/warden.lock`, held for the supervisor's life (`warden run` takes it before creating it).
+    var lock: StateDirectoryLock?
+    /// `STATE_DIR/workers/`: a record per main process, for the next Warden if this one is killed.
+    let workerRecords: WorkerRecordStore
+    /// The records written and not yet removed, by pid.
+    var recordedWorkers: [Int32: WorkerRecord] = [:]
+    /// Called after a removed state directory was made again (see `checkStateDirectory`).
+    var stateDirectoryRecreated: (@Sendable () -> Void)?
+    var lossReport = LossReport()
 
     /// Creates the supervisor for `configuration`; nothing is spawned until `run()`.
     ///
-    /// Creates `state_dir` (mode 0700) and `state_dir/logs`. `processes` is the real process layer unless a
-    /// test gives another.
-    /// - Throws: `SupervisorError` when the state directory cannot be created or output capture cannot start.
+    /// Creates `state_dir` (mode 0700), `state_dir/logs` and `state_dir/workers`. `processes` is the real
+    /// process layer unless a test gives another; `lock` is the state directory's lock, kept while it runs.
+    /// - Throws: `SupervisorError` when the state directory cannot be created, is another user's or
+    ///   writable by others, or output capture cannot start.
     public init(configuration: WardenConfiguration, logger: Logger,
-                processes: any ProcessLayer = LinuxProcessLayer()) throws {
+                processes: any ProcessLayer = LinuxProcessLayer(), lock: StateDirectoryLock? = nil) throws {
         self.configuration = configuration
         self.logger = logger
         let state = configuration.supervisor.stateDirectory
         if let failure = StateDirectory.create(state).failure {
             throw SupervisorError(message: "cannot create \(failure.directory): \(String(cString: strerror(failure.errno)))")
         }
+        if let problem = StateDirectory.problem(state) { throw SupervisorError(message: problem) }
         var info = stat()
         if stat(state, &info) == 0, info.st_mode & 0o077 != 0 {
-            logger.warning("state_dir \(state) is accessible to other users (mode \(String(info.st_mode & 0o7777, radix: 8)))")
+            logger.warning("state_dir \(state) is readable by other users (mode \(String(info.st_mode & 0o7777, radix: 8)))")
         }
+        self.lock = lock
+        workerRecords = WorkerRecordStore(directory: state + "/workers")
         eventLog = EventLogSubscriber(bus: events, path: state + "/events.jsonl",
                                       maxBytes: configuration.supervisor.logMaxBytes,
-                                      backups: configuration.supervisor.logBackups)
+                                      backups: configuration.supervisor.logBackups, logger: logger)
         do {
             capture = try OutputCapture(maxBytes: configuration.supervisor.logMaxBytes,
                                         backups: configuration.supervisor.logBackups)
@@ -117,12 +130,15 @@ public actor Supervisor: Service {
         _ = await capture.shutdown(timeout: .seconds(2))
         events.finish()
         await eventLog.drained()
+        forgetFinishedWorkers(index: scanProcesses(fresh: true))
+        workerRecords.flush()
         logger.info("supervisor stopped", metadata: ["events_failed": "\(eventLog.failedWrites)"])
     }
 
     private func startAutostart() async {
         publish(WardenEvent(time: RFC3339.now().0, process: nil, event: .supervisor, reason: EventReason.started,
                             message: "warden \(spawning.wardenPID) supervising \(registry.order.count) processes"))
+        await endPreviousLeftovers()
         for instance in registry.all { announce(instance, reason: EventReason.configured) }
         for (count, instance) in registry.all.enumerated() {
             guard !shutdown.begun else { return }

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Glibc
 import Logging
+import Synchronization
 import ServiceLifecycle
 import UnixSignals
 import WardenClient
@@ -9,6 +10,7 @@ import WardenConfig
 import WardenHTTP
 import WardenHistory
 import WardenMetrics
+import WardenLinux
 import WardenSupervisor
 import WardenSystemd
 
@@ -60,7 +62,24 @@ struct RunCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "warden")
-        let socketPath = options.socket ?? ControlSocket.path(inStateDirectory: configuration.supervisor.stateDirectory)
+        let stateDirectory = configuration.supervisor.stateDirectory
+        let socketPath = options.socket ?? ControlSocket.path(inStateDirectory: stateDirectory)
+
+        // One Warden per state directory: the lock is taken before anything else is done there and held
+        // until Warden exits (the kernel drops it even after SIGKILL). A second Warden stops here.
+        if let failure = StateDirectory.create(stateDirectory).failure {
+            Terminal.error("cannot create \(failure.directory): \(String(cString: strerror(failure.errno)))")
+            throw ExitCode(1)
+        }
+        if let problem = StateDirectory.problem(stateDirectory) {
+            Terminal.error(problem)
+            throw ExitCode(1)
+        }
+        let lock: StateDirectoryLock
+        do { lock = try StateDirectoryLock(stateDirectory: stateDirectory) } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(1)
+        }
 
         // Refuse before any worker starts what would make the control API fail to bind later.
         if socketPath.utf8.count > 103 {
@@ -77,15 +96,16 @@ struct RunCommand: AsyncParsableCommand {
             Terminal.error("cannot listen on \(http.address) ([http] listen): \(problem)")
             throw ExitCode(1)
         }
-        // Binding removes a stale socket file, so make sure no live Warden owns it first.
-        if (try? await WardenClient(socketPath: socketPath).status(names: [])) != nil {
+        // Binding removes a stale socket file. The lock guards the state directory's socket; one given with
+        // --socket elsewhere may be another Warden's: make sure no live Warden answers there first.
+        if options.socket != nil, (try? await WardenClient(socketPath: socketPath).status(names: [])) != nil {
             Terminal.error("another warden is already running on \(socketPath)")
             throw ExitCode(1)
         }
 
         let supervisor: Supervisor
         do {
-            supervisor = try Supervisor(configuration: configuration, logger: logger)
+            supervisor = try Supervisor(configuration: configuration, logger: logger, lock: lock)
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)
@@ -94,7 +114,8 @@ struct RunCommand: AsyncParsableCommand {
         let bus = supervisor.events
         let metrics = MetricsSubscriber(
             events: bus.subscribe(name: "metrics", capacity: MetricsSubscriber.capacity),
-            droppedEvents: { bus.statistics.reduce(0) { $0 + $1.dropped } })
+            droppedEvents: { bus.statistics.reduce(0) { $0 + $1.dropped } },
+            losses: { [supervisor] in supervisor.losses })
         var history: HistorySubscriber?
         if configuration.history.enabled {
             let settings = configuration.history
@@ -125,6 +146,19 @@ struct RunCommand: AsyncParsableCommand {
         groupConfiguration.maximumGracefulShutdownDuration = configuration.supervisor.shutdownTimeout + .seconds(10)
         let group = ServiceGroup(configuration: groupConfiguration)
         await supervisor.setGroupShutdownHandler { Task { await group.triggerGracefulShutdown() } }
+        // A removed state directory is made again by the supervisor; the control socket that was in it is
+        // then bound anew (the old listener, on a deleted path, is unreachable and harmless).
+        let rebound = Mutex<[Task<Void, Never>]>([])
+        if options.socket == nil {
+            await supervisor.setStateDirectoryRecreatedHandler { [metrics, history] in
+                let server = makeControlServer(
+                    control: supervisor, metrics: metrics, history: history, socketPath: socketPath, logger: logger)
+                let task = Task {
+                    do { try await server.run() } catch { logger.error("control API on \(socketPath): \(error)") }
+                }
+                rebound.withLock { $0.append(task) }
+            }
+        }
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
@@ -136,6 +170,7 @@ struct RunCommand: AsyncParsableCommand {
             try await tasks.next()
             tasks.cancelAll()
         }
+        for task in rebound.withLock({ $0 }) { task.cancel() }
         // The supervisor finished the event stream when it stopped: the history writes what it still holds.
         await history?.drained()
         logger.info("warden exiting")

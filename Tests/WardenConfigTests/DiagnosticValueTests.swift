@@ -289,3 +289,37 @@ extension DiagnosticTests {
         }
     }
 }
+
+/// Edges found by attacking the config: NULs that would be cut at run time, a process count with no bound.
+extension DiagnosticTests {
+    @Test("a NUL escaped into an argv element or an environment value is refused at its line (TOMLKit would cut the string there)")
+    func escapedNUL() throws {
+        let message = "syntax error: a NUL character (\\u0000) in a string; commands, paths and the environment cannot hold one"
+        let found = diagnostics(of: """
+            [programs.api]
+            command = ["sh", "-c", "echo a\\u0000b"]
+            environment = { A = "x\\U00000000y" }
+            """)
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 2, key: nil, message: message),
+            Diagnostic(file: fixtureFile, line: 3, key: nil, message: message),
+        ])
+        // An escaped backslash before "u0000" is no NUL, nor is a literal string.
+        let fine = try ConfigLoader.parse("[programs.api]\ncommand = [\"echo\", \"a\\\\u0000\", 'b\\u0000']\n", file: fixtureFile)
+        #expect(fine.programs[0].command == ["echo", "a\\u0000", "b\\u0000"])
+    }
+
+    @Test("more processes than max_processes (default 10000) is an error; max_processes raises the bound")
+    func processBound() throws {
+        let programs = (0..<11).map { "[programs.p\($0)]\ncommand = [\"x\"]\nnumprocs = 1000\n" }.joined()
+        let found = diagnostics(of: programs)
+        #expect(found == [
+            Diagnostic(file: fixtureFile, line: 28, key: "programs.p9", message:
+                "the config starts 11000 processes (instances and collectors), more than max_processes = 10000; raise [supervisor] max_processes if that is intended"),
+        ])
+        #expect(try ConfigLoader.parse("[supervisor]\nmax_processes = 11000\n" + programs, file: fixtureFile).programs.count == 11)
+        let lowered = diagnostics(of: "[supervisor]\nmax_processes = 2\n[programs.a]\ncommand = [\"x\"]\nnumprocs = 3\n")
+        #expect(lowered.map(\.line) == [2])
+        #expect(lowered.map(\.key) == ["supervisor.max_processes"])
+    }
+}

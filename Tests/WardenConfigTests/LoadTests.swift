@@ -38,7 +38,7 @@ struct LoadTests {
         }
     }
 
-    @Test("a directory and a non-UTF-8 file are diagnostics without a line")
+    @Test("a directory, a FIFO and a non-UTF-8 file are refused at once; the UTF-8 error names line and byte offset")
     func unreadable() throws {
         let directory = try makeDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -47,17 +47,30 @@ struct LoadTests {
             Issue.record("expected an error")
         } catch {
             #expect(error.diagnostics == [
-                Diagnostic(file: directory.path, line: nil, key: nil, message: "cannot read config file: Is a directory"),
+                Diagnostic(file: directory.path, line: nil, key: nil, message: "config file is a directory, not a regular file"),
             ])
         }
+        // A FIFO with no writer: refused at once, not waited on.
+        let fifo = directory.appendingPathComponent("fifo.toml").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let started = ContinuousClock.now
+        do {
+            _ = try ConfigLoader.load(path: fifo)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.diagnostics == [
+                Diagnostic(file: fifo, line: nil, key: nil, message: "config file is a FIFO, not a regular file"),
+            ])
+        }
+        #expect(ContinuousClock.now - started < .seconds(1))
         let file = directory.appendingPathComponent("latin1.toml")
-        try Data([0x61, 0x20, 0x3D, 0x20, 0x22, 0xE9, 0x22, 0x0A]).write(to: file)
+        try Data(Array("[supervisor]\n# caf\u{E9}\n".utf8) + [0x61, 0x20, 0x3D, 0x20, 0x22, 0xE9, 0x22, 0x0A]).write(to: file)
         do {
             _ = try ConfigLoader.load(path: file.path)
             Issue.record("expected an error")
         } catch {
-            #expect(error.diagnostics == [
-                Diagnostic(file: file.path, line: nil, key: nil, message: "config file is not valid UTF-8 text"),
+            #expect(error.diagnostics.map(\.description) == [
+                "\(file.path):3: not valid UTF-8 text: invalid byte 0xE9 at byte offset 26",
             ])
         }
     }

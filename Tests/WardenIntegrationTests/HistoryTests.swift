@@ -58,13 +58,8 @@ struct HistoryTests {
     func fullDisk() throws {
         let directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("wt-\(UUID().uuidString.prefix(8))")
         let small = directory.appendingPathComponent("small").path
-        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
-        let mount = try ChildProcess.runBlocking("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", small])
-        try #require(mount.status == 0, "mount: \(mount.stderr)")
-        defer {
-            _ = try? ChildProcess.runBlocking("/bin/umount", ["-l", small])
-            try? FileManager.default.removeItem(at: directory)
-        }
+        let unmount = try mountSmallTmpfs(in: directory, name: "small")
+        defer { unmount() }
         let warden = try WardenProcess(config: Self.config + """
 
             [programs.crasher]

@@ -23,6 +23,9 @@ public enum EventReason: String, Codable, Sendable, CaseIterable, ReasonVocabula
     case invalidConfig = "invalid-config"
     /// `orphans-killed`: the main process died and left processes of its tree behind.
     case mainProcessExited = "main-process-exited"
+    /// `orphans-killed`: at start-up, processes a previous Warden left running (it died without stopping
+    /// them) were ended before their replacements started.
+    case leftoversEnded = "leftovers-ended"
     /// `severity-change`: the detector has enough samples for its first grade, and it is `none`.
     case firstGrade = "first-grade"
     /// `severity-change`: growth raised the severity.

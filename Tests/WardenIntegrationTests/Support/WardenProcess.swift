@@ -14,6 +14,8 @@ final class WardenProcess {
     let configPath: String
     let stderrPath: String
     private(set) var process: ChildProcess!
+    /// Keep the directory at deinit (for a test that starts another Warden on it).
+    var keepDirectory = false
 
     /// Starts `warden run` on `config`. `environment` entries are added to the test's environment;
     /// `launcher` (e.g. warden-exec) is put in front of the warden command line when given; `directory`
@@ -115,9 +117,22 @@ final class WardenProcess {
             }
         }
         // WARDEN_TEST_KEEP=1 keeps the directory (config, Warden's stderr, events, logs) for diagnosis.
-        if ProcessInfo.processInfo.environment["WARDEN_TEST_KEEP"] == nil {
+        if !keepDirectory && ProcessInfo.processInfo.environment["WARDEN_TEST_KEEP"] == nil {
             try? FileManager.default.removeItem(at: directory)
         }
+    }
+}
+
+/// A 2 MiB tmpfs mounted at `directory/name` (mode 0700), for full-disk tests (root only). Call the
+/// returned closure to unmount it and remove `directory`.
+func mountSmallTmpfs(in directory: URL, name: String) throws -> () -> Void {
+    let small = directory.appendingPathComponent(name).path
+    try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+    let mount = try ChildProcess.runBlocking("/bin/mount", ["-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", small])
+    guard mount.status == 0 else { throw HarnessError("mount: \(mount.stderr)") }
+    return {
+        _ = try? ChildProcess.runBlocking("/bin/umount", ["-l", small])
+        try? FileManager.default.removeItem(at: directory)
     }
 }
 
