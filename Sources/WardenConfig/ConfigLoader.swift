@@ -61,6 +61,7 @@ public enum ConfigLoader {
             file: file, baseDirectory: LexicalPath.directory(of: absoluteFile), index: KeyLineIndex(scanning: text))
         let (supervisor, programs) = validator.validate(root)
         let collectors = validator.validateCollectors(in: root)
+        let notify = validator.validateNotify(in: root)
         guard validator.diagnostics.isEmpty else {
             let sorted = validator.diagnostics.enumerated().sorted { a, b in
                 let (lineA, lineB) = (a.element.line ?? 0, b.element.line ?? 0)
@@ -70,6 +71,7 @@ public enum ConfigLoader {
         }
         var configuration = WardenConfiguration(file: absoluteFile, supervisor: supervisor, programs: programs, collectors: collectors)
         configuration.http = validator.http
+        configuration.notify = notify
         if let history = validator.history { configuration.history = history }
         return configuration
     }

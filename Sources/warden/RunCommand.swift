@@ -9,6 +9,7 @@ import WardenConfig
 import WardenHTTP
 import WardenHistory
 import WardenMetrics
+import WardenNotify
 import WardenSupervisor
 import WardenSystemd
 
@@ -104,12 +105,18 @@ struct RunCommand: AsyncParsableCommand {
                                 sampleInterval: configuration.supervisor.sampleInterval.seconds),
                 logger: logger)
         }
+        // Each [notify.NAME] sink POSTs from its own task: a dead endpoint fills only its own queue.
+        let notifications = configuration.notify.isEmpty ? nil : NotificationSubscriber(
+            events: bus.subscribe(name: "notifications", capacity: NotificationSubscriber.capacity),
+            sinks: configuration.notify, logger: logger)
         let server = makeControlServer(
-            control: supervisor, metrics: metrics, history: history, socketPath: socketPath, logger: logger)
+            control: supervisor, metrics: metrics, history: history, notifications: notifications, socketPath: socketPath,
+            logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
         if let http = configuration.http {
             services.append(.init(service: makeTCPServer(
-                control: supervisor, metrics: metrics, history: history, host: http.host, port: http.port,
+                control: supervisor, metrics: metrics, history: history, notifications: notifications, host: http.host,
+                port: http.port,
                 token: http.token.bytes,
                 logger: logger)))
         }
@@ -138,6 +145,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         // The supervisor finished the event stream when it stopped: the history writes what it still holds.
         await history?.drained()
+        await notifications?.drained()
         logger.info("warden exiting")
     }
 }
