@@ -210,6 +210,7 @@ let package = Package(
             name: "WardenIntegrationTests",
             dependencies: [
                 "WardenTestSupport", "warden", "warden-workload", "warden-collector-redis", "warden-collector-postgres",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .testTarget(name: "WardenPluginProtocolTests", dependencies: ["WardenPluginProtocol"]),
         .testTarget(

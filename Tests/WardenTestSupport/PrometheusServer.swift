@@ -64,11 +64,7 @@ package final class PrometheusServer: Sendable {
     package var log: String { process.stderr.text }
 
     package func stop() async {
-        process.signal(SIGTERM)
-        if await process.waitForExit(timeout: 10) == nil {
-            process.kill()
-            _ = await process.waitForExit(timeout: 5)
-        }
+        await process.terminate(grace: 10)
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
