@@ -7,6 +7,14 @@ import WardenTestSupport
 /// receiver; the json body is the events.jsonl line, signed; the slack body is one readable line.
 @Suite("Notifications end to end", .serialized)
 struct NotificationTests {
+    /// The `[supervisor]` table of these tests: sampling every 100 ms.
+    static let supervisor = """
+        [supervisor]
+        state_dir = "state"
+        sample_interval = "100ms"
+        shutdown_timeout = "10s"
+        """
+
     /// A private secret file in a fresh directory; returns (directory, path, secret).
     static func secretFile() throws -> (String, String, String) {
         let directory = NSTemporaryDirectory() + "warden-secret-\(UUID().uuidString.prefix(8))"
@@ -30,10 +38,7 @@ struct NotificationTests {
         let receiver = try await WebhookReceiver.start()
         do {
             let warden = try WardenProcess(config: """
-                [supervisor]
-                state_dir = "state"
-                sample_interval = "100ms"
-                shutdown_timeout = "10s"
+                \(Self.supervisor)
 
                 [notify.hooks]
                 url = "\(receiver.url)/json?token=qwerty-token"
@@ -98,5 +103,76 @@ struct NotificationTests {
             throw error
         }
         await receiver.stop()
+    }
+
+    @Test("a real Alertmanager shows the restart and the FATAL worker with their labels; FATAL resolves when the worker runs again")
+    func alertmanager() async throws {
+        let alertmanager = try await AlertmanagerServer.start()
+        do {
+            let scripts = try scriptDirectory()
+            defer { try? FileManager.default.removeItem(at: scripts) }
+            let flag = scripts.appendingPathComponent("healed").path
+            let warden = try WardenProcess(config: """
+                \(Self.supervisor)
+
+                [notify.am]
+                url = "\(alertmanager.url)/api/v2/alerts"
+                format = "alertmanager"
+
+                \(fastLeakingProgram)
+
+                [programs.broken]
+                command = ["/bin/sh", "-c", "test -f \(flag) && exec WORKLOAD steady; exit 3"]
+                start_seconds = "500ms"
+                start_retries = 1
+                backoff = "100ms"
+                """)
+            defer { _ = try? warden.terminate() }
+
+            func named(_ name: String, _ program: String) async throws -> [String: Any]? {
+                try await alertmanager.alerts().first {
+                    let labels = $0["labels"] as? [String: String]
+                    return labels?["alertname"] == name && labels?["program"] == program
+                }
+            }
+            var fatal: [String: Any]?
+            var restart: [String: Any]?
+            let deadline = Date().addingTimeInterval(90)
+            while Date() < deadline, fatal == nil || restart == nil {
+                fatal = try await named("FATAL", "broken")
+                restart = try await named("leak-restart", "leaky")
+                if fatal == nil || restart == nil { try await Task.sleep(for: .milliseconds(300)) }
+            }
+            let held = try await alertmanager.alerts()
+            let fatalAlert = try #require(fatal, "Alertmanager holds: \(held)")
+            let labels = try #require(fatalAlert["labels"] as? [String: String])
+            #expect(labels["instance"] == "broken" && labels["severity"] == "critical" && labels["reason"] == "start-retries-exhausted")
+            #expect(labels["host"].map { !$0.isEmpty } == true)
+            #expect((fatalAlert["status"] as? [String: Any])?["state"] as? String == "active")
+            let restartAlert = try #require(restart)
+            let annotations = try #require(restartAlert["annotations"] as? [String: String])
+            #expect(annotations["summary"]?.contains("leaky restarted for memory-growth") == true)
+            #expect(annotations["evidence"]?.contains("MB/min") == true)
+            #expect((restartAlert["labels"] as? [String: String])?["severity"] == "warning")
+
+            // The worker can run now: starting it resolves the FATAL alert (sent with endsAt).
+            FileManager.default.createFile(atPath: flag, contents: nil)
+            #expect(try warden.cli(["start", "broken"]).status == 0)
+            try await Task.sleep(for: .seconds(1))
+            let resolveDeadline = Date().addingTimeInterval(20)
+            var stillActive = true
+            while Date() < resolveDeadline, stillActive {
+                stillActive = try await named("FATAL", "broken") != nil
+                if stillActive { try await Task.sleep(for: .milliseconds(300)) }
+            }
+            #expect(!stillActive, "the FATAL alert is resolved")
+            let sink = try #require((try warden.health()["notifications"] as? [[String: Any]])?.first)
+            #expect((sink["sent"] as? Int ?? 0) >= 3 && sink["failed"] as? Int == 0 && sink["format"] as? String == "alertmanager")
+            #expect(try warden.terminate() == 0)
+        } catch {
+            await alertmanager.stop()
+            throw error
+        }
+        await alertmanager.stop()
     }
 }
