@@ -30,6 +30,11 @@ enum MetricFamily: String, CaseIterable, Sendable {
     // Warden itself.
     case samplingSeconds = "warden_sampling_seconds_total"
     case eventsDropped = "warden_events_dropped_total"
+    // Notification sinks (label sink).
+    case notificationsSent = "warden_notifications_sent_total"
+    case notificationsFailed = "warden_notifications_failed_total"
+    case notificationsDropped = "warden_notifications_dropped_total"
+    case notificationsQueued = "warden_notifications_queued"
     case selfCPUSeconds = "process_cpu_seconds_total"
     case selfResidentMemory = "process_resident_memory_bytes"
     case selfVirtualMemory = "process_virtual_memory_bytes"
@@ -53,6 +58,7 @@ enum MetricFamily: String, CaseIterable, Sendable {
         case .poolMaxConnections, .poolUsage, .poolUnattributed: return ["collector", "pool"]
         case .poolWorkerConnections: return ["collector", "pool", "instance"]
         case .alertsActive: return ["kind"]
+        case .notificationsSent, .notificationsFailed, .notificationsDropped, .notificationsQueued: return ["sink"]
         case .samplingSeconds, .eventsDropped, .selfCPUSeconds, .selfResidentMemory, .selfVirtualMemory,
              .selfOpenFDs, .selfMaxFDs, .selfStartTime:
             return []
@@ -83,6 +89,10 @@ enum MetricFamily: String, CaseIterable, Sendable {
         case .alertsActive: return "Pool alerts open now, by kind."
         case .samplingSeconds: return "CPU time Warden spent reading /proc for its samples, seconds."
         case .eventsDropped: return "Events a subscriber's full buffer dropped (the event log, history, metrics)."
+        case .notificationsSent: return "Notification requests the sink delivered (2xx)."
+        case .notificationsFailed: return "Notification requests the sink gave up on (410, other 4xx, out of attempts)."
+        case .notificationsDropped: return "Notification requests dropped because the sink's queue was full."
+        case .notificationsQueued: return "Notification requests not yet delivered by the sink."
         case .selfCPUSeconds: return "Total user and system CPU time spent in seconds."
         case .selfResidentMemory: return "Resident memory size in bytes."
         case .selfVirtualMemory: return "Virtual memory size in bytes."

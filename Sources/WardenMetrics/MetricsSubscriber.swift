@@ -19,16 +19,19 @@ public final class MetricsSubscriber: MetricsSource {
     private let registry: PrometheusCollectorRegistry
     private let consumer: Task<Void, Never>
     private let droppedEvents: @Sendable () -> Int
+    private let notifications: (any NotificationsReporting)?
     private let selfMetrics: SelfMetrics
 
     /// Starts consuming `events` (from `EventBus.subscribe`). `droppedEvents` returns the drops of every
-    /// subscriber so far (`EventBus` statistics).
-    public init(events: AsyncStream<SupervisionEvent>, droppedEvents: @escaping @Sendable () -> Int) {
+    /// subscriber so far (`EventBus` statistics); `notifications`, the sinks whose counters are exposed.
+    public init(events: AsyncStream<SupervisionEvent>, droppedEvents: @escaping @Sendable () -> Int,
+                notifications: (any NotificationsReporting)? = nil) {
         let registry = PrometheusCollectorRegistry()
         let book = LockedBook(MetricsBook(registry: registry))
         self.registry = registry
         self.book = book
         self.droppedEvents = droppedEvents
+        self.notifications = notifications
         self.selfMetrics = SelfMetrics(registry: registry)
         consumer = Task {
             for await event in events {
@@ -40,7 +43,11 @@ public final class MetricsSubscriber: MetricsSource {
     /// The exposition (text format 0.0.4) of every series now.
     public func render() -> [UInt8] {
         let dropped = droppedEvents()
-        book.state.withLock { $0.eventsDropped(total: dropped) }
+        let sinks = notifications?.health() ?? []
+        book.state.withLock {
+            $0.eventsDropped(total: dropped)
+            $0.notifications(sinks)
+        }
         selfMetrics.update()
         return registry.emitToBuffer()
     }

@@ -27,9 +27,11 @@ public final class NotificationSubscriber: NotificationsReporting {
     /// this machine (Slack lines, Alertmanager's `host` label).
     public init(events: AsyncStream<SupervisionEvent>, sinks: [NotifySettings], host: String = HostName.current(),
                 logger: Logger) {
-        let client = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        // A refused connection is an attempt that failed, retried by the sink's own backoff (and counted),
+        // not something the client retries silently until the attempt's deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let runners = sinks.map { SinkRunner(settings: $0, host: host, client: client, logger: logger) }
         self.client = client
         self.runners = runners

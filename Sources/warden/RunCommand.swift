@@ -93,9 +93,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         // Subscribed before the supervisor runs, so the metrics see every instance from its process-added.
         let bus = supervisor.events
+        // Each [notify.NAME] sink POSTs from its own task: a dead endpoint fills only its own queue.
+        let notifications = configuration.notify.isEmpty ? nil : NotificationSubscriber(
+            events: bus.subscribe(name: "notifications", capacity: NotificationSubscriber.capacity),
+            sinks: configuration.notify, logger: logger)
         let metrics = MetricsSubscriber(
             events: bus.subscribe(name: "metrics", capacity: MetricsSubscriber.capacity),
-            droppedEvents: { bus.statistics.reduce(0) { $0 + $1.dropped } })
+            droppedEvents: { bus.statistics.reduce(0) { $0 + $1.dropped } }, notifications: notifications)
         var history: HistorySubscriber?
         if configuration.history.enabled {
             let settings = configuration.history
@@ -105,10 +109,6 @@ struct RunCommand: AsyncParsableCommand {
                                 sampleInterval: configuration.supervisor.sampleInterval.seconds),
                 logger: logger)
         }
-        // Each [notify.NAME] sink POSTs from its own task: a dead endpoint fills only its own queue.
-        let notifications = configuration.notify.isEmpty ? nil : NotificationSubscriber(
-            events: bus.subscribe(name: "notifications", capacity: NotificationSubscriber.capacity),
-            sinks: configuration.notify, logger: logger)
         let server = makeControlServer(
             control: supervisor, metrics: metrics, history: history, notifications: notifications, socketPath: socketPath,
             logger: logger)
