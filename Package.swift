@@ -5,7 +5,8 @@
 //   L1 system edges   CWarden (C shim), WardenLinux             (posix_spawn, pidfd, /proc, files)
 //                     CSystemd, WardenSystemd                   (libsystemd: sd_notify, watchdog, journal)
 //   L2 runtime        WardenSupervisor                          (the coordinator actor, its owners, the event bus)
-//                     WardenMetrics, WardenHistory              (subscribers of the event stream: Prometheus, SQLite)
+//                     WardenMetrics, WardenHistory, WardenNotify (subscribers of the event stream: Prometheus, SQLite,
+//                                                               notification sinks over HTTP)
 //   L3 interfaces     WardenHTTP, WardenClient, warden          (control API, CLI)
 // WardenAPI holds the control API's wire types and the `SupervisorControl` protocol: WardenHTTP and
 // WardenClient depend on it, not on the runtime; only the `warden` executable wires the Supervisor in.
@@ -37,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // L0 — pure
@@ -82,6 +85,17 @@ let package = Package(
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
             swiftSettings: strict),
+        .target(
+            name: "WardenNotify",
+            dependencies: [
+                "WardenAPI", "WardenConfig", "WardenCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         // L3 — interfaces
         .target(
             name: "WardenHTTP",
@@ -106,7 +120,7 @@ let package = Package(
             name: "warden",
             dependencies: [
                 "WardenConfig", "WardenAPI", "WardenSupervisor", "WardenLinux", "WardenHTTP", "WardenClient", "WardenSystemd",
-                "WardenMetrics", "WardenHistory", "warden-exec",
+                "WardenMetrics", "WardenHistory", "WardenNotify", "warden-exec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -196,6 +210,7 @@ let package = Package(
             name: "WardenIntegrationTests",
             dependencies: [
                 "WardenTestSupport", "warden", "warden-workload", "warden-collector-redis", "warden-collector-postgres",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .testTarget(name: "WardenPluginProtocolTests", dependencies: ["WardenPluginProtocol"]),
         .testTarget(

@@ -9,11 +9,13 @@
 #   systemd                          systemd-analyze (unit file lint), systemd-notify
 #   curl, python3                    control-API checks; notify senders and example plugins in tests
 #   prometheus                       prometheus (a real server scraping Warden's /metrics), promtool (lint, rules)
+#   prometheus-alertmanager          a real Alertmanager receiving Warden's [notify] alerts
 #
 # Usage: scripts/install-test-deps.sh   (as root, or with passwordless sudo)
 set -euo pipefail
 
-packages=(postgresql postgresql-contrib redis-server libsystemd-dev pkg-config systemd curl python3 prometheus)
+packages=(postgresql postgresql-contrib redis-server libsystemd-dev pkg-config systemd curl python3 prometheus
+    prometheus-alertmanager)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -46,11 +48,12 @@ if command -v pg_lsclusters >/dev/null 2>&1; then
 fi
 if [ -d /run/systemd/system ]; then
     $SUDO systemctl disable --now postgresql.service redis-server.service prometheus.service \
-        prometheus-node-exporter.service >/dev/null 2>&1 || true
+        prometheus-node-exporter.service prometheus-alertmanager.service >/dev/null 2>&1 || true
 fi
 if command -v service >/dev/null 2>&1; then
     $SUDO service redis-server stop >/dev/null 2>&1 || true
     $SUDO service prometheus stop >/dev/null 2>&1 || true
+    $SUDO service prometheus-alertmanager stop >/dev/null 2>&1 || true
 fi
 if [ -f /var/run/redis/redis-server.pid ]; then
     pid=$(cat /var/run/redis/redis-server.pid 2>/dev/null || true)
@@ -62,7 +65,7 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 for tool in "$pgbin/initdb" "$pgbin/pg_ctl" "$pgbin/postgres"; do
     [ -x "$tool" ] || { echo "install-test-deps: missing $tool" >&2; exit 1; }
 done
-for tool in psql pgbench redis-server redis-cli pkg-config systemd-analyze prometheus promtool; do
+for tool in psql pgbench redis-server redis-cli pkg-config systemd-analyze prometheus promtool prometheus-alertmanager; do
     command -v "$tool" >/dev/null || { echo "install-test-deps: missing $tool" >&2; exit 1; }
 done
 echo "install-test-deps: ok (PostgreSQL binaries in $pgbin)"

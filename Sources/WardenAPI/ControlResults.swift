@@ -32,13 +32,15 @@ public struct HealthStatus: Codable, Sendable, Equatable {
     public var outputFailedRotations: UInt64?
     /// The history's account (`[history]`), when it is kept.
     public var history: HistoryHealth?
+    /// Each notification sink (`[notify.NAME]`), when there are any.
+    public var notifications: [NotificationSinkHealth]?
     public init(status: String, notifyDatagrams: NotifyDatagramCounts? = nil, sampling: SamplingCounts? = nil,
                 eventSubscribers: [EventSubscriberCounts]? = nil, eventsFailedWrites: Int? = nil) {
         self.status = status; self.notifyDatagrams = notifyDatagrams; self.sampling = sampling
         self.eventSubscribers = eventSubscribers; self.eventsFailedWrites = eventsFailedWrites
     }
     enum CodingKeys: String, CodingKey {
-        case status, sampling, history
+        case status, sampling, history, notifications
         case notifyDatagrams = "notify_datagrams"
         case eventSubscribers = "event_subscribers"
         case eventsFailedWrites = "events_failed_writes"
@@ -63,6 +65,44 @@ public struct WardenLosses: Sendable, Equatable {
         self.eventsFailedWrites = eventsFailedWrites; self.eventsFailedRotations = eventsFailedRotations
         self.outputDroppedBytes = outputDroppedBytes; self.outputFailedRotations = outputFailedRotations
     }
+}
+
+/// One notification sink (`[notify.NAME]`), as `/v1/health` reports it. Counts since Warden started.
+public struct NotificationSinkHealth: Codable, Sendable, Equatable {
+    public var name: String
+    /// `scheme://host[:port]` and `/…` when the URL has more: never its path, query or user information.
+    public var url: String
+    /// `json`, `slack` or `alertmanager`.
+    public var format: String
+    /// Requests delivered (a 2xx answer).
+    public var sent: Int
+    /// Requests given up on: not retryable (410, other 4xx) or out of attempts.
+    public var failed: Int
+    /// Requests dropped because the sink's queue was full.
+    public var dropped: Int
+    /// Requests not yet delivered (waiting, being sent, or waiting for a retry).
+    public var queued: Int
+    /// Attempts that were retried.
+    public var retries: Int
+    /// Why the last attempt failed (`HTTP 503`, `timed out after 10.0 s`, a connection error); absent after a
+    /// success.
+    public var lastError: String?
+
+    public init(name: String, url: String, format: String, sent: Int, failed: Int, dropped: Int, queued: Int, retries: Int,
+                lastError: String?) {
+        self.name = name; self.url = url; self.format = format; self.sent = sent; self.failed = failed
+        self.dropped = dropped; self.queued = queued; self.retries = retries; self.lastError = lastError
+    }
+    enum CodingKeys: String, CodingKey {
+        case name, url, format, sent, failed, dropped, queued, retries
+        case lastError = "last_error"
+    }
+}
+
+/// What reports the notification sinks' counters (`/v1/health`, `/metrics`).
+public protocol NotificationsReporting: Sendable {
+    /// Every sink, sorted by name.
+    func health() -> [NotificationSinkHealth]
 }
 
 /// One subscriber of the event stream, as `/v1/health` reports it.

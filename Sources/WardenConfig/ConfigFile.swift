@@ -84,33 +84,33 @@ enum ConfigFile {
     /// The token in the file at `path`: its contents without trailing whitespace. Refused when group or
     /// others may read the file (mode & 0o077), when it is not a regular file, empty, shorter than
     /// `minimumTokenBytes` or larger than 4 KiB.
-    static func token(at path: String) -> Result<[UInt8], Problem> {
+    static func token(at path: String, what: String = "token file") -> Result<[UInt8], Problem> {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return .failure(Problem(message: "cannot open token file \(path): \(errorText(errno))")) }
+        guard fd >= 0 else { return .failure(Problem(message: "cannot open \(what) \(path): \(errorText(errno))")) }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { return .failure(Problem(message: "cannot stat token file \(path): \(errorText(errno))")) }
+        guard fstat(fd, &info) == 0 else { return .failure(Problem(message: "cannot stat \(what) \(path): \(errorText(errno))")) }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            return .failure(Problem(message: "token file \(path) is not a regular file"))
+            return .failure(Problem(message: "\(what) \(path) is not a regular file"))
         }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
             let octal = String(mode, radix: 8)
-            return .failure(Problem(message: "token file \(path) has mode 0\(octal): group or others can read it; run chmod 600 \(path)"))
+            return .failure(Problem(message: "\(what) \(path) has mode 0\(octal): group or others can read it; run chmod 600 \(path)"))
         }
         var bytes = [UInt8](repeating: 0, count: 4097)
         var count = 0
         while count < bytes.count {
             let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
             if got < 0, errno == EINTR { continue }
-            if got < 0 { return .failure(Problem(message: "cannot read token file \(path): \(errorText(errno))")) }
+            if got < 0 { return .failure(Problem(message: "cannot read \(what) \(path): \(errorText(errno))")) }
             if got == 0 { break }
             count += got
         }
-        guard count <= 4096 else { return .failure(Problem(message: "token file \(path) is larger than 4 KiB")) }
+        guard count <= 4096 else { return .failure(Problem(message: "\(what) \(path) is larger than 4 KiB")) }
         var token = Array(bytes[..<count])
         while let last = token.last, [0x20, 0x09, 0x0A, 0x0D].contains(last) { token.removeLast() }
-        guard !token.isEmpty else { return .failure(Problem(message: "token file \(path) is empty; write a random token, e.g. openssl rand -hex 32 > \(path)")) }
+        guard !token.isEmpty else { return .failure(Problem(message: "\(what) \(path) is empty; write a random token, e.g. openssl rand -hex 32 > \(path)")) }
         guard token.count >= minimumTokenBytes else {
             return .failure(Problem(message: "the token in \(path) is \(token.count) bytes; use at least \(minimumTokenBytes), e.g. openssl rand -hex 32"))
         }

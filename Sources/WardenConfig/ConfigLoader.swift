@@ -70,6 +70,7 @@ public enum ConfigLoader {
         let (supervisor, programs) = validator.validate(root)
         let collectors = validator.validateCollectors(in: root)
         validator.checkProcessBound(supervisor, programs: programs, collectors: collectors.count)
+        let notify = validator.validateNotify(in: root)
         guard validator.diagnostics.isEmpty else {
             let sorted = validator.diagnostics.enumerated().sorted { a, b in
                 let (lineA, lineB) = (a.element.line ?? 0, b.element.line ?? 0)
@@ -79,6 +80,7 @@ public enum ConfigLoader {
         }
         var configuration = WardenConfiguration(file: absoluteFile, supervisor: supervisor, programs: programs, collectors: collectors)
         configuration.http = validator.http
+        configuration.notify = notify
         if let history = validator.history { configuration.history = history }
         return configuration
     }

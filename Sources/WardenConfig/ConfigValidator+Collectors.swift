@@ -18,18 +18,21 @@ extension ConfigValidator {
     /// Validates the `collectors` table of `root`, if any.
     /// - Returns: the valid collectors, sorted by name; meaningful only if `diagnostics` is empty.
     mutating func validateCollectors(in root: TOMLTable) -> [CollectorConfiguration] {
-        guard let value = root["collectors"] else { return [] }
-        guard let table = valueFreeTable(value, at: ["collectors"], hint: "; write one [collectors.NAME] table per collector")
+        namedTables(in: root, key: "collectors", noun: "collector").compactMap { validateCollector(name: $0.name, $0.table) }
+    }
+
+    /// The `[KEY.NAME]` tables of `root`, sorted by name; a `KEY` or `KEY.NAME` that is not a table is reported
+    /// without showing its value.
+    mutating func namedTables(in root: TOMLTable, key: String, noun: String) -> [(name: String, table: TOMLTable)] {
+        guard let value = root[key],
+              let table = valueFreeTable(value, at: [key], hint: "; write one [\(key).NAME] table per \(noun)")
         else { return [] }
-        var collectors: [CollectorConfiguration] = []
-        for name in table.keys.sorted() {
-            guard let collectorValue = table[name],
-                let collectorTable = valueFreeTable(
-                    collectorValue, at: ["collectors", name], hint: "; write [collectors.\(TOMLText.key(name))]")
-            else { continue }
-            if let collector = validateCollector(name: name, collectorTable) { collectors.append(collector) }
+        return table.keys.sorted().compactMap { name in
+            guard let inner = table[name],
+                  let innerTable = valueFreeTable(inner, at: [key, name], hint: "; write [\(key).\(TOMLText.key(name))]")
+            else { return nil }
+            return (name, innerTable)
         }
-        return collectors
     }
 
     /// - Returns: `nil` when the collector cannot be built (bad name, no usable plugin).
@@ -123,15 +126,19 @@ extension ConfigValidator {
 
     /// Why `name` cannot name a collector, or `nil` when it can: the same alphabet as program names
     /// (`[A-Za-z0-9_.-]+`, not `.`/`..`, no leading `-`).
-    static func collectorNameProblem(_ name: String) -> String? {
+    static func collectorNameProblem(_ name: String) -> String? { nameProblem(name, noun: "collector") }
+
+    /// Why `name` cannot name a table of `noun`s (used in file names, labels and logs): only letters, digits,
+    /// `_`, `.` and `-`, not `.` or `..`, not starting with `-`.
+    static func nameProblem(_ name: String, noun: String) -> String? {
         let allowed = !name.isEmpty && name.utf8.allSatisfy { byte in
             (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
                 || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
         }
         let quoted = TOMLText.quoted(name)
-        if !allowed { return "invalid collector name \(quoted); use only letters, digits, \"_\", \".\" and \"-\"" }
+        if !allowed { return "invalid \(noun) name \(quoted); use only letters, digits, \"_\", \".\" and \"-\"" }
         if name == "." || name == ".." || name.hasPrefix("-") {
-            return "invalid collector name \(quoted); it must not be \".\" or \"..\" or start with \"-\""
+            return "invalid \(noun) name \(quoted); it must not be \".\" or \"..\" or start with \"-\""
         }
         return nil
     }

@@ -30,7 +30,7 @@ struct ConfigValidator {
 
     // MARK: Key tables
 
-    static let rootKeys = ["supervisor", "http", "history", "programs", "collectors"]
+    static let rootKeys = ["supervisor", "http", "history", "programs", "collectors", "notify"]
     static let httpKeys = ["listen", "token_file"]
     static let historyKeys = ["enabled", "path", "retention", "max_bytes"]
     static let supervisorKeys = ["state_dir", "sample_interval", "shutdown_timeout", "log_max_bytes", "log_backups",

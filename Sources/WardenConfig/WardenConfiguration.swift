@@ -16,6 +16,9 @@ public struct WardenConfiguration: Sendable, Equatable {
     public var http: HTTPSettings?
     /// The `[history]` table, defaults applied (`STATE_DIR/history.sqlite`, 7 days, 1 GB).
     public var history: HistorySettings
+    /// One entry per `[notify.NAME]` table, sorted by name; may be empty. Read at start: a reload keeps the
+    /// running sinks.
+    public var notify: [NotifySettings] = []
 
     public init(
         file: String, supervisor: SupervisorSettings, programs: [ProgramConfiguration],

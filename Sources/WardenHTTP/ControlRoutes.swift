@@ -14,6 +14,7 @@ struct ControlRoutes: Sendable {
     let control: any SupervisorControl
     let metrics: (any MetricsSource)?
     let history: (any HistoryQuerying)?
+    let notifications: (any NotificationsReporting)?
     let logger: Logger
 
     /// Largest request body accepted (an action request is a few hundred bytes).
@@ -45,6 +46,7 @@ struct ControlRoutes: Sendable {
         router.get(RouterPath(APIRoute.health)) { _, _ in
             var health = await control.health()
             health.history = await history?.health()
+            health.notifications = notifications?.health()
             return JSONResponse.make(health)
         }
         router.get(RouterPath(APIRoute.pools)) { _, _ in JSONResponse.make(await control.pools()) }

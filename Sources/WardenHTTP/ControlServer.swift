@@ -88,6 +88,7 @@ let maxSocketPathBytes = 107
 ///   - control: The supervisor seam the routes drive.
 ///   - metrics: What `GET /metrics` renders; without it the route answers 404.
 ///   - history: What the history routes (`HistoryRoutes`) ask; without it they answer 404.
+///   - notifications: The notification sinks' counters, for `/v1/health`.
 ///   - socketPath: Where to bind, normally `STATE_DIR/warden.sock`; its directory must exist and should
 ///     be mode 0700 (see `ControlServer`).
 ///   - logger: Logger for the server and its requests.
@@ -98,13 +99,14 @@ public func makeControlServer(
     control: any SupervisorControl,
     metrics: (any MetricsSource)? = nil,
     history: (any HistoryQuerying)? = nil,
+    notifications: (any NotificationsReporting)? = nil,
     socketPath: String,
     logger: Logger,
     onRunning: (@Sendable () async -> Void)? = nil
 ) -> ControlServer {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: APIErrorMiddleware(logger: logger))
-    ControlRoutes(control: control, metrics: metrics, history: history, logger: logger).register(on: router)
+    ControlRoutes(control: control, metrics: metrics, history: history, notifications: notifications, logger: logger).register(on: router)
 
     var application = Application(
         router: router,
@@ -158,6 +160,7 @@ public func makeTCPServer(
     control: any SupervisorControl,
     metrics: (any MetricsSource)? = nil,
     history: (any HistoryQuerying)? = nil,
+    notifications: (any NotificationsReporting)? = nil,
     host: String, port: Int, token: [UInt8],
     logger: Logger,
     onRunning: (@Sendable (Int) async -> Void)? = nil
@@ -165,7 +168,7 @@ public func makeTCPServer(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: APIErrorMiddleware(logger: logger))
     router.add(middleware: BearerTokenMiddleware(token: token))
-    ControlRoutes(control: control, metrics: metrics, history: history, logger: logger).register(on: router)
+    ControlRoutes(control: control, metrics: metrics, history: history, notifications: notifications, logger: logger).register(on: router)
     let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     let application = Application(
         router: router,

@@ -160,8 +160,7 @@ private struct HistoryWriter {
 
     init(settings: HistorySubscriber.Settings, shared: HistoryShared, logger: Logger) {
         self.settings = settings; self.shared = shared; self.logger = logger
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder = EventJSON.encoder()
     }
 
     /// Opens the database; a file that is not a usable database is moved aside and a fresh one created.

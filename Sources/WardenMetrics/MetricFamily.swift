@@ -33,6 +33,11 @@ enum MetricFamily: String, CaseIterable, Sendable {
     case eventsFailedWrites = "warden_events_failed_writes_total"
     case outputDroppedBytes = "warden_output_dropped_bytes_total"
     case logRotationsFailed = "warden_log_rotations_failed_total"
+    // Notification sinks (label sink).
+    case notificationsSent = "warden_notifications_sent_total"
+    case notificationsFailed = "warden_notifications_failed_total"
+    case notificationsDropped = "warden_notifications_dropped_total"
+    case notificationsQueued = "warden_notifications_queued"
     case selfCPUSeconds = "process_cpu_seconds_total"
     case selfResidentMemory = "process_resident_memory_bytes"
     case selfVirtualMemory = "process_virtual_memory_bytes"
@@ -57,6 +62,7 @@ enum MetricFamily: String, CaseIterable, Sendable {
         case .poolWorkerConnections: return ["collector", "pool", "instance"]
         case .alertsActive: return ["kind"]
         case .logRotationsFailed: return ["log"]
+        case .notificationsSent, .notificationsFailed, .notificationsDropped, .notificationsQueued: return ["sink"]
         case .samplingSeconds, .eventsDropped, .eventsFailedWrites, .outputDroppedBytes, .selfCPUSeconds, .selfResidentMemory, .selfVirtualMemory,
              .selfOpenFDs, .selfMaxFDs, .selfStartTime:
             return []
@@ -90,6 +96,10 @@ enum MetricFamily: String, CaseIterable, Sendable {
         case .eventsFailedWrites: return "Events that could not be written to events.jsonl (disk full, I/O error)."
         case .outputDroppedBytes: return "Bytes of workers' output that could not be written to their log files, bytes."
         case .logRotationsFailed: return "Log rotations that failed, by log (events: events.jsonl, output: captured output)."
+        case .notificationsSent: return "Notification requests the sink delivered (2xx)."
+        case .notificationsFailed: return "Notification requests the sink gave up on (410, other 4xx, out of attempts)."
+        case .notificationsDropped: return "Notification requests dropped because the sink's queue was full."
+        case .notificationsQueued: return "Notification requests not yet delivered by the sink."
         case .selfCPUSeconds: return "Total user and system CPU time spent in seconds."
         case .selfResidentMemory: return "Resident memory size in bytes."
         case .selfVirtualMemory: return "Virtual memory size in bytes."

@@ -48,6 +48,13 @@ final class MetricsBook {
     /// Warden's own losses (`WardenLosses`): the counters and what they have been given so far.
     private let lossCounters: [Counter]
     private var lossesSoFar: [UInt64] = [0, 0, 0, 0]
+    /// Per sink: its counters and what they had reached at the last render.
+    private var sinks: [String: SinkSeries] = [:]
+
+    private struct SinkSeries {
+        var counters: [MetricFamily: (counter: Counter, soFar: Int)]
+        var queued: Gauge
+    }
 
     /// Every severity name, in order (`warming-up`, `none` … `critical`).
     static let severities = [SeverityGrade.warmingUp.description] + LeakSeverity.allCases.map(\.rawValue)
@@ -103,6 +110,24 @@ final class MetricsBook {
         for (index, total) in totals.enumerated() where total > lossesSoFar[index] {
             lossCounters[index].increment(by: Int64(clamping: total - lossesSoFar[index]))
             lossesSoFar[index] = total
+        }
+    }
+
+    /// Brings the notification series up to the sinks' counters (`/v1/health`'s `notifications`).
+    func notifications(_ health: [NotificationSinkHealth]) {
+        for sink in health {
+            var series = sinks[sink.name] ?? SinkSeries(
+                counters: Dictionary(uniqueKeysWithValues: [MetricFamily.notificationsSent, .notificationsFailed, .notificationsDropped]
+                    .map { ($0, (counter($0, [sink.name]), 0)) }),
+                queued: gauge(.notificationsQueued, [sink.name]))
+            for (family, total) in [(MetricFamily.notificationsSent, sink.sent), (.notificationsFailed, sink.failed),
+                                    (.notificationsDropped, sink.dropped)] {
+                guard let entry = series.counters[family], total > entry.soFar else { continue }
+                entry.counter.increment(by: Int64(total - entry.soFar))
+                series.counters[family] = (entry.counter, total)
+            }
+            series.queued.set(to: Double(sink.queued))
+            sinks[sink.name] = series
         }
     }
 

@@ -20,18 +20,21 @@ public final class MetricsSubscriber: MetricsSource {
     private let consumer: Task<Void, Never>
     private let droppedEvents: @Sendable () -> Int
     private let losses: (@Sendable () -> WardenLosses)?
+    private let notifications: (any NotificationsReporting)?
     private let selfMetrics: SelfMetrics
 
     /// Starts consuming `events` (from `EventBus.subscribe`). `droppedEvents` returns the drops of every
-    /// subscriber so far (`EventBus` statistics); `losses` Warden's failed writes and dropped output.
+    /// subscriber so far (`EventBus` statistics); `losses` Warden's failed writes and dropped output;
+    /// `notifications`, the sinks whose counters are exposed.
     public init(events: AsyncStream<SupervisionEvent>, droppedEvents: @escaping @Sendable () -> Int,
-                losses: (@Sendable () -> WardenLosses)? = nil) {
+                losses: (@Sendable () -> WardenLosses)? = nil, notifications: (any NotificationsReporting)? = nil) {
         let registry = PrometheusCollectorRegistry()
         let book = LockedBook(MetricsBook(registry: registry))
         self.registry = registry
         self.book = book
         self.droppedEvents = droppedEvents
         self.losses = losses
+        self.notifications = notifications
         self.selfMetrics = SelfMetrics(registry: registry)
         consumer = Task {
             for await event in events {
@@ -44,9 +47,11 @@ public final class MetricsSubscriber: MetricsSource {
     public func render() -> [UInt8] {
         let dropped = droppedEvents()
         let lost = losses?()
+        let sinks = notifications?.health() ?? []
         book.state.withLock {
             $0.eventsDropped(total: dropped)
             if let lost { $0.losses(lost) }
+            $0.notifications(sinks)
         }
         selfMetrics.update()
         return registry.emitToBuffer()

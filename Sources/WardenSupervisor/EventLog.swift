@@ -46,8 +46,7 @@ final class EventLog {
         self.path = path
         self.maxBytes = maxBytes
         self.backups = backups
-        encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder = EventJSON.encoder()
         fd = -1
         size = 0
         reopen()

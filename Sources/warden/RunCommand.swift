@@ -11,6 +11,7 @@ import WardenHTTP
 import WardenHistory
 import WardenMetrics
 import WardenLinux
+import WardenNotify
 import WardenSupervisor
 import WardenSystemd
 
@@ -112,10 +113,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         // Subscribed before the supervisor runs, so the metrics see every instance from its process-added.
         let bus = supervisor.events
+        // Each [notify.NAME] sink POSTs from its own task: a dead endpoint fills only its own queue.
+        let notifications = configuration.notify.isEmpty ? nil : NotificationSubscriber(
+            events: bus.subscribe(name: "notifications", capacity: NotificationSubscriber.capacity),
+            sinks: configuration.notify, logger: logger)
         let metrics = MetricsSubscriber(
             events: bus.subscribe(name: "metrics", capacity: MetricsSubscriber.capacity),
             droppedEvents: { bus.statistics.reduce(0) { $0 + $1.dropped } },
-            losses: { [supervisor] in supervisor.losses })
+            losses: { [supervisor] in supervisor.losses }, notifications: notifications)
         var history: HistorySubscriber?
         if configuration.history.enabled {
             let settings = configuration.history
@@ -126,11 +131,13 @@ struct RunCommand: AsyncParsableCommand {
                 logger: logger)
         }
         let server = makeControlServer(
-            control: supervisor, metrics: metrics, history: history, socketPath: socketPath, logger: logger)
+            control: supervisor, metrics: metrics, history: history, notifications: notifications, socketPath: socketPath,
+            logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
         if let http = configuration.http {
             services.append(.init(service: makeTCPServer(
-                control: supervisor, metrics: metrics, history: history, host: http.host, port: http.port,
+                control: supervisor, metrics: metrics, history: history, notifications: notifications, host: http.host,
+                port: http.port,
                 token: http.token.bytes,
                 logger: logger)))
         }
@@ -173,6 +180,7 @@ struct RunCommand: AsyncParsableCommand {
         for task in rebound.withLock({ $0 }) { task.cancel() }
         // The supervisor finished the event stream when it stopped: the history writes what it still holds.
         await history?.drained()
+        await notifications?.drained()
         logger.info("warden exiting")
     }
 }

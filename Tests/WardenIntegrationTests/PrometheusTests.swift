@@ -31,13 +31,7 @@ struct PrometheusTests {
             listen = "127.0.0.1:\(port)"
             token_file = "\(tokenPath)"
 
-            [programs.leaky]
-            command = ["WORKLOAD", "leak", "--mb-per-min", "900"]
-            start_seconds = "200ms"
-            stop_timeout = "2s"
-            [programs.leaky.leak]
-            window = "5s"
-            sustain = "1s"
+            \(fastLeakingProgram)
 
             [programs.idle]
             command = ["WORKLOAD", "steady"]

@@ -117,6 +117,15 @@ package final class ChildProcess: Sendable {
     /// SIGKILLs the child if it is still running (cleanup on any path).
     package func kill() { signal(SIGKILL) }
 
+    /// SIGTERM, then SIGKILL when the child has not exited within `grace` seconds; waits for the exit.
+    package func terminate(grace: Double) async {
+        signal(SIGTERM)
+        if await waitForExit(timeout: grace) == nil {
+            kill()
+            _ = await waitForExit(timeout: 5)
+        }
+    }
+
     /// The exit status, waiting up to `timeout` seconds; `nil` if it is still running then.
     package func waitForExit(timeout: Double = 10) async -> Int32? {
         let deadline = ContinuousClock.now + .seconds(timeout)

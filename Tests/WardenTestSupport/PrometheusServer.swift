@@ -33,20 +33,13 @@ package final class PrometheusServer: Sendable {
              "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"],
             stdout: .discard, stderr: .capture)
         let server = PrometheusServer(port: port, directory: directory, process: process)
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let ready = try? await ChildProcess.run(
-                "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/-/ready"]),
-               ready.stdout == "200" {
-                return server
-            }
-            if !process.isRunning {
-                throw HarnessError("prometheus exited during startup: \(process.stderr.text)")
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        do {
+            try await HTTPReadiness.wait(for: process, port: port, name: "prometheus", timeout: 30)
+        } catch {
+            await server.stop()
+            throw error
         }
-        await server.stop()
-        throw HarnessError("prometheus was not ready on port \(port) within 30 s")
+        return server
     }
 
     /// The `data.result` array of an instant query, parsed.
@@ -64,11 +57,26 @@ package final class PrometheusServer: Sendable {
     package var log: String { process.stderr.text }
 
     package func stop() async {
-        process.signal(SIGTERM)
-        if await process.waitForExit(timeout: 10) == nil {
-            process.kill()
-            _ = await process.waitForExit(timeout: 5)
-        }
+        await process.terminate(grace: 10)
         try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// Waiting for a server started by a test (Prometheus, Alertmanager) to answer `GET /-/ready` with 200.
+enum HTTPReadiness {
+    /// Returns once `http://127.0.0.1:PORT/-/ready` answers 200; throws when `process` exits first or `timeout`
+    /// seconds pass.
+    static func wait(for process: ChildProcess, port: Int, name: String, timeout: Double) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let ready = try? await ChildProcess.run(
+                "/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/-/ready"]),
+               ready.stdout == "200" {
+                return
+            }
+            if !process.isRunning { throw HarnessError("\(name) exited during startup: \(process.stderr.text)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HarnessError("\(name) was not ready on port \(port) within \(Int(timeout)) s")
     }
 }

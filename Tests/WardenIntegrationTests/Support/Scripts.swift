@@ -14,3 +14,14 @@ func writeScript(_ text: String, named name: String, in dir: URL) throws -> Stri
     chmod(path, 0o755)
     return path
 }
+
+/// A program that leaks 900 MB/min, graded over 5 s and restarted for memory-growth within seconds.
+let fastLeakingProgram = """
+    [programs.leaky]
+    command = ["WORKLOAD", "leak", "--mb-per-min", "900"]
+    start_seconds = "200ms"
+    stop_timeout = "2s"
+    [programs.leaky.leak]
+    window = "5s"
+    sustain = "1s"
+    """
