@@ -55,6 +55,7 @@ extension Supervisor {
     @concurrent
     nonisolated func samplingLoop() async {
         let sampler = Sampler(wardenPID: spawning.wardenPID)
+        let hostMemory = HostMemoryReader()
         let clock = ContinuousClock()
         var next = clock.now
         while !Task.isCancelled {
@@ -65,7 +66,8 @@ extension Supervisor {
             let cpuBefore = ThreadCPUClock.now()
             let samples = sampler.sample(round.targets, at: round.at)
             let cost = ThreadCPUClock.now() - cpuBefore
-            await apply(samples, cost: cost, processesRead: sampler.lastProcessesRead)
+            let headroom = round.targets.isEmpty ? nil : hostMemory.headroomBytes()
+            await apply(samples, cost: cost, processesRead: sampler.lastProcessesRead, headroom: headroom)
             if next < clock.now { next = clock.now }   // fell behind: do not burst
             try? await clock.sleep(until: next, tolerance: .milliseconds(5))
         }
@@ -81,7 +83,7 @@ extension Supervisor {
         return (configuration.supervisor.sampleInterval, targets, now())
     }
 
-    private func apply(_ samples: [InstanceSample], cost: Duration, processesRead: Int) {
+    private func apply(_ samples: [InstanceSample], cost: Duration, processesRead: Int, headroom: UInt64?) {
         sampling.counters.rounds += 1
         sampling.counters.processesRead += processesRead
         sampling.counters.cpuSeconds += cost.seconds
@@ -96,7 +98,7 @@ extension Supervisor {
                 treeRSSBytes: sample.rssBytes, fds: sample.fds, threads: sample.threads,
                 processes: sample.members.count, cpuPercent: sampling.cpuPercent(of: sample))
             let context = WorkerStateMachine.Context(programRestarting: restarting.contains(instance.program.name),
-                                                     shuttingDown: shuttingDown)
+                                                     shuttingDown: shuttingDown, memoryHeadroomBytes: headroom)
             // Most samples change nothing: only those with actions pay for feed's bookkeeping (timers,
             // waiting control requests, retired instances), which would otherwise run per process per round.
             let actions = instance.machine.sampled(observation, now: sample.at, context: context, scratch: &sampling.scratch)

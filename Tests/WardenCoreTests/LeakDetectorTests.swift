@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import WardenCore
 
@@ -78,6 +79,49 @@ struct LeakDetectorTests {
         #expect(run.firstAction?.time == 260)
         // The action is reported on every later sample while the growth continues.
         #expect(run.verdicts[261...].allSatisfy { $0.action == .memoryGrowth })
+    }
+
+    @Test("steady critical growth that would reach rss_max or the host's memory before the sustain ends acts at once")
+    func forecastActsEarly() throws {
+        // 30 MB/min from 200 MB: critical (and steady) from t = 200 s, at 300 MB.
+        var near = LeakDetector(configuration: LeakDetectorConfiguration(rssMaxBytes: 320 * Self.mib))
+        let early = near.run(Self.linear(rate: 30, seconds: 300))
+        #expect(early.firstAction?.reason == .memoryGrowth && early.firstAction?.time == 200)
+        let verdict = try #require(early.verdicts.first { $0.action != nil })
+        #expect(verdict.beforeSustain && verdict.forecast?.limit == .rssMax)
+        #expect(abs((verdict.forecast?.seconds ?? 0) - 40) < 2, "20 MB at 30 MB/min")
+        #expect(verdict.forecast?.summary.hasPrefix("rss_max in ~") == true)
+
+        // rss_max 200 s away: the sustain ends first, as without a limit.
+        var far = LeakDetector(configuration: LeakDetectorConfiguration(rssMaxBytes: 400 * Self.mib))
+        let late = far.run(Self.linear(rate: 30, seconds: 300))
+        #expect(late.firstAction?.time == 260)
+        #expect(late.verdicts.allSatisfy { !$0.beforeSustain })
+        #expect(late.verdicts[200].forecast?.limit == .rssMax)
+
+        // The host has 10 MB left: 20 s at 30 MB/min.
+        var host = LeakDetector(configuration: LeakDetectorConfiguration())
+        var first: (Double, LeakVerdict)?
+        for (t, mb) in Self.linear(rate: 30, seconds: 300) {
+            var sample = Self.sample(t, mb: mb)
+            sample.headroomBytes = 10 * Self.mib
+            let verdict = host.observe(sample)
+            if first == nil, verdict.action != nil { first = (t, verdict) }
+        }
+        #expect(first?.0 == 200 && first?.1.forecast?.limit == .hostMemory && first?.1.beforeSustain == true)
+    }
+
+    @Test("a warm-up that bends towards its plateau is never restarted early, however close the host's limit")
+    func forecastSparesWarmUps() {
+        // Exponential warm-up, 400 MB with tau = 3 min, and only 50 MB left on the host at every sample.
+        var detector = LeakDetector(configuration: LeakDetectorConfiguration())
+        var actions = 0
+        for t in stride(from: 0.0, to: 1_800, by: 1) {
+            var sample = Self.sample(t, mb: 200 + 400 * (1 - exp(-t / 180)))
+            sample.headroomBytes = 50 * Self.mib
+            if detector.observe(sample).action != nil { actions += 1 }
+        }
+        #expect(actions == 0)
     }
 
     @Test("hysteresis: the severity goes up at a threshold but only comes down below 90 % of it")

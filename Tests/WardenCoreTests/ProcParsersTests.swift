@@ -119,3 +119,27 @@ struct ProcParsersTests {
         #expect(ProcessTable.descendants(of: 10, in: table) == [11])
     }
 }
+
+/// `HostMemory`: /proc/meminfo's MemAvailable, cgroup v2 paths and limits, and the room left.
+@Suite("Host memory parsing")
+struct HostMemoryTests {
+    @Test("MemAvailable in kB becomes bytes; a meminfo without it (kernels before 3.14) is nil")
+    func memAvailable() {
+        let text = "MemTotal:       24576000 kB\nMemFree:         1000000 kB\nMemAvailable:   20480000 kB\nBuffers: 1 kB\n"
+        #expect(HostMemory.memAvailable(meminfo: Array(text.utf8)) == 20_480_000 * 1024)
+        #expect(HostMemory.memAvailable(meminfo: Array("MemTotal: 1 kB\nMemFree: 1 kB\n".utf8)) == nil)
+        #expect(HostMemory.memAvailable(meminfo: Array("MemAvailable: lots kB\n".utf8)) == nil)
+    }
+
+    @Test("the cgroup v2 line gives the path; 'max' is no limit; the smaller room wins")
+    func cgroup() {
+        #expect(HostMemory.cgroupPath(procCgroup: "0::/system.slice/warden.service\n") == "/system.slice/warden.service")
+        #expect(HostMemory.cgroupPath(procCgroup: "12:memory:/x\n1:name=systemd:/x\n") == nil)
+        #expect(HostMemory.cgroupBytes("max\n") == nil && HostMemory.cgroupBytes("536870912\n") == 536_870_912)
+        #expect(HostMemory.headroom(memAvailable: 8_000, cgroupMax: nil, cgroupCurrent: nil) == 8_000)
+        #expect(HostMemory.headroom(memAvailable: 8_000, cgroupMax: 5_000, cgroupCurrent: 1_000) == 4_000)
+        #expect(HostMemory.headroom(memAvailable: 3_000, cgroupMax: 5_000, cgroupCurrent: 1_000) == 3_000)
+        #expect(HostMemory.headroom(memAvailable: 3_000, cgroupMax: 5_000, cgroupCurrent: 6_000) == 0)
+        #expect(HostMemory.headroom(memAvailable: nil, cgroupMax: 5_000, cgroupCurrent: 1_000) == 4_000)
+    }
+}

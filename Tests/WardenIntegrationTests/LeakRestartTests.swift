@@ -4,6 +4,24 @@ import Testing
 /// End to end: a real `warden run` with short windows (sample 100 ms, window 5 s, sustain 1 s).
 @Suite("Leak detection end to end", .serialized)
 struct LeakRestartTests {
+    /// A Warden sampling every 100 ms running one program `name` (the workload with `arguments`, restarted
+    /// always), its leak window 5 s plus the `leak` lines.
+    static func sampledEvery100ms(_ name: String, _ arguments: String, leak: String) throws -> WardenProcess {
+        try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+            sample_interval = "100ms"
+
+            [programs.\(name)]
+            command = ["WORKLOAD", \(arguments)]
+            start_seconds = "100ms"
+            restart = "always"
+            [programs.\(name).leak]
+            window = "5s"
+            \(leak)
+            """)
+    }
+
     @Test("a leaking worker is restarted for memory-growth; plateau, sawtooth and step workers are not")
     func leakRestartedOthersNot() throws {
         let leak = """
@@ -127,19 +145,28 @@ struct LeakRestartTests {
         #expect(try warden.terminate() == 0)
     }
 
+    @Test("a leak that would pass rss_max before its sustain ends is restarted at once, with the forecast in its message")
+    func forecastBeforeSustain() throws {
+        // 900 MB/min from ~10 MB: critical ~3 s in, 400 MB some 25 s later; the sustain alone would wait 30 s
+        // and rss_max's own clock another 30 s after that.
+        let warden = try Self.sampledEvery100ms("leaky", #""leak", "--mb-per-min", "900""#, leak: """
+            sustain = "30s"
+            rss_max = "400MB"
+            """)
+        let started = Date()
+        try waitFor("memory-growth restart", timeout: 25) {
+            warden.events().contains { $0["event"] as? String == "leak-restart" && $0["reason"] as? String == "memory-growth" }
+        }
+        #expect(Date().timeIntervalSince(started) < 25, "before the 30 s sustain")
+        let restart = try #require(warden.events().first { $0["event"] as? String == "leak-restart" })
+        let message = restart["message"] as? String ?? ""
+        #expect(message.contains("rss_max in ~") && message.contains("acted before the 30 s sustain"), "\(message)")
+        #expect(try warden.terminate() == 0)
+    }
+
     @Test("fds_max exceeded for sustain restarts with reason fds-max")
     func fdsMax() throws {
-        let warden = try WardenProcess(config: """
-            [supervisor]
-            state_dir = "state"
-            sample_interval = "100ms"
-
-            [programs.fds]
-            command = ["WORKLOAD", "fdleak", "--per-sec", "100"]
-            start_seconds = "100ms"
-            restart = "always"
-            [programs.fds.leak]
-            window = "5s"
+        let warden = try Self.sampledEvery100ms("fds", #""fdleak", "--per-sec", "100""#, leak: """
             sustain = "500ms"
             fds_max = 120
             """)

@@ -96,3 +96,15 @@ struct ProcReaderTests {
         #expect(await TestSupport.eventually { !TestSupport.exists(grandchild.pid, startTime: grandchild.startTime) })
     }
 }
+
+@Suite("Host memory reader")
+struct HostMemoryReaderTests {
+    @Test("this machine's headroom is positive and below its MemTotal")
+    func thisMachine() throws {
+        let headroom = try #require(HostMemoryReader().headroomBytes())
+        let meminfo = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
+        let total = try #require(meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }?
+            .split(separator: " ").dropFirst().first.flatMap { UInt64($0) })
+        #expect(headroom > 0 && headroom <= total * 1024)
+    }
+}

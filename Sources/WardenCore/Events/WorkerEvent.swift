@@ -83,7 +83,9 @@ public enum LeakMessage {
         switch reason {
         case .memoryGrowth:
             let rate = verdict.rssGrowthMBPerMinute.map(oneDecimal) ?? "?"
-            return "RSS growing \(rate) MB/min over \(Int(verdict.windowSeconds)) s (critical \(configuration.thresholds.critical) MB/min)"
+            let growth = "RSS growing \(rate) MB/min over \(Int(verdict.windowSeconds)) s (critical \(configuration.thresholds.critical) MB/min)"
+            guard let forecast = verdict.forecast, verdict.beforeSustain else { return growth }
+            return growth + "; \(forecast.summary): acted before the \(Int(configuration.sustain.seconds)) s sustain"
         case .rssMax:
             return "tree RSS \(ByteSize(bytes: observation.treeRSSBytes)) above rss_max \(configuration.rssMaxBytes.map { "\(ByteSize(bytes: $0))" } ?? "?")"
         case .fdsMax:

@@ -4,8 +4,9 @@
 /// One detector per process; `reset()` when the process is replaced. It grades the robust slope of the RSS
 /// floor over `window` (MB/min, with hysteresis) and demands action (`memory-growth`) only when growth is
 /// critical, still critical in the recent third, not slowing, rising in every recent segment and above
-/// noise, for `sustain`, and then only while its rate is not decaying as a warm-up's does; the absolute limits (`rss_max`, `fds_max`, `threads_max`) act after `sustain`
-/// above them. `observe` costs O(1) amortised plus ≈ 25 µs of trend analysis (release build), memory O(60
+/// noise, for `sustain`, and then only while its rate is not decaying as a warm-up's does — or before
+/// `sustain` when steady growth would reach `rss_max` or the host's memory first (`MemoryForecast`); the
+/// absolute limits (`rss_max`, `fds_max`, `threads_max`) act after `sustain` above them. `observe` costs O(1) amortised plus ≈ 25 µs of trend analysis (release build), memory O(60
 /// buckets). The reasoning, the statistics and why each non-leak shape is rejected: `docs/leak-detection.md`.
 public struct LeakDetector: Sendable {
     /// The configuration. Changing `window` clears the state (the buckets depend on it); changing the
@@ -86,6 +87,11 @@ public struct LeakDetector: Sendable {
             severity = .none
             growthSince = nil
         }
+        if growthSince != nil, let rate = verdict.rssGrowthMBPerMinute {
+            verdict.forecast = forecast(sample, rateMBPerMinute: rate)
+        }
+        var steady = false
+        if case .steady = growthShape { steady = true }
         if let limitAction {
             verdict.action = limitAction
         } else if let since = growthSince, now - since >= sustain {
@@ -96,8 +102,30 @@ public struct LeakDetector: Sendable {
             case .accelerating(let age) where age >= configuration.window.seconds: verdict.action = .memoryGrowth
             case .accelerating, .saturating: break
             }
+        } else if let since = growthSince, let forecast = verdict.forecast, steady,
+                  forecast.seconds <= Double(sustain - (now - since)) / 1e9 {
+            // The limit comes before the sustain would end: waiting would hand the process to rss_max's hard
+            // stop or the kernel's OOM killer. Only steady growth acts early: growth that is bending or began
+            // inside the window may be a warm-up, and the straight line overstates where a warm-up goes.
+            verdict.action = .memoryGrowth
+            verdict.beforeSustain = true
         }
         return verdict
+    }
+
+    /// When critical growth at `rate` takes the tree to `rss_max` or to the end of the host's memory,
+    /// whichever comes first; `nil` when neither is known or the rate is not positive.
+    private func forecast(_ sample: ResourceSample, rateMBPerMinute rate: Double) -> MemoryForecast? {
+        guard rate > 0 else { return nil }
+        let bytesPerSecond = rate * mebibyte / 60
+        var best: MemoryForecast?
+        func consider(_ limit: MemoryForecast.Limit, room: Double) {
+            let seconds = max(0, room) / bytesPerSecond
+            if seconds < best?.seconds ?? .infinity { best = MemoryForecast(limit: limit, seconds: seconds, rateMBPerMinute: rate) }
+        }
+        if let rssMax = configuration.rssMaxBytes { consider(.rssMax, room: Double(rssMax) - Double(sample.rssBytes)) }
+        if let headroom = sample.headroomBytes { consider(.hostMemory, room: Double(headroom)) }
+        return best
     }
 
     /// `observe(_:)` using `scratch`'s buffers instead of the detector's own: for a supervisor that runs

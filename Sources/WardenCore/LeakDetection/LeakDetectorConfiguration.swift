@@ -77,12 +77,43 @@ public struct ResourceSample: Sendable, Equatable {
     public var fds: Int
     /// Threads.
     public var threads: Int
+    /// Memory the host can still give, bytes: `MemAvailable`, or less under a cgroup's `memory.max`;
+    /// `nil` when unknown.
+    public var headroomBytes: UInt64?
 
-    public init(time: Duration, rssBytes: UInt64, fds: Int, threads: Int) {
+    public init(time: Duration, rssBytes: UInt64, fds: Int, threads: Int, headroomBytes: UInt64? = nil) {
         self.time = time
         self.rssBytes = rssBytes
         self.fds = fds
         self.threads = threads
+        self.headroomBytes = headroomBytes
+    }
+}
+
+/// When a process growing critically reaches a memory limit at its current rate.
+public struct MemoryForecast: Sendable, Equatable {
+    /// Which limit comes first.
+    public enum Limit: String, Sendable, Equatable {
+        /// The program's `rss_max`.
+        case rssMax = "rss_max"
+        /// What the host (or the cgroup Warden runs in) can still give.
+        case hostMemory = "host memory"
+    }
+
+    public var limit: Limit
+    /// Seconds until the tree's RSS reaches the limit at `rateMBPerMinute` (0 when it already has).
+    public var seconds: Double
+    /// The growth the forecast extrapolates: the window's robust RSS slope, MB (MiB) per minute (> 0).
+    public var rateMBPerMinute: Double
+
+    public init(limit: Limit, seconds: Double, rateMBPerMinute: Double) {
+        self.limit = limit; self.seconds = seconds; self.rateMBPerMinute = rateMBPerMinute
+    }
+
+    /// "rss_max in ~4 min at +31.2 MB/min", "host memory in ~40 s at +31.2 MB/min".
+    public var summary: String {
+        let time = seconds >= 120 ? "~\(Int((seconds / 60).rounded())) min" : "~\(Int(seconds.rounded(.up))) s"
+        return "\(limit.rawValue) in \(time) at +\(LeakMessage.oneDecimal(rateMBPerMinute)) MB/min"
     }
 }
 
@@ -106,6 +137,10 @@ public struct LeakVerdict: Sendable, Equatable {
     /// Non-`nil` exactly when the supervisor must act now: `.memoryGrowth`, `.rssMax`, `.fdsMax` or
     /// `.threadsMax`.
     public var action: TransitionReason?
+    /// While growth is critical: when it reaches `rss_max` or the host's memory, if either is known.
+    public var forecast: MemoryForecast?
+    /// `action` is `.memoryGrowth` before `sustain` has passed, because `forecast` says a limit comes first.
+    public var beforeSustain = false
 
     public init(
         warmingUp: Bool, severity: LeakSeverity, rssGrowthMBPerMinute: Double?, fdGrowthPerMinute: Double?,

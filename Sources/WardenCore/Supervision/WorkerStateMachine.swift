@@ -44,8 +44,12 @@ public struct WorkerStateMachine: Sendable {
         public var programRestarting: Bool
         /// Warden is shutting down: no new restarts.
         public var shuttingDown: Bool
-        public init(programRestarting: Bool = false, shuttingDown: Bool = false) {
+        /// Memory the host (or Warden's cgroup) can still give, bytes, for the detector's forecast; `nil`
+        /// when unknown.
+        public var memoryHeadroomBytes: UInt64?
+        public init(programRestarting: Bool = false, shuttingDown: Bool = false, memoryHeadroomBytes: UInt64? = nil) {
             self.programRestarting = programRestarting; self.shuttingDown = shuttingDown
+            self.memoryHeadroomBytes = memoryHeadroomBytes
         }
     }
 
@@ -214,7 +218,8 @@ public struct WorkerStateMachine: Sendable {
                                  scratch: inout LeakScratch) -> [Action] {
         observation = sample
         let verdict = detector.observe(
-            ResourceSample(time: now, rssBytes: sample.treeRSSBytes, fds: sample.fds, threads: sample.threads),
+            ResourceSample(time: now, rssBytes: sample.treeRSSBytes, fds: sample.fds, threads: sample.threads,
+                           headroomBytes: context.memoryHeadroomBytes),
             sharing: &scratch)
         self.verdict = verdict
         var actions: [Action] = []
