@@ -44,6 +44,8 @@ public actor Supervisor: Service {
     /// Called after a removed state directory was made again (see `checkStateDirectory`).
     var stateDirectoryRecreated: (@Sendable () -> Void)?
     var lossReport = LossReport()
+    /// Descriptors held back for spawning when the fd table is full.
+    let fdReserve = FDReserve()
 
     /// Creates the supervisor for `configuration`; nothing is spawned until `run()`.
     ///
