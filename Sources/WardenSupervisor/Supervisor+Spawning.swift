@@ -162,7 +162,7 @@ extension Supervisor {
         if let pending = instance.pendingMainPID {
             instance.pendingMainPID = nil
             if let stat = ProcReader.readStat(pid: pending.pid), stat.startTime == pending.startTime,
-               stat.ppid == spawning.wardenPID, stat.state != "Z" {
+               stat.ppid == spawning.wardenPID, !stat.isExited {
                 logger.debug("\(instance.name): pid \(child.pid) exited (\(child.status)) after naming pid \(pending.pid) in MAINPID")
                 switchMainProcess(of: instance, to: pending.pid, startTime: pending.startTime)
                 return
