@@ -43,13 +43,16 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
     public var statusText: String?
     /// The last `ERRNO=` the process sent on `NOTIFY_SOCKET`, `nil` if none.
     public var notifyErrno: Int32?
+    /// The processes the last stop of this instance ended (its whole tree, main process first), `nil` if
+    /// it was never stopped by Warden.
+    public var lastStopPIDs: [Int32]?
 
     public init(
         name: String, program: String, state: ProcessState, pid: Int32?, startedAt: String?,
         uptimeSeconds: Double?, restarts: Int, lastExitStatus: String?, lastRestartReason: String?,
         rssBytes: UInt64?, treeRSSBytes: UInt64?, threads: Int?, fds: Int?, treeProcesses: Int?,
         cpuPercent: Double?, leak: LeakStatus, description: String?, statusText: String? = nil,
-        notifyErrno: Int32? = nil
+        notifyErrno: Int32? = nil, lastStopPIDs: [Int32]? = nil
     ) {
         self.name = name; self.program = program; self.state = state; self.pid = pid
         self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds; self.restarts = restarts
@@ -57,7 +60,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         self.rssBytes = rssBytes; self.treeRSSBytes = treeRSSBytes; self.threads = threads; self.fds = fds
         self.treeProcesses = treeProcesses; self.cpuPercent = cpuPercent; self.leak = leak
         self.description = description
-        self.statusText = statusText; self.notifyErrno = notifyErrno
+        self.statusText = statusText; self.notifyErrno = notifyErrno; self.lastStopPIDs = lastStopPIDs
     }
 
     enum CodingKeys: String, CodingKey {
@@ -66,6 +69,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         case lastExitStatus = "last_exit_status", lastRestartReason = "last_restart_reason"
         case rssBytes = "rss_bytes", treeRSSBytes = "tree_rss_bytes", treeProcesses = "tree_processes"
         case cpuPercent = "cpu_percent", statusText = "status_text", notifyErrno = "notify_errno"
+        case lastStopPIDs = "last_stop_pids"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -81,6 +85,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         try c.encode(cpuPercent, forKey: .cpuPercent); try c.encode(leak, forKey: .leak)
         try c.encode(description, forKey: .description)
         try c.encode(statusText, forKey: .statusText); try c.encode(notifyErrno, forKey: .notifyErrno)
+        try c.encode(lastStopPIDs, forKey: .lastStopPIDs)
     }
 }
 

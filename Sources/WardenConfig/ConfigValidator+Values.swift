@@ -44,6 +44,9 @@ extension ConfigValidator {
         if name == "." || name == ".." { return "invalid program name \(quoted); it is used as a file name" }
         if name.hasPrefix("-") { return "invalid program name \(quoted); it must not start with \"-\"" }
         if name == "all" { return "program name \"all\" is reserved: control commands use it for every program" }
+        if name.count > ProgramNames.maxLength {
+            return "program name \(ProgramNames.clipped(name)) is \(name.count) characters; at most \(ProgramNames.maxLength)"
+        }
         return nil
     }
 

@@ -34,7 +34,7 @@ struct ConfigValidator {
     static let httpKeys = ["listen", "token_file"]
     static let historyKeys = ["enabled", "path", "retention", "max_bytes"]
     static let supervisorKeys = ["state_dir", "sample_interval", "shutdown_timeout", "log_max_bytes", "log_backups",
-                                 "max_processes"]
+                                 "max_processes", "api_max_connections", "api_idle_timeout"]
     static let programKeys = [
         "command", "directory", "environment", "numprocs", "autostart", "restart", "start_seconds",
         "start_retries", "backoff", "backoff_max", "stop_signal", "stop_timeout", "leak", "ready",
@@ -47,6 +47,7 @@ struct ConfigValidator {
     static let numprocsRange = 1...1000
     static let logBackupsRange = 0...1000
     static let maxProcessesRange = 1...1_000_000
+    static let apiMaxConnectionsRange = 1...100_000
 
     // MARK: Reporting
 
@@ -134,6 +135,13 @@ struct ConfigValidator {
         if let value = table["max_processes"], let count = integer(value, at: path + ["max_processes"], in: Self.maxProcessesRange) {
             settings.maxProcesses = count
             maxProcessesGiven = true
+        }
+        if let value = table["api_max_connections"],
+           let count = integer(value, at: path + ["api_max_connections"], in: Self.apiMaxConnectionsRange) {
+            settings.apiMaxConnections = count
+        }
+        if let value = table["api_idle_timeout"], let timeout = duration(value, at: path + ["api_idle_timeout"], positive: true) {
+            settings.apiIdleTimeout = timeout
         }
         return settings
     }

@@ -16,6 +16,12 @@ public struct SupervisorSettings: Sendable, Equatable {
     /// Upper bound on the processes the config starts, instances and collectors together
     /// (`max_processes`), 1...1,000,000. Default 10,000.
     public var maxProcesses: Int = 10_000
+    /// Control API connections open at once, per listener (`api_max_connections`), 1...100,000; more are
+    /// closed when accepted. Default 128.
+    public var apiMaxConnections: Int = 128
+    /// How long a control connection may be idle, or one request take to arrive, before it is closed
+    /// (`api_idle_timeout`), greater than zero. Default 30 s.
+    public var apiIdleTimeout: Duration = .seconds(30)
 
     /// Default `state_dir`, relative to the config file's directory.
     public static let defaultStateDirectory = ".warden"

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import WardenAPI
+import WardenCore
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -79,6 +80,7 @@ struct ControlRoutes: Sendable {
             }
             names.append(String(value))
         }
+        try ProcessNames.checkLength(names, field: "name")
         let processes = try await control.status(names: names)
         return JSONResponse.make(ProcessList(processes: processes))
     }
@@ -123,6 +125,12 @@ enum ActionRequestDecoder {
         } catch is NIOTooManyBytesError {
             throw APIFailure(
                 .contentTooLarge, field: "body", message: "request body is larger than \(ControlRoutes.maxBodyBytes) bytes")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // The connection closed before the body's end, a chunk size that is not hex, a length that
+            // does not match: the client's fault, not the server's.
+            throw APIFailure(.badRequest, field: "body", message: "request body could not be read (truncated or badly chunked): \(error)")
         }
         let decoded = try decode(bytes: Array(buffer.readableBytesView))
         guard !decoded.names.isEmpty else {
@@ -133,6 +141,7 @@ enum ActionRequestDecoder {
         if decoded.names.contains(where: \.isEmpty) {
             throw APIFailure(.badRequest, field: "names", message: "\"names\" contains an empty name")
         }
+        try ProcessNames.checkLength(decoded.names, field: "names")
         return decoded
     }
 
@@ -159,5 +168,18 @@ enum ActionRequestDecoder {
         } catch {
             throw APIFailure(.badRequest, field: "body", message: "request body is not valid JSON; expected JSON like \(example)")
         }
+    }
+}
+
+/// Names in requests: none longer than a process name can be reaches the supervisor, its errors or the log,
+/// and the refusal quotes only the name's beginning (a 900 KB name was echoed back and logged whole).
+enum ProcessNames {
+    /// Longest name accepted: a program name (`ProgramNames.maxLength`) with `:INDEX`, or `PROGRAM:*`.
+    static let maxBytes = ProgramNames.maxLength + 8
+
+    static func checkLength(_ names: [String], field: String) throws(APIFailure) {
+        guard let long = names.first(where: { $0.utf8.count > maxBytes }) else { return }
+        throw APIFailure(.badRequest, field: field,
+                         message: "name \(ProgramNames.clipped(long)) is \(long.utf8.count) bytes; names are at most \(maxBytes)")
     }
 }

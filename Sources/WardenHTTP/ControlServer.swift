@@ -2,6 +2,7 @@ public import Logging
 public import ServiceLifecycle
 public import WardenAPI
 import Hummingbird
+import HummingbirdCore
 import NIOCore
 
 #if canImport(Glibc)
@@ -101,6 +102,7 @@ public func makeControlServer(
     history: (any HistoryQuerying)? = nil,
     notifications: (any NotificationsReporting)? = nil,
     socketPath: String,
+    limits: APILimits = APILimits(),
     logger: Logger,
     onRunning: (@Sendable () async -> Void)? = nil
 ) -> ControlServer {
@@ -110,6 +112,7 @@ public func makeControlServer(
 
     var application = Application(
         router: router,
+        server: .limited(limits),
         configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socketPath), serverName: nil),
         onServerRunning: { channel in
             if chmod(socketPath, 0o600) != 0 {
@@ -162,6 +165,7 @@ public func makeTCPServer(
     history: (any HistoryQuerying)? = nil,
     notifications: (any NotificationsReporting)? = nil,
     host: String, port: Int, token: [UInt8],
+    limits: APILimits = APILimits(),
     logger: Logger,
     onRunning: (@Sendable (Int) async -> Void)? = nil
 ) -> TCPServer {
@@ -172,6 +176,7 @@ public func makeTCPServer(
     let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     let application = Application(
         router: router,
+        server: .limited(limits),
         configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
         onServerRunning: { channel in
             let bound = channel.localAddress?.port ?? port
@@ -181,6 +186,18 @@ public func makeTCPServer(
         logger: logger
     )
     return TCPServer(address: address, application: application)
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 with `ConnectionGuard` on every connection (its own count per listener) and Hummingbird's
+    /// idle timeout between requests.
+    static func limited(_ limits: APILimits) -> HTTPServerBuilder {
+        let counter = ConnectionCounter()
+        let (seconds, attoseconds) = limits.idleTimeout.components
+        return .http1(configuration: .init(
+            additionalChannelHandlers: [ConnectionGuard(counter: counter, limits: limits)],
+            idleTimeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)))
+    }
 }
 
 /// Pre-bind checks: path length, no live server on the path, and a private directory (warning only).

@@ -145,6 +145,42 @@ public final class ProcessHandle: Sendable {
                          threads: threads, hasAddressSpace: statm.sizePages > 0)
     }
 
+    /// Resident memory, fds and threads read through a live thread of the process (`task/TID/statm`,
+    /// `task/TID/fd`): for a zombie leader, whose main thread called `pthread_exit` while the others run
+    /// on. The leader's own `statm` is all zeros and its `fd` directory empty (its thread released them),
+    /// but the memory and the descriptor table are the thread group's, and any live thread shows them.
+    /// - Returns: nil when no thread other than the leader is alive (the process has really exited).
+    public func readThroughLiveThread() -> Resources? {
+        let listing = openat(taskDirectoryFD, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard listing >= 0, let directory = fdopendir(listing) else {
+            if listing >= 0 { close(listing) }
+            return nil
+        }
+        defer { closedir(directory) }
+        var info = stat()
+        guard fstat(taskDirectoryFD, &info) == 0 else { return nil }
+        let threads = max(Int(info.st_nlink) - 2, 0)
+        while let entry = readdir(directory) {
+            guard let tid = ProcReader.pid(of: entry), tid != pid else { continue }
+            let statm = openat(taskDirectoryFD, "\(tid)/statm", O_RDONLY | O_CLOEXEC)
+            guard statm >= 0 else { continue }
+            defer { close(statm) }
+            guard let memory = Self.readStatm(statm), memory.sizePages > 0 else { continue }
+            let fdDirectory = openat(taskDirectoryFD, "\(tid)/fd", cw_open_flag_path() | O_DIRECTORY | O_CLOEXEC)
+            var fds: Int?
+            if fdDirectory >= 0 {
+                var fdInfo = stat()
+                if fstat(fdDirectory, &fdInfo) == 0 {
+                    fds = fdInfo.st_size > 0 ? Int(fdInfo.st_size) : ProcReader.fdCount(fdDirectory, ".")
+                }
+                close(fdDirectory)
+            }
+            return Resources(rssBytes: memory.residentPages &* UInt64(ProcReader.pageSize), fds: fds,
+                             threads: threads, hasAddressSpace: true)
+        }
+        return nil
+    }
+
     /// `st_size` of the `fd` directory, or its entries counted when that is 0; nil if it cannot be read.
     private func fdCount() -> Int? {
         var info = stat()

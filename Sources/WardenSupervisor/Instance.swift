@@ -38,6 +38,12 @@ final class Instance {
     var knownTree: [Int32: UInt64] = [:]
     /// During STOPPING: the processes that must be gone before the stop completes, pid → starttime.
     var stopMembers: [Int32: UInt64] = [:]
+    /// Every process the stop in progress has seen in the tree (main first), and those sent SIGKILL.
+    var stopping: StopReport?
+    /// What the last completed stop ended.
+    var lastStop: StopReport?
+    /// Whether `lastStop` still has to go into the transition out of STOPPING.
+    var stopReportPending = false
     /// Timer task for the machine's deadline, and the deadline it sleeps until.
     var timer: Task<Void, Never>?
     var timerDeadline: Duration?
@@ -97,5 +103,23 @@ extension LeakSettings {
     var response: WorkerStateMachine.LeakResponse {
         .init(restartOnCritical: onCritical == .restart, cleanupSignal: cleanupSignal,
               restartOnConnectionLeak: connectionLeak == .restart)
+    }
+}
+
+/// What one stop of an instance ended: every process of the tree seen while it stopped (the main process
+/// first), and those that needed SIGKILL. Reported in the STOPPED transition's message, the log and
+/// `last_stop_pids`.
+struct StopReport {
+    var ended: [Int32] = []
+    var killed: Set<Int32> = []
+
+    mutating func saw(_ pids: some Sequence<Int32>) {
+        for pid in pids where !ended.contains(pid) { ended.append(pid) }
+    }
+
+    /// `ended pids [12, 13]` or `ended pids [12, 13] (SIGKILL to [13])`.
+    var text: String {
+        let forced = ended.filter { killed.contains($0) }
+        return "ended pids \(ended)" + (forced.isEmpty ? "" : " (SIGKILL to \(forced))")
     }
 }

@@ -173,11 +173,20 @@ final class Sampler {
                     fresh.append(reading.stat)
                 }
                 // The table's state letters can be a round old; a zombie counts as gone, as in TreeIndex.
-                guard reading.stat.state != "Z" else {
+                guard !reading.stat.isExited else {
                     result.members[handle.pid] = nil
                     continue
                 }
-                sample = reading.sample
+                if reading.stat.state == "Z", let resources = handle.readThroughLiveThread() {
+                    // A zombie leader (its main thread called pthread_exit): its own statm and fd directory
+                    // are empty, a live thread's show the process's memory and descriptors.
+                    sample = ProcessSample(pid: reading.stat.pid, ppid: reading.stat.ppid, pgid: reading.stat.pgrp,
+                                           startTime: reading.stat.startTime, rssBytes: resources.rssBytes,
+                                           threads: resources.threads, fds: resources.fds,
+                                           cpuTicks: reading.stat.utime &+ reading.stat.stime)
+                } else {
+                    sample = reading.sample
+                }
                 // With the CPU of reaped children: a shell running short commands is busy too.
                 cpuTicks &+= sample.cpuTicks &+ reading.stat.childrenCPUTicks
             }
@@ -194,7 +203,7 @@ final class Sampler {
     /// Whether two reads of one process differ in what decides membership: parent, group, session, or being
     /// a zombie (`R`/`S`/`D` flips are not fed back, so they do not make the trees be computed again).
     private static func differsForMembership(_ a: ProcStatEntry, _ b: ProcStatEntry) -> Bool {
-        a.ppid != b.ppid || a.pgid != b.pgid || a.sid != b.sid || (a.state == "Z") != (b.state == "Z")
+        a.ppid != b.ppid || a.pgid != b.pgid || a.sid != b.sid || a.isExited != b.isExited
     }
 
     /// Indexes the table for membership queries, with orphans attributed through the name cache.

@@ -51,7 +51,7 @@ final class StopCoordinator {
     /// Drops leftovers that `index` shows gone (or replaced by another process with their pid).
     func forgetGoneLeftovers(_ index: TreeIndex) {
         leftovers = leftovers.filter { pid, start in
-            guard let entry = index.table[pid], entry.state != "Z" else { return false }
+            guard let entry = index.table[pid], !entry.isExited else { return false }
             return entry.startTime == start
         }
     }

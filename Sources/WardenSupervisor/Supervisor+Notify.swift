@@ -103,7 +103,7 @@ extension Supervisor {
             publish(WardenEvent(time: RFC3339.now().0, process: instance.name, program: instance.program.name, event: .notify,
                                 reason: EventReason.mainPIDRefused, pid: newPID, message: why))
         }
-        guard newPID != spawning.wardenPID, let stat = ProcReader.readStat(pid: newPID), stat.state != "Z" else {
+        guard newPID != spawning.wardenPID, let stat = ProcReader.readStat(pid: newPID), !stat.isExited else {
             return refuse("no such process")
         }
         guard treeOwner(of: newPID) === instance else { return refuse("not in the process tree of \(instance.name)") }

@@ -91,7 +91,7 @@ extension Supervisor {
     private static func stillAlive(_ pids: [Int32: UInt64]) -> [Int32: UInt64] {
         pids.filter { pid, start in
             guard let stat = ProcReader.readStat(pid: pid) else { return false }
-            return stat.startTime == start && stat.state != "Z"
+            return stat.startTime == start && !stat.isExited
         }
     }
 }

@@ -5,7 +5,21 @@ import WardenLinux
 
 /// Spawning a worker (the `.spawn` action) and seeing its main process reaped.
 extension Supervisor {
+    /// Spawns `instance`'s process. When that fails because Warden's fd table is full (EMFILE), the fd
+    /// reserve is let go and the spawn tried once more; a failure for lack of resources (EMFILE, ENFILE,
+    /// EAGAIN, ENOMEM) is transient: BACKOFF and retry, not counted toward `start_retries`.
     func spawn(_ instance: Instance) {
+        let failure = spawnOnce(instance)
+        if failure == EMFILE, fdReserve.count > 0, instance.machine.state == .starting, instance.pid == nil {
+            fdReserve.release()
+            logger.warning("\(instance.name): out of file descriptors; released the reserve of \(fdReserve.size) to spawn")
+            _ = spawnOnce(instance, retry: true)
+        }
+        fdReserve.refill()
+    }
+
+    /// One spawn attempt; returns the errno of a failure that left the instance STARTING for a retry.
+    private func spawnOnce(_ instance: Instance, retry: Bool = false) -> Int32? {
         let program = instance.program
         let at = now()
         guard let executable = ExecutableResolver.resolve(
@@ -21,7 +35,7 @@ extension Supervisor {
                 pluginFailed(collector, "plugin \(collector.plugin) not found \(place)")
             }
             perform(instance.machine.spawnFailed(now: at, reason: .executableNotFound, cause: cause), for: instance)
-            return
+            return nil
         }
         var environment = spawning.baseEnvironment
         for (key, value) in program.environment { environment[key] = value }
@@ -32,7 +46,7 @@ extension Supervisor {
             let cause = "no notify socket for ready = \"notify\" / watchdog"
             logger.error("\(instance.name): \(cause)")
             perform(instance.machine.spawnFailed(now: at, reason: .notifySocketUnavailable, cause: cause), for: instance)
-            return
+            return nil
         }
         environment.merge(notifyVariables) { $1 }
         // With a watchdog the worker must find its own pid in WATCHDOG_PID (sd_watchdog_enabled(3));
@@ -96,7 +110,11 @@ extension Supervisor {
             }
             workerSpawned(instance)
             perform(instance.machine.spawned(now: at), for: instance)
+            return nil
         } catch {
+            let code = (error as? SystemCallError)?.errno ?? 0
+            if code == EMFILE && !retry && fdReserve.count > 0 { return EMFILE }
+            let transient = [EMFILE, ENFILE, EAGAIN, ENOMEM].contains(code)
             let cause: String
             if let directory = program.directory, access(directory, X_OK) != 0 {
                 cause = "cannot use directory \"\(directory)\": \(String(cString: strerror(errno)))"
@@ -107,7 +125,9 @@ extension Supervisor {
             if let collector = program.collector {
                 pluginFailed(collector, "plugin \(collector.plugin) cannot start: \(error)")
             }
-            perform(instance.machine.spawnFailed(now: at, reason: .spawnFailed, cause: cause), for: instance)
+            if transient { logger.warning("\(instance.name): out of resources (\(String(cString: strerror(code)))): retrying after the backoff, not counted as a failed start") }
+            perform(instance.machine.spawnFailed(now: at, reason: .spawnFailed, cause: cause, transient: transient), for: instance)
+            return nil
         }
     }
 
@@ -142,7 +162,7 @@ extension Supervisor {
         if let pending = instance.pendingMainPID {
             instance.pendingMainPID = nil
             if let stat = ProcReader.readStat(pid: pending.pid), stat.startTime == pending.startTime,
-               stat.ppid == spawning.wardenPID, stat.state != "Z" {
+               stat.ppid == spawning.wardenPID, !stat.isExited {
                 logger.debug("\(instance.name): pid \(child.pid) exited (\(child.status)) after naming pid \(pending.pid) in MAINPID")
                 switchMainProcess(of: instance, to: pending.pid, startTime: pending.startTime)
                 return

@@ -39,7 +39,8 @@ extension Supervisor {
             leak: leak,
             description: describe(instance),
             statusText: running ? machine.statusText : nil,
-            notifyErrno: running ? machine.notifyErrno : nil)
+            notifyErrno: running ? machine.notifyErrno : nil,
+            lastStopPIDs: instance.lastStop?.ended)
     }
 
     private func describe(_ instance: Instance) -> String {

@@ -26,6 +26,8 @@ extension Supervisor {
         guard let pid = instance.pid else { return }
         let index = scanProcesses()
         instance.stopMembers = treeMembers(of: instance, index: index)
+        if instance.stopping == nil { instance.stopping = StopReport() }
+        instance.stopping?.saw([pid] + instance.stopMembers.keys.sorted())
         // Members outside the group (setsid/setpgid daemons) are signalled one by one, by verified pidfd.
         let outside = instance.stopMembers.filter { member, _ in
             member != pid && index.table[member].map { $0.pgid != pid } ?? false
@@ -49,6 +51,8 @@ extension Supervisor {
             StopCoordinator.signalVerified(pid: $0.key, startTime: $0.value, signal: SIGKILL)
         }.keys)
         if let pid = instance.pid { killed.insert(pid) }   // killed through its pidfd above
+        instance.stopping?.saw(killed.sorted())
+        instance.stopping?.killed.formUnion(killed)
         let pids = killed.sorted()
         let timeout = shutdown.timedOut
             ? "shutdown_timeout \(DurationText.format(configuration.supervisor.shutdownTimeout))"
@@ -80,11 +84,17 @@ extension Supervisor {
         let index = scanProcesses(fresh: true)
         for instance in stopping {
             instance.stopMembers = treeMembers(of: instance, index: index)
+            instance.stopping?.saw(instance.stopMembers.keys.sorted())
             if instance.machine.lifecycle.killSent {
                 // Processes forked after the SIGKILL pass (a fork loop) get it too, every tick.
                 for (pid, start) in instance.stopMembers { StopCoordinator.signalVerified(pid: pid, startTime: start, signal: SIGKILL) }
             }
             if instance.machine.lifecycle.mainExited && instance.stopMembers.isEmpty {
+                if let report = instance.stopping {
+                    instance.lastStop = report
+                    instance.stopReportPending = true
+                }
+                instance.stopping = nil
                 feed(instance) { $0.treeGone(now: $1) }
             }
         }
@@ -139,7 +149,7 @@ extension Supervisor {
         let accounted = Set(registry.all.flatMap { $0.stopMembers.keys })
         var found: [Int32: UInt64] = [:]
         for pid in strays {
-            guard let entry = index.table[pid], entry.state != "Z" else { continue }
+            guard let entry = index.table[pid], !entry.isExited else { continue }
             let tree = index.members(root: pid, rootStart: entry.startTime, known: [:], name: "")
             for (member, start) in tree where !accounted.contains(member) && stops.leftovers[member] == nil {
                 found[member] = start

@@ -44,6 +44,8 @@ public actor Supervisor: Service {
     /// Called after a removed state directory was made again (see `checkStateDirectory`).
     var stateDirectoryRecreated: (@Sendable () -> Void)?
     var lossReport = LossReport()
+    /// Descriptors held back for spawning when the fd table is full.
+    let fdReserve = FDReserve()
 
     /// Creates the supervisor for `configuration`; nothing is spawned until `run()`.
     ///
@@ -187,8 +189,16 @@ public actor Supervisor: Service {
 
     /// Publishes a worker's event, logging what an operator should see in Warden's log.
     private func record(_ event: WorkerEvent, of instance: Instance) {
-        let record = event.record(process: instance.name, program: instance.program.name, pid: instance.pid,
+        var record = event.record(process: instance.name, program: instance.program.name, pid: instance.pid,
                                   time: RFC3339.now().0)
+        // The transition that completes a stop names what the stop ended.
+        var stopText = ""
+        if case .stateChanged(let t, _, _, _) = event, t.from == .stopping, t.to != .stopping, instance.stopReportPending,
+           let report = instance.lastStop {
+            instance.stopReportPending = false
+            record.message = [record.message, report.text].compactMap { $0 }.joined(separator: "; ")
+            stopText = ", \(report.text)"
+        }
         publish(record)
         // `process` and `event` become WARDEN_PROCESS= and WARDEN_EVENT= in the journal.
         var metadata: Logger.Metadata = ["process": "\(instance.name)", "event": "\(record.event.rawValue)"]
@@ -197,7 +207,7 @@ public actor Supervisor: Service {
         case .stateChanged(let t, _, _, _):
             scheduleServiceManagerUpdate()
             let level: Logger.Level = (t.to == .fatal || t.to == .backoff) ? .warning : .info
-            logger.log(level: level, "\(instance.name): \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason.rawValue))",
+            logger.log(level: level, "\(instance.name): \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason.rawValue))\(stopText)",
                        metadata: metadata)
         case .severityChanged(_, let to, _, let evidence) where to >= .graded(.high):
             metadata["rss_growth_mb_per_min"] = "\(evidence?.verdict.rssGrowthMBPerMinute ?? 0)"

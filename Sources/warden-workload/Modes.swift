@@ -131,6 +131,31 @@ func sleeperThread(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutableRawPoin
     }
 }
 
+/// What `zombie-leader` holds: kept in a global so nothing frees it when the main thread ends.
+nonisolated(unsafe) var zombieLeaderMemory: ResidentMemory?
+
+func runZombieLeader(_ context: Context) -> Never {
+    let mebibytes = context.options.number("mb", default: 50, maximum: maximumMebibytes)
+    let fds = context.options.integer("fds", default: 30, maximum: 10_000)
+    let threads = max(context.options.integer("threads", default: 4, maximum: 1000), 1)
+    context.announce()
+    let size = bytes(mebibytes: mebibytes)
+    let memory = ResidentMemory(chunkSize: max(size, 1))
+    memory.grow(to: size)
+    zombieLeaderMemory = memory
+    for _ in 0..<fds { _ = open("/dev/null", O_RDONLY) }
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    pthread_attr_setstacksize(&attributes, max(64 * 1024, Int(PTHREAD_STACK_MIN)))
+    pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+    for _ in 0..<threads {
+        var thread = pthread_t()
+        _ = pthread_create(&thread, &attributes, sleeperThread, nil)
+    }
+    emit("zombie-leader: main thread exiting, \(threads) threads live on")
+    pthread_exit(nil)
+}
+
 func runThreadLeak(_ context: Context) -> Never {
     let perSecond = context.options.number("per-sec", default: 2, minimum: 0.001)
     context.announce()

@@ -84,6 +84,11 @@ struct ModeSpec: Sendable {
             [OptionSpec(name: "port", kind: .integer, help: "PORT on 127.0.0.1 (required)"),
              OptionSpec(name: "every", kind: .number, help: "S, seconds between connections (default 1)")]),
         ModeSpec(
+            "zombie-leader", "hold M MiB and N fds, start T sleeping threads, then end the main thread (pthread_exit): a zombie leader with live threads",
+            [OptionSpec(name: "mb", kind: .number, help: "M, MiB held (default 50)"),
+             OptionSpec(name: "fds", kind: .integer, help: "N, descriptors opened on /dev/null (default 30)"),
+             OptionSpec(name: "threads", kind: .integer, help: "T, threads that sleep forever (default 4)")]),
+        ModeSpec(
             "threadleak", "start N threads per second that sleep forever (64 KiB stacks)",
             [OptionSpec(name: "per-sec", kind: .number, help: "N, threads per second (default 2)")]),
         ModeSpec(

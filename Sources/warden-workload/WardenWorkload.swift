@@ -42,6 +42,7 @@ struct WardenWorkload {
         case "step": runStep(context)
         case "fdleak": runFDLeak(context)
         case "threadleak": runThreadLeak(context)
+        case "zombie-leader": runZombieLeader(context)
         case "connpool": runConnectionPool(context)
         case "connleak": runConnectionLeak(context)
         case "stubborn": runStubborn(context)

@@ -9,15 +9,18 @@ struct ProcessNames: ParsableArguments {
 }
 
 /// Shared body of the action commands: call the API (which waits until the action is done) and print
-/// `NAME: STATE` per process.
+/// `NAME: STATE` per process; with `reportStop`, also the pids the stop ended (`ended pids [12, 13]`).
 func performAction(
-    _ options: ConfigOption, _ names: [String],
+    _ options: ConfigOption, _ names: [String], reportStop: Bool = false,
     _ action: @escaping (WardenClient, [String]) async throws(WardenClientError) -> [ProcessStatus]
 ) async throws {
     let processes = try await withClient(options) { client throws(WardenClientError) in
         try await action(client, names)
     }
-    for process in processes { print("\(process.name): \(process.state.rawValue)") }
+    for process in processes {
+        let ended = reportStop ? process.lastStopPIDs.map { " (ended pids \($0))" } ?? "" : ""
+        print("\(process.name): \(process.state.rawValue)\(ended)")
+    }
 }
 
 /// Discussion shared by the action commands.

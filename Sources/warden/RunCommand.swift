@@ -130,15 +130,16 @@ struct RunCommand: AsyncParsableCommand {
                                 sampleInterval: configuration.supervisor.sampleInterval.seconds),
                 logger: logger)
         }
+        let limits = APILimits(maxConnections: configuration.supervisor.apiMaxConnections,
+                               idleTimeout: configuration.supervisor.apiIdleTimeout)
         let server = makeControlServer(
             control: supervisor, metrics: metrics, history: history, notifications: notifications, socketPath: socketPath,
-            logger: logger)
+            limits: limits, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
         if let http = configuration.http {
             services.append(.init(service: makeTCPServer(
                 control: supervisor, metrics: metrics, history: history, notifications: notifications, host: http.host,
-                port: http.port,
-                token: http.token.bytes,
+                port: http.port, token: http.token.bytes, limits: limits,
                 logger: logger)))
         }
         services.append(.init(service: supervisor))
@@ -159,7 +160,7 @@ struct RunCommand: AsyncParsableCommand {
         if options.socket == nil {
             await supervisor.setStateDirectoryRecreatedHandler { [metrics, history] in
                 let server = makeControlServer(
-                    control: supervisor, metrics: metrics, history: history, socketPath: socketPath, logger: logger)
+                    control: supervisor, metrics: metrics, history: history, socketPath: socketPath, limits: limits, logger: logger)
                 let task = Task {
                     do { try await server.run() } catch { logger.error("control API on \(socketPath): \(error)") }
                 }

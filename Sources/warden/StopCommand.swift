@@ -10,7 +10,7 @@ struct StopCommand: AsyncParsableCommand {
     @OptionGroup var processes: ProcessNames
 
     func run() async throws {
-        try await performAction(options, processes.names) { client, names throws(WardenClientError) in
+        try await performAction(options, processes.names, reportStop: true) { client, names throws(WardenClientError) in
             try await client.stop(names: names)
         }
     }

@@ -173,7 +173,7 @@ struct DiagnosticTests {
     func unknownKeyList() throws {
         let diagnostic = try #require(onlyDiagnostic(of: "[supervisor]\npidfile = \"/run/w.pid\"\n"))
         #expect(diagnostic == Diagnostic(file: fixtureFile, line: 2, key: "supervisor.pidfile", message:
-            #"unknown key "pidfile"; expected one of: state_dir, sample_interval, shutdown_timeout, log_max_bytes, log_backups, max_processes"#))
+            #"unknown key "pidfile"; expected one of: state_dir, sample_interval, shutdown_timeout, log_max_bytes, log_backups, max_processes, api_max_connections, api_idle_timeout"#))
     }
 
     @Test("unknown keys are found at every level: root, supervisor, program, leak, dashed spelling")

@@ -3,7 +3,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 package import WardenAPI
-import WardenHTTP
+package import WardenHTTP
 import WardenTestSupport
 
 #if canImport(Glibc)
@@ -45,6 +45,7 @@ final class Flag: Sendable {
 package func withControlServer<T: Sendable>(
     _ control: FakeSupervisor,
     history: (any HistoryQuerying)? = nil,
+    limits: APILimits = APILimits(),
     _ body: (String) async throws -> T
 ) async throws -> T {
     let directory = makeTemporaryDirectory()
@@ -53,7 +54,7 @@ package func withControlServer<T: Sendable>(
     let running = Flag()
     var logger = Logger(label: "warden.test.http")
     logger.logLevel = .warning
-    let server = makeControlServer(control: control, history: history, socketPath: socketPath, logger: logger) {
+    let server = makeControlServer(control: control, history: history, socketPath: socketPath, limits: limits, logger: logger) {
         running.set()
     }
     let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
@@ -89,10 +90,10 @@ package func rawHTTP(socketPath: String, _ request: String) async throws -> (sta
     }
 }
 
-private func blockingRawHTTP(socketPath: String, _ request: String) throws -> (status: Int, head: String, body: String) {
+/// A blocking stream socket connected to the unix socket at `socketPath`; the caller closes it.
+package func connectUnixSocket(_ socketPath: String) throws -> Int32 {
     let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw HarnessError("socket() failed") }
-    defer { close(fd) }
     var address = sockaddr_un()
     address.sun_family = sa_family_t(AF_UNIX)
     let pathBytes = Array(socketPath.utf8)
@@ -105,7 +106,17 @@ private func blockingRawHTTP(socketPath: String, _ request: String) throws -> (s
             connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
         }
     }
-    guard connected == 0 else { throw HarnessError("connect() failed: errno \(errno)") }
+    guard connected == 0 else {
+        let code = errno
+        close(fd)
+        throw HarnessError("connect() failed: errno \(code)")
+    }
+    return fd
+}
+
+private func blockingRawHTTP(socketPath: String, _ request: String) throws -> (status: Int, head: String, body: String) {
+    let fd = try connectUnixSocket(socketPath)
+    defer { close(fd) }
     var timeout = timeval(tv_sec: 10, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
 

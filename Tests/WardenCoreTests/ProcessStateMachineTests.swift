@@ -73,6 +73,24 @@ struct SpawnResultTests {
         #expect(m.deadline == t(1))
     }
 
+    @Test("transient spawn failures (out of fds) back off without counting: never FATAL, and the next start succeeds")
+    func transientSpawnFailures() {
+        var m = ProcessStateMachine(settings: settings)   // start_retries = 2, backoff 1 s
+        var now = t(0)
+        _ = m.start(now: now)
+        for _ in 0..<10 {
+            #expect(transitions(m.spawnFailed(now: now, transient: true)) == ["STARTING->BACKOFF"])
+            #expect(m.deadline == now + .seconds(1))
+            now = m.deadline!
+            #expect(m.deadlineReached(now: now).contains(.spawn))
+            #expect(m.state == .starting)
+        }
+        _ = m.spawned(now: now)
+        #expect(m.state == .starting)
+        // A real failure still counts from zero: two retries, then FATAL on the third.
+        #expect(transitions(m.spawnFailed(now: now)) == ["STARTING->BACKOFF"])
+    }
+
     @Test("spawned or spawnFailed outside STARTING is ignored", arguments: [ProcessState.stopped, .running, .backoff, .stopping, .exited, .fatal])
     func ignoredOutsideStarting(state: ProcessState) {
         var m = machine(in: state)

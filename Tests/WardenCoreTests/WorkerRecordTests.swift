@@ -52,3 +52,18 @@ struct WorkerRecordTests {
         #expect(record.leftovers(in: reused).isEmpty)
     }
 }
+
+@Suite("Zombie leaders in the process table")
+struct ZombieLeaderTableTests {
+    @Test("a zombie with live threads is alive: a tree member and a leftover; one without is gone")
+    func zombieLeaderAlive() {
+        let leader = ProcStatEntry(pid: 100, ppid: 1, pgid: 100, sid: 100, startTime: 10, state: "Z", threads: 5)
+        let dead = ProcStatEntry(pid: 101, ppid: 100, pgid: 100, sid: 100, startTime: 11, state: "Z", threads: 1)
+        #expect(!leader.isExited)
+        #expect(dead.isExited)
+        let table: [Int32: ProcStatEntry] = [100: leader, 101: dead]
+        let index = TreeIndex(table: table, mains: [100], wardenPID: 1) { _ in nil }
+        #expect(index.members(root: 100, rootStart: 10, known: [:], name: "z") == [100: 10])
+        #expect(WorkerRecord(pid: 100, startTime: 10, name: "z").leftovers(in: table) == [100: 10])
+    }
+}

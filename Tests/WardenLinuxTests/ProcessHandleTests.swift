@@ -145,7 +145,7 @@ struct IncrementalProcessTableTests {
         let mine = try #require(entries[getpid()])
         #expect(mine == snapshot[getpid()].map { ProcStatEntry(pid: $0.pid, ppid: $0.ppid, pgid: $0.pgid,
                                                                  sid: $0.sid, startTime: $0.startTime,
-                                                                 state: mine.state) })
+                                                                 state: mine.state, threads: mine.threads) })
         #expect(entries[1]?.startTime == snapshot[1]?.startTime)
         // Processes present in both and not reused agree on ids and start time.
         for (pid, entry) in entries {

@@ -61,6 +61,11 @@ public struct ProcStat: Sendable, Equatable {
     /// after that last `)`.
     /// - Returns: nil when the text is not a stat line (missing parentheses, fewer than 24 fields, or a
     ///   field that is not a decimal number).
+    /// Whether the process has ended: state `Z` with no live thread. The leader of a thread group whose
+    /// main thread exited (`pthread_exit`) shows `Z` while its other threads run: `num_threads` then still
+    /// counts them, and the process is alive.
+    public var isExited: Bool { state == "Z" && numThreads <= 1 }
+
     public static func parse(_ bytes: some Collection<UInt8>) -> ProcStat? {
         if let parsed = bytes.withContiguousStorageIfAvailable({ parse(buffer: $0) }) { return parsed }
         return Array(bytes).withUnsafeBufferPointer { parse(buffer: $0) }

@@ -12,22 +12,30 @@ public struct ProcStatEntry: Sendable, Equatable {
     public var startTime: UInt64
     /// The scheduler state letter (`ProcStat.state`); `Z` for a zombie that waits to be reaped.
     public var state: Character
+    /// Threads of the process (`ProcStat.numThreads`).
+    public var threads: Int
 
     /// Creates an entry from its fields (start time in clock ticks).
-    public init(pid: Int32, ppid: Int32, pgid: Int32, sid: Int32, startTime: UInt64, state: Character) {
+    public init(pid: Int32, ppid: Int32, pgid: Int32, sid: Int32, startTime: UInt64, state: Character, threads: Int = 1) {
         self.pid = pid
         self.ppid = ppid
         self.pgid = pgid
         self.sid = sid
         self.startTime = startTime
         self.state = state
+        self.threads = threads
     }
 
     /// The entry of a parsed stat line.
     public init(_ stat: ProcStat) {
         self.init(pid: stat.pid, ppid: stat.ppid, pgid: stat.pgrp, sid: stat.session, startTime: stat.startTime,
-                  state: stat.state)
+                  state: stat.state, threads: stat.numThreads)
     }
+
+    /// Whether the process has ended: a zombie with no live thread. A zombie *leader* — its main thread
+    /// called `pthread_exit` while other threads run on — is alive: it holds memory and fds, and its group
+    /// can be signalled (see `ProcStat.isExited`).
+    public var isExited: Bool { state == "Z" && threads <= 1 }
 }
 
 /// The processes of the system, keyed by pid. WardenLinux adds `snapshot()`, which scans /proc; the tree

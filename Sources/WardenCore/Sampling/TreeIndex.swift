@@ -22,7 +22,7 @@ public struct TreeIndex: Sendable {
                 orphanName: (ProcStatEntry) -> String?) {
         self.table = table
         self.mains = mains
-        for (pid, entry) in table where entry.state != "Z" {
+        for (pid, entry) in table where !entry.isExited {
             children[entry.ppid, default: []].append(pid)
             groups[entry.pgid, default: []].append(pid)
             if entry.ppid == wardenPID, !mains.contains(pid), let name = orphanName(entry) {
@@ -40,7 +40,7 @@ public struct TreeIndex: Sendable {
         var members: [Int32: UInt64] = [:]
         var queue: [Int32] = []
         func add(_ pid: Int32, start expected: UInt64?) {
-            guard members[pid] == nil, let entry = table[pid], entry.state != "Z" else { return }
+            guard members[pid] == nil, let entry = table[pid], !entry.isExited else { return }
             if let expected, entry.startTime != expected { return }
             members[pid] = entry.startTime
             queue.append(pid)
@@ -63,7 +63,7 @@ public struct TreeIndex: Sendable {
     /// Which of `trees` holds the live process `pid` (matched by its start time, so a reused pid is never
     /// taken for a member), by `members`; `nil` when none does or `pid` is not in the table.
     public func owner(of pid: Int32, among trees: [(name: String, root: Int32?, rootStart: UInt64?, known: [Int32: UInt64])]) -> String? {
-        guard let entry = table[pid], entry.state != "Z" else { return nil }
+        guard let entry = table[pid], !entry.isExited else { return nil }
         return trees.first { members(root: $0.root, rootStart: $0.rootStart, known: $0.known, name: $0.name)[pid] == entry.startTime }?.name
     }
 }

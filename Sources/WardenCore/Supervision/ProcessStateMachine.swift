@@ -172,9 +172,15 @@ public struct ProcessStateMachine: Sendable {
     }
 
     /// The runtime could not spawn the process: counts as a failed start.
-    public mutating func spawnFailed(now: Duration, reason: TransitionReason = .spawnFailed) -> [Action] {
+    /// `transient`: the failure says nothing about the program — Warden ran out of file descriptors or
+    /// processes (EMFILE, ENFILE, EAGAIN) — so it is retried after a backoff without counting toward
+    /// `start_retries`: the instance recovers once resources free up instead of going FATAL.
+    public mutating func spawnFailed(now: Duration, reason: TransitionReason = .spawnFailed,
+                                     transient: Bool = false) -> [Action] {
         guard case .starting = phase else { return [] }
-        return failedStart(now: now, reason: reason)
+        guard transient else { return failedStart(now: now, reason: reason) }
+        let until = now + settings.backoff.delay(afterFailures: max(failedStarts, 1))
+        return [move(to: .backoff(reason: reason, until: until))]
     }
 
     /// The main process was reaped with `status`.

@@ -40,12 +40,12 @@ public struct WorkerRecord: Sendable, Equatable {
     public func leftovers(in table: [Int32: ProcStatEntry]) -> [Int32: UInt64] {
         if let main = table[pid], main.startTime != startTime { return [:] }
         var found: [Int32: UInt64] = [:]
-        for entry in table.values where entry.sid == pid && entry.state != "Z" && entry.startTime >= startTime {
+        for entry in table.values where entry.sid == pid && !entry.isExited && entry.startTime >= startTime {
             found[entry.pid] = entry.startTime
         }
         if table[pid] != nil {
             for member in ProcessTable.descendants(of: pid, in: table) {
-                guard let entry = table[member], entry.state != "Z" else { continue }
+                guard let entry = table[member], !entry.isExited else { continue }
                 found[member] = entry.startTime
             }
         }

@@ -159,10 +159,11 @@ public struct WorkerStateMachine: Sendable {
 
     /// The spawn failed; `cause` says why (a missing executable, no notify socket, an exec error). The
     /// cause goes with the transition it causes and stays `lastSpawnFailure` until a process is spawned.
-    public mutating func spawnFailed(now: Duration, reason: TransitionReason, cause: String) -> [Action] {
+    public mutating func spawnFailed(now: Duration, reason: TransitionReason, cause: String,
+                                     transient: Bool = false) -> [Action] {
         lastExit = nil
         lastSpawnFailure = cause
-        return lift(lifecycle.spawnFailed(now: now, reason: reason), now: now)
+        return lift(lifecycle.spawnFailed(now: now, reason: reason, transient: transient), now: now)
     }
 
     /// The main process was reaped.
