@@ -24,7 +24,7 @@ extension ConfigValidator {
             if let text = value.string {
                 switch WebhookURL.parse(text) {
                 case .success(let parsed): url = parsed
-                case .failure(let problem): report(path + ["url"], "invalid URL: it \(problem.message)")
+                case .failure(let problem): report(path + ["url"], "invalid URL: \(problem.message)")
                 }
             } else {
                 report(path + ["url"], "expected string, got \(Self.kindOnly(value))")

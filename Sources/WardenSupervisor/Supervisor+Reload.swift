@@ -29,13 +29,17 @@ extension Supervisor {
         if new.http != configuration.http {
             notes.append("[http] change needs a restart of warden; keeping \(configuration.http.map(\.address) ?? "no TCP listener")")
         }
+        if new.notify != configuration.notify {
+            notes.append("[notify] change needs a restart of warden; keeping \(configuration.notify.count) sink(s)")
+        }
         var supervisorSettings = new.supervisor
         supervisorSettings.stateDirectory = configuration.supervisor.stateDirectory
-        let (http, history) = (configuration.http, configuration.history)
+        let (http, history, notify) = (configuration.http, configuration.history, configuration.notify)
         configuration = WardenConfiguration(file: configuration.file, supervisor: supervisorSettings, programs: new.programs,
                                             collectors: new.collectors)
         configuration.http = http
         configuration.history = history
+        configuration.notify = notify
         syncTrackers(with: new.collectors)
         eventLog.setRotation(maxBytes: supervisorSettings.logMaxBytes, backups: supervisorSettings.logBackups)
         capture.setRotation(maxBytes: supervisorSettings.logMaxBytes, backups: supervisorSettings.logBackups)

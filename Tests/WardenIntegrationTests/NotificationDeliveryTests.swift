@@ -12,7 +12,7 @@ struct NotificationDeliveryTests {
         let sleeper = try await WebhookReceiver.start(answer: .sleep(30))
         let closedPort = FreePort.loopback()
         do {
-            let warden = try WardenProcess(config: """
+            let config = """
                 \(NotificationTests.supervisor)
 
                 [notify.closed]
@@ -38,7 +38,8 @@ struct NotificationDeliveryTests {
                 numprocs = 12
                 start_seconds = "1s"
                 start_retries = 0
-                """)
+                """
+            let warden = try WardenProcess(config: config)
             defer { _ = try? warden.terminate() }
 
             // Every doomed instance goes FATAL; the healthy sink gets all twelve while the others fail.
@@ -71,6 +72,12 @@ struct NotificationDeliveryTests {
             #expect(metrics.contains("warden_notifications_sent_total{sink=\"good\"} 12"))
             #expect(metrics.contains("warden_notifications_queued{sink=\"closed\"}"))
             #expect(metrics.contains("warden_notifications_dropped_total{sink=\"slow\"} 0"))
+
+            // A reload keeps the running sinks and says so.
+            try warden.writeConfig(config.replacingOccurrences(of: "[notify.slow]", with: "[notify.slower]"))
+            let reload = try warden.cli(["reload"])
+            #expect(reload.status == 0 && reload.stdout.contains("[notify] change needs a restart of warden; keeping 3 sink(s)"))
+            #expect((try warden.health()["notifications"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["closed", "good", "slow"])
 
             // Shutting down does not wait on the dead endpoints beyond the grace period.
             let start = Date()

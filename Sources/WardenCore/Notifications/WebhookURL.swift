@@ -9,35 +9,35 @@ public struct WebhookURL: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `text`; `nil` with the reason (which never quotes the URL) when it is not usable.
     public static func parse(_ text: String) -> Result<WebhookURL, Problem> {
-        guard let separator = text.firstRange(of: "://") else { return .failure(.init("must start with http:// or https://")) }
+        guard let separator = text.firstRange(of: "://") else { return .failure(.init("it must start with http:// or https://")) }
         let scheme = text[..<separator.lowerBound].lowercased()
         guard scheme == "http" || scheme == "https" else {
             return .failure(.init("scheme \"\(scheme)\" is not supported; use http:// or https://"))
         }
-        guard !text.contains(where: { $0.isWhitespace }) else { return .failure(.init("must not contain blanks")) }
+        guard !text.contains(where: { $0.isWhitespace }) else { return .failure(.init("it must not contain blanks")) }
         let rest = text[separator.upperBound...]
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         let hostPort = authority.lastIndex(of: "@").map { authority[authority.index(after: $0)...] } ?? authority
         var host = Substring(hostPort)
         var port: Int?
         if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return .failure(.init("has an unclosed \"[\" in its host")) }
+            guard let close = host.firstIndex(of: "]") else { return .failure(.init("its host has an unclosed \"[\"")) }
             let after = host[host.index(after: close)...]
             if after.hasPrefix(":") {
-                guard let number = Int(after.dropFirst()), (1...65535).contains(number) else { return .failure(.init("has an invalid port")) }
+                guard let number = Int(after.dropFirst()), (1...65535).contains(number) else { return .failure(.init("its port is not a number from 1 to 65535")) }
                 port = number
             } else if !after.isEmpty {
-                return .failure(.init("has an invalid host"))
+                return .failure(.init("its host is not valid"))
             }
             host = host[...close]
         } else if let colon = host.lastIndex(of: ":") {
             guard let number = Int(host[host.index(after: colon)...]), (1...65535).contains(number) else {
-                return .failure(.init("has an invalid port"))
+                return .failure(.init("its port is not a number from 1 to 65535"))
             }
             port = number
             host = host[..<colon]
         }
-        guard !host.isEmpty else { return .failure(.init("has no host")) }
+        guard !host.isEmpty else { return .failure(.init("it has no host")) }
         return .success(WebhookURL(text: text, scheme: scheme, host: String(host), port: port))
     }
 
