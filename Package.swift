@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "WardenHTTP",
             dependencies: [
-                "WardenAPI",
+                "WardenAPI", "WardenCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -105,14 +105,17 @@ let package = Package(
         .executableTarget(
             name: "warden",
             dependencies: [
-                "WardenConfig", "WardenAPI", "WardenSupervisor", "WardenHTTP", "WardenClient", "WardenSystemd",
+                "WardenConfig", "WardenAPI", "WardenCore", "WardenSupervisor", "WardenHTTP", "WardenClient", "WardenSystemd",
                 "WardenMetrics", "WardenHistory", "warden-exec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strict),
+            swiftSettings: strict,
+            plugins: ["WardenBuildInfo"]),
+        // Generates warden's BuildInfo (commit, build date) before every build: scripts/build-info.sh.
+        .plugin(name: "WardenBuildInfo", capability: .buildTool(), path: "BuildPlugins/WardenBuildInfo"),
         .executableTarget(name: "warden-workload", swiftSettings: strict),
         // Plugins — separate executables; they import only the protocol and the kit, never Warden itself
         .target(

@@ -41,6 +41,11 @@ public enum ConfigLoader {
             let line = text.utf8[..<nul].count(where: { $0 == UInt8(ascii: "\n") }) + 1
             throw ConfigError(diagnostics: [Diagnostic(file: file, line: line, key: nil, message: "syntax error: NUL character in the file")])
         }
+        // supervisord's [program:x] headers are not TOML: say what Warden writes instead of a syntax error.
+        let headers = ForeignKeys.sectionHeaders(in: text)
+        guard headers.isEmpty else {
+            throw ConfigError(diagnostics: headers.map { Diagnostic(file: file, line: $0.line, key: nil, message: $0.message) })
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

@@ -60,8 +60,10 @@ extension Supervisor {
                     for dir in StateDirectory.create(state).created { logger.warning("recreated \(dir), which had been removed") }
                 }
                 let logs = state + "/logs/" + instance.name
-                out = try capture.makePipe(logPath: logs + ".out.log")
-                do { err = try capture.makePipe(logPath: logs + ".err.log") } catch {
+                out = try capture.makePipe(logPath: logs + ".out.log", timestamps: program.logTimestamps, announced: true)
+                do {
+                    err = try capture.makePipe(logPath: logs + ".err.log", timestamps: program.logTimestamps, announced: true)
+                } catch {
                     capture.closeWriteEnd(out); throw error
                 }
             }
@@ -78,6 +80,11 @@ extension Supervisor {
                 throw error
             }
             instance.pid = spawned.pid
+            if link == nil {
+                let marker = CapturedOutputFormat.startMarker(process: instance.name, pid: spawned.pid)
+                capture.announce(marker, onWriteEnd: out)
+                capture.announce(marker, onWriteEnd: err)
+            }
             instance.pidfd = spawned.pidfd
             instance.sessionID = spawned.pid
             instance.startTicks = ProcReader.readStat(pid: spawned.pid)?.startTime

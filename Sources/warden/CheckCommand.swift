@@ -11,7 +11,7 @@ struct CheckCommand: AsyncParsableCommand {
             every problem as FILE:LINE: message on stderr and exits 2.
             """)
 
-    @OptionGroup var options: ConfigOption
+    @OptionGroup var options: ConfigFileOption
 
     func run() async throws {
         let path = try options.requiredConfigPath()

@@ -52,3 +52,25 @@ public enum SignalName: String, Codable, Sendable, CaseIterable, CustomStringCon
     /// `"SIGTERM"`, the way kill(1) and logs spell it.
     public var description: String { "SIG" + rawValue }
 }
+
+/// A signal an operator asks Warden to send (`warden signal NAME SIG`, `POST /v1/processes/signal`): any
+/// name of `SignalName`'s table (`USR1`, `SIGHUP`, any case) or a signal number 1...64 (real-time
+/// signals and the rest of signal(7)).
+public struct OperatorSignal: Sendable, Equatable, CustomStringConvertible {
+    /// The Linux signal number.
+    public let number: Int32
+
+    /// Parses `USR1`, `SIGUSR1`, `usr1` or a number in 1...64; `nil` otherwise.
+    public init?(parsing text: String) {
+        if let name = SignalName(parsing: text) {
+            number = name.number
+        } else if let value = Int32(text), (1...64).contains(value) {
+            number = value
+        } else {
+            return nil
+        }
+    }
+
+    /// `SIGUSR1` for a named signal, `signal 40` otherwise.
+    public var description: String { SignalName(number: number).map(\.description) ?? "signal \(number)" }
+}
