@@ -5,35 +5,37 @@ import WardenLinux
 
 /// Spawning a worker (the `.spawn` action) and seeing its main process reaped.
 extension Supervisor {
-    func spawn(_ instance: Instance) {
+    /// Spawns `instance`'s process. `starting` is its `state-change` to STARTING, published here once the
+    /// pid is known (or the spawn failed), so that the event carries the new process's pid.
+    func spawn(_ instance: Instance, starting: WorkerEvent? = nil) {
         let program = instance.program
         let at = now()
+        var announced = false
+        func announceStarting() {
+            if let starting, !announced { record(starting, of: instance) }
+            announced = true
+        }
+        func failed(_ failure: SpawnFailure) {
+            announceStarting()
+            logger.error("\(instance.name): \(failure)")
+            if let collector = program.collector { pluginFailed(collector, "plugin \(collector.plugin): \(failure)") }
+            perform(instance.machine.spawnFailed(now: at, reason: failure.reason, cause: failure.description), for: instance)
+        }
+        if let problem = Self.directoryProblem(program.directory) { return failed(problem) }
         guard let executable = ExecutableResolver.resolve(
             program.command[0], searchPath: spawning.baseEnvironment["PATH"],
             preferDirectory: spawning.executableDirectory, workingDirectory: program.directory)
         else {
-            let place = program.command[0].contains("/")
-                ? "(no executable file at that path\(program.directory.map { ", relative to \($0)" } ?? ""))"
-                : "(looked next to warden and on PATH)"
-            let cause = "cannot find executable \"\(program.command[0])\" \(place)"
-            logger.error("\(instance.name): \(cause)")
-            if let collector = program.collector {
-                pluginFailed(collector, "plugin \(collector.plugin) not found \(place)")
-            }
-            perform(instance.machine.spawnFailed(now: at, reason: .executableNotFound, cause: cause), for: instance)
-            return
+            return failed(ExecutableResolver.notFound(
+                program.command[0], searchPath: spawning.baseEnvironment["PATH"],
+                preferDirectory: spawning.executableDirectory, workingDirectory: program.directory))
         }
         var environment = spawning.baseEnvironment
         for (key, value) in program.environment { environment[key] = value }
         environment[TreeIndex.instanceVariable] = instance.name
         environment["WARDEN_PROCESS_INDEX"] = "\(instance.index)"
         environment["WARDEN_PROGRAM_NAME"] = program.name
-        guard let notifyVariables = notifyEnvironment(for: program) else {
-            let cause = "no notify socket for ready = \"notify\" / watchdog"
-            logger.error("\(instance.name): \(cause)")
-            perform(instance.machine.spawnFailed(now: at, reason: .notifySocketUnavailable, cause: cause), for: instance)
-            return
-        }
+        guard let notifyVariables = notifyEnvironment(for: program) else { return failed(.notifySocketUnavailable) }
         environment.merge(notifyVariables) { $1 }
         // With a watchdog the worker must find its own pid in WATCHDOG_PID (sd_watchdog_enabled(3));
         // warden-exec sets it and execs the program, keeping the pid.
@@ -100,21 +102,27 @@ extension Supervisor {
                 instance.plugin = link
                 startConversation(with: instance, collector: collector)
             }
+            announceStarting()
             workerSpawned(instance)
             perform(instance.machine.spawned(now: at), for: instance)
         } catch {
-            let cause: String
-            if let directory = program.directory, access(directory, X_OK) != 0 {
-                cause = "cannot use directory \"\(directory)\": \(String(cString: strerror(errno)))"
-            } else {
-                cause = "spawn failed: \(error)"
-            }
-            logger.error("\(instance.name): \(cause)")
-            if let collector = program.collector {
-                pluginFailed(collector, "plugin \(collector.plugin) cannot start: \(error)")
-            }
-            perform(instance.machine.spawnFailed(now: at, reason: .spawnFailed, cause: cause), for: instance)
+            failed(Self.directoryProblem(program.directory) ?? .spawnError("\(error)"))
         }
+    }
+
+    /// What is wrong with a program's `directory` now (missing, not a directory, not searchable), or `nil`.
+    static func directoryProblem(_ directory: String?) -> SpawnFailure? {
+        guard let directory else { return nil }
+        var info = stat()
+        guard stat(directory, &info) == 0 else {
+            return errno == ENOENT ? .directoryMissing(directory)
+                : .directoryUnusable(directory, problem: String(cString: strerror(errno)))
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else { return .directoryUnusable(directory, problem: "not a directory") }
+        guard access(directory, X_OK) == 0 else {
+            return .directoryUnusable(directory, problem: String(cString: strerror(errno)))
+        }
+        return nil
     }
 
     /// How long the exit of a main process that may use the notify protocol waits before it is handled:

@@ -26,7 +26,7 @@ struct CapturedOutputTests {
         #expect(OperatorSignal(parsing: "usr1")?.number == 10)
         #expect(OperatorSignal(parsing: "SIGHUP")?.number == 1)
         #expect(OperatorSignal(parsing: "40")?.number == 40)
-        #expect(OperatorSignal(parsing: "40")?.description == "signal 40")
+        #expect(OperatorSignal(parsing: "40")?.description == "SIGRTMIN+6")
         #expect(OperatorSignal(parsing: "9")?.description == "SIGKILL")
         for bad in ["0", "65", "-1", "BOGUS", "", "SIG"] { #expect(OperatorSignal(parsing: bad) == nil, "\(bad)") }
     }
