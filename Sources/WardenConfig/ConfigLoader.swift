@@ -21,6 +21,13 @@ public enum ConfigLoader {
         return try parse(text, file: path)
     }
 
+    /// A diagnostic at the line of `keyPath` in `text` (the key's table when the key is not written), for
+    /// problems found after loading (`warden check`'s warnings).
+    public static func diagnostic(file: String, text: String, keyPath: [String], message: String) -> Diagnostic {
+        Diagnostic(file: file, line: KeyLineIndex(scanning: text).line(of: keyPath),
+                   key: keyPath.isEmpty ? nil : TOMLText.keyPath(keyPath), message: message)
+    }
+
     /// Parses and validates config text.
     ///
     /// Every problem is collected in one pass: syntax errors (only the first, with TOMLKit's line, as

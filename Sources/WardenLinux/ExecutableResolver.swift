@@ -10,8 +10,8 @@ public enum ExecutableResolver {
     /// Resolves `name` to the absolute path of a regular file that is executable (access(2) X_OK).
     ///
     /// - A `name` containing `/` is used as is when absolute. A relative one (`./bin/app`, `bin/app`) is
-    ///   taken relative to `workingDirectory` when given (the program's `directory`, where the child will
-    ///   run), otherwise relative to Warden's current working directory (getcwd(3)).
+    ///   taken relative to `workingDirectory` when given (the supervisor passes the config file's directory),
+    ///   otherwise relative to Warden's current working directory (getcwd(3)).
     /// - A bare name is looked up in `preferDirectory` (normally `currentExecutableDirectory()`, so that
     ///   helper programs shipped next to warden win), then in each entry of `searchPath` in order.
     ///   `searchPath` nil means Warden's own `PATH`, or `defaultSearchPath` if that is unset. Empty and

@@ -22,13 +22,13 @@ extension Supervisor {
             perform(instance.machine.spawnFailed(now: at, reason: failure.reason, cause: failure.description), for: instance)
         }
         if let problem = Self.directoryProblem(program.directory) { return failed(problem) }
+        // A relative command[0] with a `/` is relative to the config file's directory, as every path in it.
+        let (search, prefer, base) = (spawning.baseEnvironment["PATH"], spawning.executableDirectory, configuration.directory)
         guard let executable = ExecutableResolver.resolve(
-            program.command[0], searchPath: spawning.baseEnvironment["PATH"],
-            preferDirectory: spawning.executableDirectory, workingDirectory: program.directory)
+            program.command[0], searchPath: search, preferDirectory: prefer, workingDirectory: base)
         else {
             return failed(ExecutableResolver.notFound(
-                program.command[0], searchPath: spawning.baseEnvironment["PATH"],
-                preferDirectory: spawning.executableDirectory, workingDirectory: program.directory))
+                program.command[0], searchPath: search, preferDirectory: prefer, workingDirectory: base))
         }
         var environment = spawning.baseEnvironment
         for (key, value) in program.environment { environment[key] = value }

@@ -67,4 +67,42 @@ struct CauseTests {
         #expect(start.stderr.contains("app is FATAL (\(cause); gave up after 2 failed starts)"), "\(start.stderr)")
         #expect(try warden.terminate() == 0)
     }
+
+    @Test("a missing executable names the absolute path it tried, resolved against the config's directory")
+    func missingExecutable() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.leak]
+            command = ["./leak.py"]
+            start_retries = 0
+            """)
+        try waitFor("FATAL", timeout: 10) { try warden.state("leak") == "FATAL" }
+        let tried = warden.directory.appendingPathComponent("leak.py").path
+        let json = try #require(try warden.status()["leak"])
+        #expect(json["spawn_error"] as? String == "cannot find executable \"./leak.py\" (no executable file at \(tried))")
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("a relative command[0] with a slash runs from the config file's directory, not from directory")
+    func relativeCommand() throws {
+        let directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("wt-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        let script = directory.appendingPathComponent("bin/app.sh").path
+        try "#!/bin/sh\necho \"ran in $(pwd)\"\nexec sleep 100\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.app]
+            command = ["bin/app.sh"]
+            directory = "/tmp"
+            log_timestamps = false
+            """, directory: directory)
+        try waitFor("RUNNING", timeout: 10) { try warden.state("app") == "RUNNING" }
+        try waitFor("output", timeout: 10) { try warden.cli(["logs", "app"]).stdout.contains("ran in /tmp") }
+        #expect(try warden.terminate() == 0)
+    }
 }
