@@ -122,14 +122,17 @@ let package = Package(
         .executableTarget(
             name: "warden",
             dependencies: [
-                "WardenConfig", "WardenAPI", "WardenSupervisor", "WardenLinux", "WardenHTTP", "WardenClient", "WardenSystemd",
-                "WardenMetrics", "WardenHistory", "WardenNotify", "warden-exec",
+                "WardenConfig", "WardenAPI", "WardenCore", "WardenSupervisor", "WardenLinux", "WardenHTTP", "WardenClient",
+                "WardenSystemd", "WardenMetrics", "WardenHistory", "WardenNotify", "warden-exec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strict),
+            swiftSettings: strict,
+            plugins: ["WardenBuildInfo"]),
+        // Generates warden's BuildInfo (commit, build date) before every build: scripts/build-info.sh.
+        .plugin(name: "WardenBuildInfo", capability: .buildTool(), path: "BuildPlugins/WardenBuildInfo"),
         .executableTarget(name: "warden-workload", swiftSettings: strict),
         // Plugins — separate executables; they import only the protocol and the kit, never Warden itself
         .target(

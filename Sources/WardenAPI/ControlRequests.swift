@@ -6,6 +6,19 @@ public struct ProcessActionRequest: Codable, Sendable, Equatable {
     public init(names: [String]) { self.names = names }
 }
 
+/// Body of `POST /v1/processes/signal`: `{"names": ["api:0"], "signal": "USR1", "group": false}`.
+///
+/// `signal` is a name (`USR1`, `SIGHUP`) or a number 1-64 (`OperatorSignal`); `group` (default false) sends
+/// it to the process group (every process of the tree that stayed in it) instead of the main process.
+public struct ProcessSignalRequest: Codable, Sendable, Equatable {
+    public var names: [String]
+    public var signal: String
+    public var group: Bool?
+    public init(names: [String], signal: String, group: Bool? = nil) {
+        self.names = names; self.signal = signal; self.group = group
+    }
+}
+
 /// Body of a successful action: the instances acted on and their state once the action finished.
 public struct ProcessActionResult: Codable, Sendable, Equatable {
     public var processes: [ProcessStatus]
@@ -29,6 +42,8 @@ public enum APIRoute {
     public static let start = "/v1/processes/start"
     public static let stop = "/v1/processes/stop"
     public static let restart = "/v1/processes/restart"
+    /// `POST` `ProcessSignalRequest`: `ProcessActionResult` once the signal was sent.
+    public static let signal = "/v1/processes/signal"
     public static let shutdown = "/v1/shutdown"
     public static let reload = "/v1/reload"
     public static let health = "/v1/health"

@@ -23,6 +23,13 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
     public var lastExitStatus: String?
     /// Reason of the last restart (`exit`, `memory-growth`, `rss-max`, ...), `nil` if never restarted.
     public var lastRestartReason: String?
+    /// The last restart's cause in words: how the process ended (`exit status 1`, `killed by signal 9
+    /// (SIGKILL)`), the verdict with its figure (`memory-growth 31.2 MB/min`), or the reason (`manual`);
+    /// `nil` if never restarted.
+    public var lastRestartCause: String?
+    /// Why the last spawn failed (`cannot find executable "./app" (no executable file at /srv/app/app)`,
+    /// `directory /srv/app does not exist`), until a process is spawned again; `nil` otherwise.
+    public var spawnError: String?
     /// Resident set size of the main process, bytes (from /proc/PID/statm).
     public var rssBytes: UInt64?
     /// Sum of RSS over the main process and all its descendants, bytes.
@@ -52,8 +59,9 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         uptimeSeconds: Double?, restarts: Int, lastExitStatus: String?, lastRestartReason: String?,
         rssBytes: UInt64?, treeRSSBytes: UInt64?, threads: Int?, fds: Int?, treeProcesses: Int?,
         cpuPercent: Double?, leak: LeakStatus, description: String?, statusText: String? = nil,
-        notifyErrno: Int32? = nil, lastStopPIDs: [Int32]? = nil
+        notifyErrno: Int32? = nil, lastStopPIDs: [Int32]? = nil, lastRestartCause: String? = nil, spawnError: String? = nil
     ) {
+        self.lastRestartCause = lastRestartCause; self.spawnError = spawnError
         self.name = name; self.program = program; self.state = state; self.pid = pid
         self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds; self.restarts = restarts
         self.lastExitStatus = lastExitStatus; self.lastRestartReason = lastRestartReason
@@ -63,6 +71,9 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         self.statusText = statusText; self.notifyErrno = notifyErrno; self.lastStopPIDs = lastStopPIDs
     }
 
+    /// The REASON column's text for a process that is up: the last restart's cause, else its reason.
+    public var restartCauseText: String? { lastRestartCause ?? lastRestartReason }
+
     enum CodingKeys: String, CodingKey {
         case name, program, state, pid, threads, fds, restarts, leak, description
         case startedAt = "started_at", uptimeSeconds = "uptime_seconds"
@@ -70,6 +81,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         case rssBytes = "rss_bytes", treeRSSBytes = "tree_rss_bytes", treeProcesses = "tree_processes"
         case cpuPercent = "cpu_percent", statusText = "status_text", notifyErrno = "notify_errno"
         case lastStopPIDs = "last_stop_pids"
+        case lastRestartCause = "last_restart_cause", spawnError = "spawn_error"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -86,6 +98,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         try c.encode(description, forKey: .description)
         try c.encode(statusText, forKey: .statusText); try c.encode(notifyErrno, forKey: .notifyErrno)
         try c.encode(lastStopPIDs, forKey: .lastStopPIDs)
+        try c.encode(lastRestartCause, forKey: .lastRestartCause); try c.encode(spawnError, forKey: .spawnError)
     }
 }
 

@@ -1,3 +1,5 @@
+public import WardenCore
+
 /// The narrow surface that interfaces (HTTP control API, CLI) use to drive the supervisor.
 ///
 /// Every method is safe to call from any task; the supervisor serialises them. Name arguments accept
@@ -15,6 +17,10 @@ public protocol SupervisorControl: Sendable {
     /// Stops then starts the named processes (reason `manual`).
     /// - Throws: `.unknownName`; `.actionFailed` when a process could not be started again.
     func restart(names: [String]) async throws(ControlError) -> [ProcessStatus]
+    /// Sends `signal` to the main process of each named process, or to its process group when `group`.
+    /// Nothing is sent unless every named process has a live process.
+    /// - Throws: `.unknownName`; `.actionFailed` naming the processes that have no process (STOPPED, …).
+    func signal(names: [String], signal: OperatorSignal, group: Bool) async throws(ControlError) -> [ProcessStatus]
     /// Re-reads the config file and applies the difference, as SIGHUP does.
     /// - Returns: human lines describing what changed.
     /// - Throws: `.invalidConfig` with every diagnostic (`FILE:LINE: message`), nothing applied.

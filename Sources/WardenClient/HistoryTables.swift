@@ -51,16 +51,21 @@ public enum HistoryTables {
 
     /// One row per event: TIME, PROCESS, EVENT, REASON, DETAIL (the state change, or the message).
     public static func render(_ events: [WardenEvent]) -> String {
-        var rows = [["TIME", "PROCESS", "EVENT", "REASON", "DETAIL"]]
-        for event in events {
-            var detail = ""
-            if let old = event.oldState, let new = event.newState { detail = "\(old.rawValue) -> \(new.rawValue)" }
-            if let old = event.oldSeverity, let new = event.newSeverity { detail = "\(old) -> \(new)" }
-            if let status = event.exitStatus { detail += detail.isEmpty ? status : " (\(status))" }
-            if let message = event.message { detail += detail.isEmpty ? message : ": \(message)" }
-            rows.append([event.time, event.process ?? "-", event.event.rawValue, event.reason ?? "-", detail])
-        }
-        return PoolTables.table(rows)
+        PoolTables.table([["TIME", "PROCESS", "EVENT", "REASON", "DETAIL"]] + events.map(cells))
+    }
+
+    /// One event as one line, the table's cells separated by two spaces (`warden events -f`).
+    public static func line(_ event: WardenEvent) -> String {
+        cells(event).joined(separator: "  ")
+    }
+
+    static func cells(_ event: WardenEvent) -> [String] {
+        var detail = ""
+        if let old = event.oldState, let new = event.newState { detail = "\(old.rawValue) -> \(new.rawValue)" }
+        if let old = event.oldSeverity, let new = event.newSeverity { detail = "\(old) -> \(new)" }
+        if let status = event.exitStatus { detail += detail.isEmpty ? status : " (\(status))" }
+        if let message = event.message { detail += detail.isEmpty ? message : ": \(message)" }
+        return [event.time, event.process ?? "-", event.event.rawValue, event.reason ?? "-", detail]
     }
 
     static func oneDecimal(_ value: Double) -> String {

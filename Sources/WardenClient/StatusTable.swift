@@ -54,8 +54,9 @@ public enum StatusTable {
             process.cpuPercent.map { fixed($0, decimals: 1) } ?? "-",
             process.pid == nil ? "-" : leak(process.leak),
             // Down (FATAL, BACKOFF, EXITED): why, and when the next attempt is, matter more than the last restart
-            // (e.g. "gave up: start-retries-exhausted, last exit status 1", "exited: exit status 3").
-            [.fatal, .backoff, .exited].contains(process.state) ? (process.description ?? "-") : (process.lastRestartReason ?? "-"),
+            // (e.g. "directory /srv/app does not exist; gave up after 4 failed starts", "exited: exit status 3").
+            // Up: what made the last restart happen, with its figure ("exit status 1", "memory-growth 31.2 MB/min").
+            [.fatal, .backoff, .exited].contains(process.state) ? (process.description ?? "-") : (process.restartCauseText ?? "-"),
         ]
     }
 

@@ -68,6 +68,16 @@ public struct WardenClient: Sendable {
         try await action(APIRoute.restart, names)
     }
 
+    /// Sends `signal` (a name such as `USR1`, or a number) to the named processes' main processes, or to
+    /// their process groups when `group`.
+    /// - Throws: `WardenClientError`; `.api(status: 404, …)` unknown name, 400 unknown signal, 409 a named
+    ///   process has no process.
+    public func signal(names: [String], signal: String, group: Bool) async throws(WardenClientError) -> [ProcessStatus] {
+        let body = try Self.encode(ProcessSignalRequest(names: names, signal: signal, group: group))
+        let result: ProcessActionResult = try await request(.POST, APIRoute.signal, body: body, timeout: queryTimeout)
+        return result.processes
+    }
+
     /// Asks Warden to re-read its config file, as SIGHUP does.
     /// - Returns: one human line per applied change; empty when nothing changed.
     /// - Throws: `WardenClientError`; `.api(status: 422, …)` with one diagnostic per message line when the
@@ -112,7 +122,17 @@ public struct WardenClient: Sendable {
     /// `GET /v1/events?hours=H[&process=NAME][&kind=K]`: recorded events, oldest first.
     /// - Throws: `WardenClientError`.
     public func events(hours: Double, process: String? = nil, kind: String? = nil) async throws(WardenClientError) -> EventList {
-        var path = APIRoute.events + "?hours=\(hours)"
+        try await events(range: "hours=\(hours)", process: process, kind: kind)
+    }
+
+    /// `GET /v1/events?since=TIME[&process=NAME][&kind=K]`: events recorded at or after `since` (RFC 3339).
+    /// - Throws: `WardenClientError`.
+    public func events(since: String, process: String? = nil, kind: String? = nil) async throws(WardenClientError) -> EventList {
+        try await events(range: "since=" + Self.percentEncode(since), process: process, kind: kind)
+    }
+
+    private func events(range: String, process: String?, kind: String?) async throws(WardenClientError) -> EventList {
+        var path = APIRoute.events + "?" + range
         if let process { path += "&process=" + Self.percentEncode(process) }
         if let kind { path += "&kind=" + Self.percentEncode(kind) }
         return try await request(.GET, path, timeout: queryTimeout)

@@ -21,6 +21,13 @@ public enum ConfigLoader {
         return try parse(text, file: path)
     }
 
+    /// A diagnostic at the line of `keyPath` in `text` (the key's table when the key is not written), for
+    /// problems found after loading (`warden check`'s warnings).
+    public static func diagnostic(file: String, text: String, keyPath: [String], message: String) -> Diagnostic {
+        Diagnostic(file: file, line: KeyLineIndex(scanning: text).line(of: keyPath),
+                   key: keyPath.isEmpty ? nil : TOMLText.keyPath(keyPath), message: message)
+    }
+
     /// Parses and validates config text.
     ///
     /// Every problem is collected in one pass: syntax errors (only the first, with TOMLKit's line, as
@@ -48,6 +55,11 @@ public enum ConfigLoader {
                 Diagnostic(file: file, line: $0, key: nil,
                            message: "syntax error: a NUL character (\\u0000) in a string; commands, paths and the environment cannot hold one")
             })
+        }
+        // supervisord's [program:x] headers are not TOML: say what Warden writes instead of a syntax error.
+        let headers = ForeignKeys.sectionHeaders(in: text)
+        guard headers.isEmpty else {
+            throw ConfigError(diagnostics: headers.map { Diagnostic(file: file, line: $0.line, key: nil, message: $0.message) })
         }
         let root: TOMLTable
         do {

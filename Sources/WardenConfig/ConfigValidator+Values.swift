@@ -4,12 +4,14 @@ import WardenCore
 /// Reading and suggesting config values: durations, sizes, blanks, bare numbers.
 extension ConfigValidator {
     /// The known key that `key` is probably a misspelling of: same words with other case or `-`, or at
-    /// most two edits away (one for keys of up to four letters).
+    /// most two edits away (one for keys of up to four letters) — never one that differs by a word naming
+    /// another thing (`vms_max` is not `rss_max`: `ForeignKeys.distinctWords`).
     static func suggestion(for key: String, among allowed: [String]) -> String? {
         let normalized = key.lowercased().replacingDashes()
         if let match = allowed.first(where: { $0 == normalized }) { return match }
         let budget = key.count <= 4 ? 1 : 2
-        let ranked = allowed.map { ($0, editDistance(normalized, $0)) }.filter { $0.1 <= budget }
+        let ranked = allowed.map { ($0, editDistance(normalized, $0)) }
+            .filter { $0.1 <= budget && !ForeignKeys.differInMeaning(normalized, $0.0) }
         return ranked.min { $0.1 < $1.1 }?.0
     }
 

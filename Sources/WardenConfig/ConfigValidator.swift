@@ -39,6 +39,7 @@ struct ConfigValidator {
         "command", "directory", "environment", "numprocs", "autostart", "restart", "start_seconds",
         "start_retries", "backoff", "backoff_max", "stop_signal", "stop_timeout", "leak", "ready",
         "notify_access", "start_timeout", "watchdog", "start_limit_burst", "start_limit_interval",
+        "log_timestamps",
     ]
     static let leakKeys = [
         "window", "low", "medium", "high", "critical", "sustain", "rss_max", "fds_max", "threads_max",
@@ -255,6 +256,9 @@ struct ConfigValidator {
                 report(path + ["backoff"], "must be <= backoff_max (\(maxText), the default), got \(minText); raise backoff_max too")
             }
         }
+        if let value = table["log_timestamps"], let flag = boolean(value, at: path + ["log_timestamps"]) {
+            program.logTimestamps = flag
+        }
         if let value = table["stop_signal"], let signal = signal(value, at: path + ["stop_signal"]) {
             program.stopSignal = signal
         }
@@ -347,7 +351,9 @@ struct ConfigValidator {
     /// Reports every key of `table` that is not in `allowed`, suggesting a close known key.
     mutating func rejectUnknownKeys(in table: TOMLTable, at path: [String], allowed: [String]) {
         for key in table.keys.sorted() where !allowed.contains(key) {
-            if let suggestion = Self.suggestion(for: key, among: allowed) {
+            if let hint = ForeignKeys.table(at: path)?[key.lowercased()] {
+                report(path + [key], "unknown key \(TOMLText.quoted(key)); \(hint)")
+            } else if let suggestion = Self.suggestion(for: key, among: allowed) {
                 report(path + [key], "unknown key \(TOMLText.quoted(key)); did you mean \(TOMLText.quoted(suggestion))?")
             } else {
                 report(path + [key], "unknown key \(TOMLText.quoted(key)); expected one of: \(allowed.joined(separator: ", "))")

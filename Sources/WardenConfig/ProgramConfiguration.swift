@@ -54,6 +54,9 @@ public struct ProgramConfiguration: Sendable, Equatable {
     /// Set for the program Warden synthesises to run a collector plugin (`collector:NAME`); `nil` for
     /// `[programs.X]` tables. Part of equality, so a changed collector restarts its plugin on reload.
     public var collector: CollectorConfiguration?
+    /// Whether each line of the captured stdout/stderr gets an RFC 3339 timestamp prefix
+    /// (`log_timestamps`). Default true; off for programs that stamp their own lines.
+    public var logTimestamps: Bool = true
 
     public init(
         name: String,

@@ -31,6 +31,10 @@ public struct WardenConfiguration: Sendable, Equatable {
         self.history = HistorySettings(path: LexicalPath.resolve(HistorySettings.defaultFileName, against: supervisor.stateDirectory))
     }
 
+    /// The config file's directory: relative paths in it (`state_dir`, `directory`, a plugin path, a
+    /// `command[0]` with a `/`) are resolved against it.
+    public var directory: String { LexicalPath.directory(of: file) }
+
     /// The program named `name`, if configured.
     public func program(named name: String) -> ProgramConfiguration? {
         programs.first { $0.name == name }

@@ -24,7 +24,7 @@ struct ControlRoutes: Sendable {
     /// The method of each route, by path (each path has one): what `Allow` says in a 405.
     static let methods: [String: HTTPRequest.Method] = [
         APIRoute.processes: .get, APIRoute.start: .post, APIRoute.stop: .post, APIRoute.restart: .post,
-        APIRoute.reload: .post, APIRoute.shutdown: .post, APIRoute.health: .get, APIRoute.pools: .get,
+        APIRoute.signal: .post, APIRoute.reload: .post, APIRoute.shutdown: .post, APIRoute.health: .get, APIRoute.pools: .get,
         APIRoute.alerts: .get, APIRoute.metrics: .get, APIRoute.poolHistory: .get, APIRoute.events: .get,
     ]
 
@@ -42,6 +42,7 @@ struct ControlRoutes: Sendable {
         router.post(RouterPath(APIRoute.restart)) { request, _ in
             try await action(request, "restart") { try await control.restart(names: $0) }
         }
+        router.post(RouterPath(APIRoute.signal)) { request, _ in try await signal(request) }
         router.post(RouterPath(APIRoute.reload)) { _, _ in try await reload() }
         router.post(RouterPath(APIRoute.shutdown)) { _, _ in await shutdown() }
         router.get(RouterPath(APIRoute.health)) { _, _ in
@@ -93,6 +94,38 @@ struct ControlRoutes: Sendable {
         let body = try await ActionRequestDecoder.decode(request)
         logger.info("control request", metadata: ["action": "\(verb)", "names": "\(body.names)"])
         let processes = try await perform(body.names)
+        return JSONResponse.make(ProcessActionResult(processes: processes))
+    }
+
+    /// `POST /v1/processes/signal` with `{"names": [...], "signal": "USR1", "group": false}`.
+    func signal(_ request: Request) async throws -> Response {
+        let example = #"{"names": ["api:0"], "signal": "USR1"}"#
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIFailure(.contentTooLarge, field: "body", message: "request body is larger than \(Self.maxBodyBytes) bytes")
+        }
+        let body: ProcessSignalRequest
+        do {
+            body = try JSONDecoder().decode(ProcessSignalRequest.self, from: Data(buffer.readableBytesView))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw APIFailure(.badRequest, field: key.stringValue, message: "missing \"\(key.stringValue)\"; expected JSON like \(example)")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let field = context.codingPath.first?.stringValue ?? "body"
+            throw APIFailure(.badRequest, field: field, message: "\"\(field)\" has the wrong type; expected JSON like \(example)")
+        } catch {
+            throw APIFailure(.badRequest, field: "body", message: "request body is not valid JSON; expected JSON like \(example)")
+        }
+        guard !body.names.isEmpty, !body.names.contains(where: \.isEmpty) else {
+            throw APIFailure(.badRequest, field: "names", message: "\"names\" must list instance or program names, PROGRAM:* or \"all\"")
+        }
+        guard let signal = OperatorSignal(parsing: body.signal) else {
+            throw APIFailure(.badRequest, field: "signal", message: "unknown signal \"\(body.signal)\"; write a name such as USR1 or HUP, or a number 1-64")
+        }
+        let group = body.group ?? false
+        logger.info("control request", metadata: ["action": "signal", "names": "\(body.names)", "signal": "\(signal)", "group": "\(group)"])
+        let processes = try await control.signal(names: body.names, signal: signal, group: group)
         return JSONResponse.make(ProcessActionResult(processes: processes))
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+public import WardenCore
 
 /// Finds the executable file for a program's `command[0]`, the way Warden documents it: a name with a `/`
 /// is a path; a bare name is looked up next to the warden binary first, then on PATH.
@@ -9,8 +10,8 @@ public enum ExecutableResolver {
     /// Resolves `name` to the absolute path of a regular file that is executable (access(2) X_OK).
     ///
     /// - A `name` containing `/` is used as is when absolute. A relative one (`./bin/app`, `bin/app`) is
-    ///   taken relative to `workingDirectory` when given (the program's `directory`, where the child will
-    ///   run), otherwise relative to Warden's current working directory (getcwd(3)).
+    ///   taken relative to `workingDirectory` when given (the supervisor passes the config file's directory),
+    ///   otherwise relative to Warden's current working directory (getcwd(3)).
     /// - A bare name is looked up in `preferDirectory` (normally `currentExecutableDirectory()`, so that
     ///   helper programs shipped next to warden win), then in each entry of `searchPath` in order.
     ///   `searchPath` nil means Warden's own `PATH`, or `defaultSearchPath` if that is unset. Empty and
@@ -19,21 +20,37 @@ public enum ExecutableResolver {
     public static func resolve(
         _ name: String, searchPath: String?, preferDirectory: String?, workingDirectory: String? = nil
     ) -> String? {
-        guard !name.isEmpty, !name.utf8.contains(0) else { return nil }
+        candidates(name, searchPath: searchPath, preferDirectory: preferDirectory, workingDirectory: workingDirectory)
+            .paths.first(where: isExecutableFile)
+    }
+
+    /// Why `resolve` found nothing for these inputs: the absolute path tried for a path, or the directories
+    /// searched for a bare name.
+    public static func notFound(
+        _ name: String, searchPath: String?, preferDirectory: String?, workingDirectory: String? = nil
+    ) -> SpawnFailure {
+        let tried = candidates(name, searchPath: searchPath, preferDirectory: preferDirectory, workingDirectory: workingDirectory)
+        if name.contains("/") { return .executableNotFoundAt(command: name, tried: tried.paths.first ?? name) }
+        return .executableNotFoundIn(command: name, searched: tried.directories)
+    }
+
+    /// The absolute paths `resolve` tries, in order, and for a bare name the directories they are in.
+    static func candidates(
+        _ name: String, searchPath: String?, preferDirectory: String?, workingDirectory: String?
+    ) -> (paths: [String], directories: [String]) {
+        guard !name.isEmpty, !name.utf8.contains(0) else { return ([], []) }
         if name.contains("/") {
-            if name.hasPrefix("/") { return isExecutableFile(name) ? name : nil }
-            guard let base = workingDirectory ?? currentDirectory() else { return nil }
+            if name.hasPrefix("/") { return ([name], []) }
+            guard let base = workingDirectory ?? currentDirectory() else { return ([], []) }
             let relative = name.hasPrefix("./") ? String(name.dropFirst(2)) : name
             let candidate = (base.hasSuffix("/") ? base : base + "/") + relative
-            return candidate.hasPrefix("/") && isExecutableFile(candidate) ? candidate : nil
+            return (candidate.hasPrefix("/") ? [candidate] : [], [])
         }
         let path = searchPath ?? getenv("PATH").map { String(cString: $0) } ?? defaultSearchPath
-        let directories = (preferDirectory.map { [Substring($0)] } ?? []) + path.split(separator: ":")
-        for directory in directories where directory.hasPrefix("/") {
-            let candidate = (directory.hasSuffix("/") ? String(directory) : directory + "/") + name
-            if isExecutableFile(candidate) { return candidate }
-        }
-        return nil
+        let directories = ((preferDirectory.map { [Substring($0)] } ?? []) + path.split(separator: ":"))
+            .filter { $0.hasPrefix("/") }.map(String.init)
+        let paths = directories.map { ($0.hasSuffix("/") ? $0 : $0 + "/") + name }
+        return (paths, directories)
     }
 
     /// The directory containing the running executable, from readlink(2) of `/proc/self/exe` (symlinks

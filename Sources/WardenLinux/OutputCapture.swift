@@ -1,6 +1,7 @@
 import CWarden
 import Glibc
 import Synchronization
+import WardenCore
 
 /// The log pump: copies what workers write to their stdout and stderr pipes into log files, with
 /// size-based rotation.
@@ -50,12 +51,20 @@ public final class OutputCapture: Sendable {
     private struct Registration: Sendable {
         var readFD: Int32
         var path: String
+        /// Whether each line gets a timestamp prefix (`CapturedOutputFormat.timestampPrefix`).
+        var timestamps: Bool
+        /// Whether an `announce` will follow: output is held until its marker line is written.
+        var announced: Bool
     }
 
     /// State shared between callers and the pump thread.
     private struct Shared {
         /// Registrations the pump has not taken yet.
         var pending: [Registration] = []
+        /// The read end of each write end handed out and not closed yet (for `announce`).
+        var readEnds: [Int32: Int32] = [:]
+        /// Marker lines the pump has not taken yet, by read end.
+        var markers: [(readFD: Int32, line: String)] = []
         /// When set, shutdown has begun: no new pipes, and the pump stops at this instant at the latest.
         var deadline: ContinuousClock.Instant?
         /// `shutdown` callers waiting for the pump to stop.
@@ -136,7 +145,7 @@ public final class OutputCapture: Sendable {
     /// - Throws: `SystemCallError` for `open <path>` when the directory of `logPath` does not exist (ENOENT)
     ///   or is not a directory (ENOTDIR), for `pipe2` or `fcntl`, or ESHUTDOWN once `shutdown` has been
     ///   called.
-    public func makePipe(logPath: String) throws(SystemCallError) -> Int32 {
+    public func makePipe(logPath: String, timestamps: Bool = false, announced: Bool = false) throws(SystemCallError) -> Int32 {
         var info = stat()
         let directory = logPath.utf8.lastIndex(of: UInt8(ascii: "/")).map {
             $0 == logPath.utf8.startIndex ? "/" : String(logPath[..<$0])
@@ -155,10 +164,11 @@ public final class OutputCapture: Sendable {
             close(ends.write)
             throw error
         }
-        let registration = Registration(readFD: ends.read, path: logPath)
+        let registration = Registration(readFD: ends.read, path: logPath, timestamps: timestamps, announced: announced)
         let accepted = shared.withLock { state in
             guard state.deadline == nil else { return false }
             state.pending.append(registration)
+            state.readEnds[ends.write] = ends.read
             wake()
             return true
         }
@@ -172,7 +182,21 @@ public final class OutputCapture: Sendable {
 
     /// Closes Warden's copy of a write end returned by `makePipe`. Call it right after spawning.
     public func closeWriteEnd(_ fd: Int32) {
+        shared.withLock { _ = $0.readEnds.removeValue(forKey: fd) }
         close(fd)  // never retried on EINTR: Linux has released the descriptor either way
+    }
+
+    /// Writes `line` (and a newline) into the log of the pipe whose write end is `writeFD` just before the
+    /// first bytes the child writes there, so a silent stream still leaves no file. Call it after the spawn
+    /// and before `closeWriteEnd`, for a pipe made with `announced: true`: its output is held in memory
+    /// (up to 1 MiB) until this line arrives, so the line comes first even when the child wrote before the
+    /// pump saw this call. `line` gets a timestamp like any captured line.
+    public func announce(_ line: String, onWriteEnd writeFD: Int32) {
+        shared.withLock { state in
+            guard state.deadline == nil, let readFD = state.readEnds[writeFD] else { return }
+            state.markers.append((readFD, line))
+            wake()
+        }
     }
 
     /// Stops the pump once every pipe has reached EOF, or after `timeout`, whichever comes first, and waits
@@ -220,10 +244,22 @@ public final class OutputCapture: Sendable {
         var rotationRetryAt: UInt64 = 0
         /// Moves the file away when it is full (`LogRotator`'s rules).
         var rotator: LogRotator
+        /// Timestamps in front of lines, when the program asks for them.
+        let timestamps: Bool
+        var stamper = LineStamper()
+        /// Whether the pipe delivered bytes already.
+        var hadOutput = false
+        /// A marker line waiting for the first output (`announce`).
+        var pendingMarker: String?
+        /// Set until the announced marker line arrives; output read meanwhile waits in `held`.
+        var awaitingMarker: Bool
+        var held: [UInt8] = []
 
         init(_ registration: Registration) {
             readFD = registration.readFD
             path = registration.path
+            timestamps = registration.timestamps
+            awaitingMarker = registration.announced
             rotator = LogRotator(path: registration.path)
         }
     }
@@ -236,9 +272,12 @@ public final class OutputCapture: Sendable {
         var ready = [Int32](repeating: 0, count: 64)
 
         while true {
-            let (registrations, deadline) = shared.withLock { state in
-                defer { state.pending.removeAll() }
-                return (state.pending, state.deadline)
+            let (registrations, markers, deadline) = shared.withLock { state in
+                defer {
+                    state.pending.removeAll()
+                    state.markers.removeAll()
+                }
+                return (state.pending, state.markers, state.deadline)
             }
             for registration in registrations {
                 let sink = Sink(registration)
@@ -246,6 +285,16 @@ public final class OutputCapture: Sendable {
                     sinks[sink.readFD] = sink
                 } else {
                     retire(sink)  // ENOMEM/ENOSPC: the worker gets EPIPE rather than a pipe nobody reads
+                }
+            }
+            for marker in markers {
+                guard let sink = sinks[marker.readFD] else { continue }  // the pipe already reached EOF
+                if sink.awaitingMarker {
+                    release(sink, marker: marker.line)
+                } else if sink.hadOutput {
+                    write(line: marker.line, to: sink)
+                } else {
+                    sink.pendingMarker = marker.line
                 }
             }
             // After shutdown began no registration can arrive (makePipe checks the deadline under the lock
@@ -289,11 +338,66 @@ public final class OutputCapture: Sendable {
     private func pump(_ sink: Sink, _ chunk: UnsafeMutableRawBufferPointer) -> PumpResult {
         let count = read(sink.readFD, chunk.baseAddress!, chunk.count)
         if count > 0 {
-            append(UnsafeRawBufferPointer(rebasing: chunk[..<count]), to: sink)
+            let bytes = UnsafeRawBufferPointer(rebasing: chunk[..<count])
+            if sink.awaitingMarker && sink.held.count < Self.maxHeldBytes {
+                sink.held.append(contentsOf: bytes)
+            } else {
+                if sink.awaitingMarker { release(sink, marker: nil) }
+                deliver(bytes, to: sink)
+            }
             return .data
         }
         if count < 0 && (errno == EAGAIN || errno == EINTR) { return .empty }
         return .closed
+    }
+
+    /// Most output held while a marker line is awaited; beyond it the output goes on without the marker.
+    static let maxHeldBytes = 1 << 20
+
+    /// Captured bytes to the file: the pending marker first, then the bytes, stamped when the sink has
+    /// timestamps.
+    private func deliver(_ bytes: UnsafeRawBufferPointer, to sink: Sink) {
+        if !sink.hadOutput {
+            sink.hadOutput = true
+            if let marker = sink.pendingMarker {
+                sink.pendingMarker = nil
+                write(line: marker, to: sink)
+            }
+        }
+        if sink.timestamps {
+            let stamped = sink.stamper.stamp(bytes, prefix: Self.timestampPrefix())
+            stamped.withUnsafeBytes { append($0, to: sink) }
+        } else {
+            append(bytes, to: sink)
+        }
+    }
+
+    /// Stops holding the sink's output: `marker` (if any) goes before the first output, then what was held.
+    private func release(_ sink: Sink, marker: String?) {
+        sink.awaitingMarker = false
+        if let marker { sink.pendingMarker = marker }
+        let held = sink.held
+        sink.held = []
+        if !held.isEmpty { held.withUnsafeBytes { deliver($0, to: sink) } }
+    }
+
+    /// Appends a marker line to the sink's file, on a line of its own (after a newline when the file ends
+    /// inside a line), with a timestamp when the sink has them.
+    private func write(line: String, to sink: Sink) {
+        var bytes = Array(line.utf8) + [UInt8(ascii: "\n")]
+        if !sink.endsWithNewline { bytes.insert(UInt8(ascii: "\n"), at: 0) }
+        if sink.timestamps {
+            var stamper = LineStamper()  // the marker is a whole line of its own: the sink's state is kept
+            bytes = stamper.stamp(bytes, prefix: Self.timestampPrefix())
+        }
+        bytes.withUnsafeBytes { append($0, to: sink) }
+    }
+
+    /// The timestamp prefix of lines read now (CLOCK_REALTIME).
+    private static func timestampPrefix() -> [UInt8] {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return CapturedOutputFormat.timestampPrefix(secondsSinceEpoch: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
     }
 
     /// Appends `bytes` to the sink's file, rotating whenever they would push it past `maxBytes`.
@@ -413,6 +517,7 @@ public final class OutputCapture: Sendable {
     /// Closes a pipe and its file. The epoll registration is removed explicitly: closing alone would not
     /// remove it while a copy of the descriptor lives on (briefly, in a child being spawned concurrently).
     private func retire(_ sink: Sink) {
+        if sink.awaitingMarker { release(sink, marker: nil) }
         cw_epoll_remove(epollFD, sink.readFD)
         close(sink.readFD)
         if sink.fileFD >= 0 { close(sink.fileFD) }

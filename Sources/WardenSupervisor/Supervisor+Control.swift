@@ -1,6 +1,6 @@
 public import WardenAPI
 import WardenConfig
-import WardenCore
+public import WardenCore
 import WardenLinux
 
 /// A control request waiting for its instances. Each instance counts once it has been seen settled, even
@@ -62,6 +62,27 @@ extension Supervisor: SupervisorControl {
         await waitUntil(resolved) { $0.machine.state != .stopping }
         await waitUntil(resolved) { [.running, .fatal, .exited, .stopped].contains($0.machine.state) }
         return try failIfNotRunning(resolved, action: "restart")
+    }
+
+    public func signal(names: [String], signal: OperatorSignal, group: Bool) async throws(ControlError) -> [ProcessStatus] {
+        let resolved = try resolve(names)
+        let targets = resolved.compactMap { registry[$0] }
+        let idle = targets.filter { $0.pid == nil }
+        guard idle.isEmpty else {
+            let list = idle.map { "\($0.name) (\($0.machine.state.rawValue))" }.joined(separator: ", ")
+            throw ControlError(.actionFailed, field: "names", message: "no process to signal: \(list)")
+        }
+        for instance in targets {
+            guard let pid = instance.pid else { continue }
+            // Every worker is spawned with setsid, so its pgid is its pid.
+            if group {
+                spawning.processes.signalGroup(pid, signal: signal.number)
+            } else {
+                spawning.processes.signal(pid, pidfd: instance.pidfd, signal: signal.number)
+            }
+            logger.notice("\(instance.name): \(signal) sent to \(group ? "process group" : "pid") \(pid) on request")
+        }
+        return resolved.compactMap { registry[$0].map(status(of:)) }
     }
 
     public func reload() async throws(ControlError) -> [String] {

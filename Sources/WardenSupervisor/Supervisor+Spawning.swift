@@ -5,49 +5,53 @@ import WardenLinux
 
 /// Spawning a worker (the `.spawn` action) and seeing its main process reaped.
 extension Supervisor {
-    /// Spawns `instance`'s process. When that fails because Warden's fd table is full (EMFILE), the fd
-    /// reserve is let go and the spawn tried once more; a failure for lack of resources (EMFILE, ENFILE,
-    /// EAGAIN, ENOMEM) is transient: BACKOFF and retry, not counted toward `start_retries`.
-    func spawn(_ instance: Instance) {
-        let failure = spawnOnce(instance)
+    /// Spawns `instance`'s process. `starting` is its `state-change` to STARTING, published here once the
+    /// pid is known (or the spawn failed), so that the event carries the new process's pid. When the spawn
+    /// fails because Warden's fd table is full (EMFILE), the fd reserve is let go and the spawn tried once
+    /// more; a failure for lack of resources (EMFILE, ENFILE, EAGAIN, ENOMEM) is transient: BACKOFF and
+    /// retry, not counted toward `start_retries`.
+    func spawn(_ instance: Instance, starting: WorkerEvent? = nil) {
+        let failure = spawnOnce(instance, starting: starting)
         if failure == EMFILE, fdReserve.count > 0, instance.machine.state == .starting, instance.pid == nil {
             fdReserve.release()
             logger.warning("\(instance.name): out of file descriptors; released the reserve of \(fdReserve.size) to spawn")
-            _ = spawnOnce(instance, retry: true)
+            _ = spawnOnce(instance, starting: starting, retry: true)
         }
         fdReserve.refill()
     }
 
     /// One spawn attempt; returns the errno of a failure that left the instance STARTING for a retry.
-    private func spawnOnce(_ instance: Instance, retry: Bool = false) -> Int32? {
+    private func spawnOnce(_ instance: Instance, starting: WorkerEvent?, retry: Bool = false) -> Int32? {
         let program = instance.program
         let at = now()
-        guard let executable = ExecutableResolver.resolve(
-            program.command[0], searchPath: spawning.baseEnvironment["PATH"],
-            preferDirectory: spawning.executableDirectory, workingDirectory: program.directory)
-        else {
-            let place = program.command[0].contains("/")
-                ? "(no executable file at that path\(program.directory.map { ", relative to \($0)" } ?? ""))"
-                : "(looked next to warden and on PATH)"
-            let cause = "cannot find executable \"\(program.command[0])\" \(place)"
-            logger.error("\(instance.name): \(cause)")
-            if let collector = program.collector {
-                pluginFailed(collector, "plugin \(collector.plugin) not found \(place)")
-            }
-            perform(instance.machine.spawnFailed(now: at, reason: .executableNotFound, cause: cause), for: instance)
+        var announced = false
+        func announceStarting() {
+            if let starting, !announced { record(starting, of: instance) }
+            announced = true
+        }
+        func failed(_ failure: SpawnFailure, transient: Bool = false) -> Int32? {
+            announceStarting()
+            logger.error("\(instance.name): \(failure)")
+            if let collector = program.collector { pluginFailed(collector, "plugin \(collector.plugin): \(failure)") }
+            perform(instance.machine.spawnFailed(now: at, reason: failure.reason, cause: failure.description, transient: transient),
+                    for: instance)
             return nil
+        }
+        if let problem = Self.directoryProblem(program.directory) { return failed(problem) }
+        // A relative command[0] with a `/` is relative to the config file's directory, as every path in it.
+        let (search, prefer, base) = (spawning.baseEnvironment["PATH"], spawning.executableDirectory, configuration.directory)
+        guard let executable = ExecutableResolver.resolve(
+            program.command[0], searchPath: search, preferDirectory: prefer, workingDirectory: base)
+        else {
+            return failed(ExecutableResolver.notFound(
+                program.command[0], searchPath: search, preferDirectory: prefer, workingDirectory: base))
         }
         var environment = spawning.baseEnvironment
         for (key, value) in program.environment { environment[key] = value }
         environment[TreeIndex.instanceVariable] = instance.name
         environment["WARDEN_PROCESS_INDEX"] = "\(instance.index)"
         environment["WARDEN_PROGRAM_NAME"] = program.name
-        guard let notifyVariables = notifyEnvironment(for: program) else {
-            let cause = "no notify socket for ready = \"notify\" / watchdog"
-            logger.error("\(instance.name): \(cause)")
-            perform(instance.machine.spawnFailed(now: at, reason: .notifySocketUnavailable, cause: cause), for: instance)
-            return nil
-        }
+        guard let notifyVariables = notifyEnvironment(for: program) else { return failed(.notifySocketUnavailable) }
         environment.merge(notifyVariables) { $1 }
         // With a watchdog the worker must find its own pid in WATCHDOG_PID (sd_watchdog_enabled(3));
         // warden-exec sets it and execs the program, keeping the pid.
@@ -74,8 +78,10 @@ extension Supervisor {
                     for dir in StateDirectory.create(state).created { logger.warning("recreated \(dir), which had been removed") }
                 }
                 let logs = state + "/logs/" + instance.name
-                out = try capture.makePipe(logPath: logs + ".out.log")
-                do { err = try capture.makePipe(logPath: logs + ".err.log") } catch {
+                out = try capture.makePipe(logPath: logs + ".out.log", timestamps: program.logTimestamps, announced: true)
+                do {
+                    err = try capture.makePipe(logPath: logs + ".err.log", timestamps: program.logTimestamps, announced: true)
+                } catch {
                     capture.closeWriteEnd(out); throw error
                 }
             }
@@ -92,6 +98,11 @@ extension Supervisor {
                 throw error
             }
             instance.pid = spawned.pid
+            if link == nil {
+                let marker = CapturedOutputFormat.startMarker(process: instance.name, pid: spawned.pid)
+                capture.announce(marker, onWriteEnd: out)
+                capture.announce(marker, onWriteEnd: err)
+            }
             instance.pidfd = spawned.pidfd
             instance.sessionID = spawned.pid
             instance.startTicks = ProcReader.readStat(pid: spawned.pid)?.startTime
@@ -100,14 +111,15 @@ extension Supervisor {
             instance.startedAtMonotonic = at
             instance.spawns += 1
             instance.knownTree = [:]
+            recordWorker(instance, pid: spawned.pid, startTime: instance.startTicks)
             sampling.previousCPU[instance.name] = nil   // CPU % starts over with the new process
             registry.byPID[spawned.pid] = instance.name
-            recordWorker(instance, pid: spawned.pid, startTime: instance.startTicks)
             logger.debug("\(instance.name): spawned pid \(spawned.pid)")
             if let link, let collector = program.collector {
                 instance.plugin = link
                 startConversation(with: instance, collector: collector)
             }
+            announceStarting()
             workerSpawned(instance)
             perform(instance.machine.spawned(now: at), for: instance)
             return nil
@@ -115,20 +127,26 @@ extension Supervisor {
             let code = (error as? SystemCallError)?.errno ?? 0
             if code == EMFILE && !retry && fdReserve.count > 0 { return EMFILE }
             let transient = [EMFILE, ENFILE, EAGAIN, ENOMEM].contains(code)
-            let cause: String
-            if let directory = program.directory, access(directory, X_OK) != 0 {
-                cause = "cannot use directory \"\(directory)\": \(String(cString: strerror(errno)))"
-            } else {
-                cause = "spawn failed: \(error)"
+            if transient {
+                logger.warning("\(instance.name): out of resources (\(String(cString: strerror(code)))): retrying after the backoff, not counted as a failed start")
             }
-            logger.error("\(instance.name): \(cause)")
-            if let collector = program.collector {
-                pluginFailed(collector, "plugin \(collector.plugin) cannot start: \(error)")
-            }
-            if transient { logger.warning("\(instance.name): out of resources (\(String(cString: strerror(code)))): retrying after the backoff, not counted as a failed start") }
-            perform(instance.machine.spawnFailed(now: at, reason: .spawnFailed, cause: cause, transient: transient), for: instance)
-            return nil
+            return failed(Self.directoryProblem(program.directory) ?? .spawnError("\(error)"), transient: transient)
         }
+    }
+
+    /// What is wrong with a program's `directory` now (missing, not a directory, not searchable), or `nil`.
+    static func directoryProblem(_ directory: String?) -> SpawnFailure? {
+        guard let directory else { return nil }
+        var info = stat()
+        guard stat(directory, &info) == 0 else {
+            return errno == ENOENT ? .directoryMissing(directory)
+                : .directoryUnusable(directory, problem: String(cString: strerror(errno)))
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else { return .directoryUnusable(directory, problem: "not a directory") }
+        guard access(directory, X_OK) == 0 else {
+            return .directoryUnusable(directory, problem: String(cString: strerror(errno)))
+        }
+        return nil
     }
 
     /// How long the exit of a main process that may use the notify protocol waits before it is handled:

@@ -40,7 +40,9 @@ extension Supervisor {
             description: describe(instance),
             statusText: running ? machine.statusText : nil,
             notifyErrno: running ? machine.notifyErrno : nil,
-            lastStopPIDs: instance.lastStop?.ended)
+            lastStopPIDs: instance.lastStop?.ended,
+            lastRestartCause: machine.lastRestartCause,
+            spawnError: machine.lastSpawnFailure)
     }
 
     private func describe(_ instance: Instance) -> String {
@@ -56,8 +58,8 @@ extension Supervisor {
             let why = instance.machine.lastSpawnFailure ?? instance.machine.lastExit?.description
             return "backing off after \(machine.failedStarts) failed starts\(why.map { " (\($0))" } ?? ""); next attempt in \(LeakMessage.oneDecimal(wait))s"
         case .fatal:
-            if let cause = instance.machine.lastSpawnFailure { return "gave up: \(machine.reason.rawValue): \(cause)" }
-            return "gave up: \(machine.reason.rawValue)\(instance.machine.lastExit.map { ", last \($0)" } ?? "")"
+            return ProcessCause.fatal(spawnFailure: instance.machine.lastSpawnFailure, exit: instance.machine.lastExit,
+                                      failedStarts: machine.failedStarts, reason: machine.reason)
         case .exited:
             return instance.machine.lastExit.map { "exited: \($0)" } ?? "exited"
         case .stopping:

@@ -169,10 +169,22 @@ public actor Supervisor: Service {
     }
 
     func perform(_ actions: [WorkerStateMachine.Action], for instance: Instance) {
-        for action in actions {
+        for (index, action) in actions.enumerated() {
             switch action {
-            case .record(let event): record(event, of: instance)
-            case .spawn: spawn(instance)
+            case .record(let event):
+                // The change to STARTING that a spawn follows is published by `spawn`, with the new pid.
+                if case .stateChanged(let t, _, _, _) = event, t.to == .starting, index + 1 < actions.count,
+                   case .spawn = actions[index + 1] {
+                    continue
+                }
+                record(event, of: instance)
+            case .spawn:
+                var starting: WorkerEvent?
+                if index > 0, case .record(let event) = actions[index - 1], case .stateChanged(let t, _, _, _) = event,
+                   t.to == .starting {
+                    starting = event
+                }
+                spawn(instance, starting: starting)
             case .signalGroup(let signal): signalGroup(of: instance, signal: signal)
             case .killTree: killTree(of: instance)
             case .sendSignal(let signal):
@@ -188,7 +200,7 @@ public actor Supervisor: Service {
     }
 
     /// Publishes a worker's event, logging what an operator should see in Warden's log.
-    private func record(_ event: WorkerEvent, of instance: Instance) {
+    func record(_ event: WorkerEvent, of instance: Instance) {
         var record = event.record(process: instance.name, program: instance.program.name, pid: instance.pid,
                                   time: RFC3339.now().0)
         // The transition that completes a stop names what the stop ended.
@@ -204,11 +216,12 @@ public actor Supervisor: Service {
         var metadata: Logger.Metadata = ["process": "\(instance.name)", "event": "\(record.event.rawValue)"]
         if let pid = instance.pid { metadata["pid"] = "\(pid)" }
         switch event {
-        case .stateChanged(let t, _, _, _):
+        case .stateChanged(let t, let exit, let cause, let restart):
             scheduleServiceManagerUpdate()
             let level: Logger.Level = (t.to == .fatal || t.to == .backoff) ? .warning : .info
-            logger.log(level: level, "\(instance.name): \(t.from.rawValue) -> \(t.to.rawValue) (\(t.reason.rawValue))\(stopText)",
-                       metadata: metadata)
+            let line = ProcessCause.logLine(t, exit: exit, spawnFailure: restart == nil ? cause : nil,
+                                            restartCause: restart == nil ? nil : cause)
+            logger.log(level: level, "\(instance.name): \(line)\(stopText)", metadata: metadata)
         case .severityChanged(_, let to, _, let evidence) where to >= .graded(.high):
             metadata["rss_growth_mb_per_min"] = "\(evidence?.verdict.rssGrowthMBPerMinute ?? 0)"
             logger.warning("\(instance.name): memory growth \(to)", metadata: metadata)

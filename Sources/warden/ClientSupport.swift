@@ -39,6 +39,18 @@ enum Terminal {
     }
 }
 
+extension Terminal {
+    /// Writes `bytes` to stdout as they are (captured output: no re-encoding).
+    static func output(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+            if written <= 0 { break }
+            offset += written
+        }
+    }
+}
+
 /// Runs `body` against the Warden named by `options`; reports a `WardenClientError` on stderr and turns it
 /// into the documented exit code.
 func withClient<T>(

@@ -1,28 +1,32 @@
 import ArgumentParser
+import Glibc
 import WardenAPI
 import WardenConfig
 
-/// `-c/--config FILE` and `--socket PATH`, shared by every subcommand.
-struct ConfigOption: ParsableArguments {
+/// `-c/--config FILE`: the options of a command that reads a config file and nothing else (`check`).
+struct ConfigFileOption: ParsableArguments {
     @Option(
         name: [.customShort("c"), .customLong("config")],
         help: ArgumentHelp(
-            "Warden config file (TOML). Required by run and check; other commands find the control socket in its state_dir. An invalid file fails every command (diagnostics on stderr, exit 2).",
+            "Warden config file (TOML). Default: $WARDEN_CONFIG, else /etc/warden/warden.toml when it exists. An invalid file fails the command (diagnostics on stderr, exit 2).",
             valueName: "FILE"))
     var config: String?
 
-    @Option(
-        name: .customLong("socket"),
-        help: ArgumentHelp(
-            "Control socket path, overriding STATE_DIR/warden.sock (STATE_DIR is ./.warden without -c).",
-            valueName: "PATH"))
-    var socket: String?
+    /// `-c`, `$WARDEN_CONFIG` or `/etc/warden/warden.toml` (`ConfigLocation`), or `nil` when none applies.
+    var location: ConfigLocation? {
+        var environment: [String: String] = [:]
+        if let value = getenv(ConfigLocation.environmentVariable) {
+            environment[ConfigLocation.environmentVariable] = String(cString: value)
+        }
+        return ConfigLocation.resolve(option: config, environment: environment) { access($0, F_OK) == 0 }
+    }
 
-    /// The `-c` path, for commands that cannot work without a config file.
-    /// - Throws: `ValidationError` when `-c` was not given.
+    /// The config file, for commands that cannot work without one.
+    /// - Throws: `ValidationError` (exit 64) when there is no `-c`, no `$WARDEN_CONFIG` and no
+    ///   `/etc/warden/warden.toml`.
     func requiredConfigPath() throws -> String {
-        guard let config else { throw ValidationError("Missing expected option '-c/--config <FILE>'.") }
-        return config
+        guard let location else { throw ValidationError("Missing expected option '-c/--config <FILE>': \(ConfigLocation.missingMessage).") }
+        return location.path
     }
 
     /// Loads and validates `path`.
@@ -35,18 +39,48 @@ struct ConfigOption: ParsableArguments {
             throw ExitCode(ExitStatus.invalidConfig)
         }
     }
+}
 
-    /// The control socket: `--socket`, else `STATE_DIR/warden.sock` with STATE_DIR from `-c` or `./.warden`.
+/// `-c/--config FILE` and `--socket PATH`, shared by every command that talks to Warden (and `run`).
+struct ConfigOption: ParsableArguments {
+    @OptionGroup var file: ConfigFileOption
+
+    @Option(
+        name: .customLong("socket"),
+        help: ArgumentHelp(
+            "Control socket path, overriding STATE_DIR/warden.sock (STATE_DIR is ./.warden without a config file).",
+            valueName: "PATH"))
+    var socket: String?
+
+    /// See `ConfigFileOption.requiredConfigPath()`.
+    func requiredConfigPath() throws -> String { try file.requiredConfigPath() }
+
+    /// See `ConfigFileOption.loadConfiguration(path:)`.
+    func loadConfiguration(path: String) throws -> WardenConfiguration { try file.loadConfiguration(path: path) }
+
+    /// The state directory: the config file's `state_dir` (the file is loaded and validated as a whole),
+    /// else the directory of `--socket`, else `./.warden`.
+    /// - Throws: `ExitCode(2)` after printing every diagnostic when the config file is invalid.
+    func stateDirectory() throws -> String {
+        if let location = file.location { return try loadConfiguration(path: location.path).supervisor.stateDirectory }
+        if let socket, let slash = socket.lastIndex(of: "/") {
+            return slash == socket.startIndex ? "/" : String(socket[..<slash])
+        }
+        return socket == nil ? ControlSocket.defaultStateDirectory : "."
+    }
+
+    /// The control socket: `--socket`, else `STATE_DIR/warden.sock` with STATE_DIR from the config file
+    /// (`-c`, `$WARDEN_CONFIG`, `/etc/warden/warden.toml`) or `./.warden`.
     ///
-    /// `-c` is loaded and validated as a whole, as `warden check` does: a command never acts on a file
-    /// with errors, even ones outside `[supervisor]`. To reach a running Warden while its file is being
-    /// edited, pass `--socket` instead of `-c`.
-    /// - Throws: `ExitCode(2)` after printing every diagnostic (`FILE:LINE: message`) when `-c` is invalid.
+    /// The config file is loaded and validated as a whole, as `warden check` does: a command never acts on
+    /// a file with errors, even ones outside `[supervisor]`. To reach a running Warden while its file is
+    /// being edited, pass `--socket` instead of `-c`.
+    /// - Throws: `ExitCode(2)` after printing every diagnostic (`FILE:LINE: message`) when the file is invalid.
     func socketPath() throws -> String {
         if let socket { return socket }
-        guard let config else {
+        guard let location = file.location else {
             return ControlSocket.path(inStateDirectory: ControlSocket.defaultStateDirectory)
         }
-        return ControlSocket.path(inStateDirectory: try loadConfiguration(path: config).supervisor.stateDirectory)
+        return ControlSocket.path(inStateDirectory: try loadConfiguration(path: location.path).supervisor.stateDirectory)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import WardenAPI
 import WardenClient
+import WardenCore
 
 /// `warden history NAME [--hours H] [--json]`.
 struct HistoryCommand: AsyncParsableCommand {
@@ -47,7 +48,8 @@ struct EventsCommand: AsyncParsableCommand {
         abstract: "Show the recorded events (state changes, restarts, alerts, reloads) of the last hours.",
         discussion: """
             From the history: the same records as STATE_DIR/events.jsonl, oldest first, at most 10000. \
-            --json prints {"events": [...]}.
+            --json prints {"events": [...]}. -f then keeps printing new events as they are recorded (polling \
+            the API every second; one line per event, one JSON object per line with --json) until interrupted.
 
             \(ExitStatus.help)
             """)
@@ -66,6 +68,9 @@ struct EventsCommand: AsyncParsableCommand {
     @Flag(help: "Print {\"events\": [...]} as JSON (sorted keys) instead of a table.")
     var json = false
 
+    @Flag(name: [.customShort("f"), .customLong("follow")], help: "Keep printing new events (Ctrl-C stops).")
+    var follow = false
+
     func validate() throws {
         guard hours > 0, hours.isFinite else { throw ValidationError("--hours must be a positive number of hours") }
     }
@@ -75,6 +80,39 @@ struct EventsCommand: AsyncParsableCommand {
         let list = try await withClient(options) { client throws(WardenClientError) in
             try await client.events(hours: hours, process: process, kind: kind)
         }
-        print(json ? try prettyJSON(list) : HistoryTables.render(list.events))
+        guard follow else {
+            print(json ? try prettyJSON(list) : HistoryTables.render(list.events))
+            return
+        }
+        // Unbuffered writes: each event as it comes, also into a pipe.
+        for event in list.events { Terminal.output(Array((try line(event) + "\n").utf8)) }
+        // `since` is inclusive: events at the last time seen come again and are skipped by content.
+        var last = list.events.last?.time
+        var seenAtLast = Set(try list.events.filter { $0.time == last }.map(line))
+        while true {
+            try await Task.sleep(for: .seconds(1))
+            let since = last ?? RFC3339Text.string(secondsSinceEpoch: Self.nowSeconds() - hours * 3600)
+            let fresh = try await withClient(options) { client throws(WardenClientError) in
+                try await client.events(since: since, process: process, kind: kind)
+            }
+            for event in fresh.events {
+                let text = try line(event)
+                if event.time == last, seenAtLast.contains(text) { continue }
+                if event.time != last { (last, seenAtLast) = (event.time, []) }
+                seenAtLast.insert(text)
+                Terminal.output(Array((text + "\n").utf8))
+            }
+        }
+    }
+
+    /// One event: a table line, or one compact JSON object with --json.
+    private func line(_ event: WardenEvent) throws -> String {
+        json ? try compactJSON(event) : HistoryTables.line(event)
+    }
+
+    private static func nowSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }

@@ -61,6 +61,13 @@ struct AlertsCommand: AsyncParsableCommand {
     }
 }
 
+/// Sorted-key JSON text of `value` on one line.
+func compactJSON(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
 /// Sorted-key, pretty JSON text of `value`.
 func prettyJSON(_ value: some Encodable) throws -> String {
     let encoder = JSONEncoder()

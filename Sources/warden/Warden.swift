@@ -14,10 +14,11 @@ struct Warden: AsyncParsableCommand {
             Exit codes of the client commands: 0 success, 1 refused or failed (unknown name, failed \
             action), 2 invalid config, 3 Warden not reachable.
             """,
+        version: WardenVersion.text,
         subcommands: [
             RunCommand.self, StatusCommand.self, StartCommand.self, StopCommand.self, RestartCommand.self,
             ReloadCommand.self, ShutdownCommand.self, CheckCommand.self, PoolsCommand.self, AlertsCommand.self,
-            HistoryCommand.self, EventsCommand.self,
+            HistoryCommand.self, EventsCommand.self, LogsCommand.self, SignalCommand.self,
         ]
     )
 }

@@ -171,9 +171,9 @@ struct DiagnosticTests {
 
     @Test("an unknown key without a close match lists the known keys")
     func unknownKeyList() throws {
-        let diagnostic = try #require(onlyDiagnostic(of: "[supervisor]\npidfile = \"/run/w.pid\"\n"))
-        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 2, key: "supervisor.pidfile", message:
-            #"unknown key "pidfile"; expected one of: state_dir, sample_interval, shutdown_timeout, log_max_bytes, log_backups, max_processes, api_max_connections, api_idle_timeout"#))
+        let diagnostic = try #require(onlyDiagnostic(of: "[supervisor]\nrundir = \"/run/w\"\n"))
+        #expect(diagnostic == Diagnostic(file: fixtureFile, line: 2, key: "supervisor.rundir", message:
+            #"unknown key "rundir"; expected one of: state_dir, sample_interval, shutdown_timeout, log_max_bytes, log_backups, max_processes, api_max_connections, api_idle_timeout"#))
     }
 
     @Test("unknown keys are found at every level: root, supervisor, program, leak, dashed spelling")

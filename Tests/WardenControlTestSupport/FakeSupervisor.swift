@@ -76,6 +76,16 @@ package actor FakeSupervisor: SupervisorControl {
         return try act(names, to: .running)
     }
 
+    package func signal(names: [String], signal: OperatorSignal, group: Bool) async throws(ControlError) -> [ProcessStatus] {
+        calls.append("signal \(names) \(signal.number)\(group ? " group" : "")")
+        let indices = try resolve(names)
+        let idle = indices.filter { processes[$0].pid == nil }.map { processes[$0].name }
+        if !idle.isEmpty {
+            throw ControlError(.actionFailed, field: "names", message: "no process to signal: \(idle.joined(separator: ", "))")
+        }
+        return indices.map { processes[$0] }
+    }
+
     private func act(_ names: [String], to state: ProcessState) throws(ControlError) -> [ProcessStatus] {
         if shuttingDown { throw ControlError(.shuttingDown, message: "Warden is shutting down") }
         let indices = try resolve(names)

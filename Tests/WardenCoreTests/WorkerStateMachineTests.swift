@@ -265,3 +265,56 @@ struct WorkerStopTests {
         #expect(m.statusText == "warm" && m.notifyErrno == 5)
     }
 }
+
+@Suite("The cause travels with the state: restart causes, spawn failures, FATAL rows, log lines")
+struct ProcessCauseTests {
+    @Test("a restart after an exit names how the process ended; the STARTING record carries it as message")
+    func restartAfterExit() {
+        var m = running()
+        _ = m.exited(.signaled(9, coreDumped: false), now: t(5))
+        #expect(m.state == .starting)
+        #expect(m.lastRestartReason == .exit && m.lastRestartCause == "killed by signal 9 (SIGKILL)")
+        _ = m.spawned(now: t(5))
+        let events = records(m.exited(.exited(1), now: t(6)))
+        #expect(m.lastRestartCause == "exit status 1")
+        let starting = events.first { $0.newState == .starting }
+        #expect(starting?.message == "exit status 1" && starting?.restartReason == "exit")
+    }
+
+    @Test("a limit restart names the verdict and its figure")
+    func restartForLimit() {
+        var m = running()
+        _ = feed(&m, from: 1, to: 4) { _ in 150 }
+        #expect(m.state == .stopping)
+        _ = m.exited(.signaled(15, coreDumped: false), now: t(4.5))
+        _ = m.treeGone(now: t(4.5))
+        #expect(m.lastRestartReason == .rssMax)
+        #expect(m.lastRestartCause?.hasPrefix("rss-max ") == true && m.lastRestartCause?.contains(" > ") == true)
+    }
+
+    @Test("texts: termination, spawn failures, FATAL, restart, log line")
+    func texts() {
+        #expect(TerminationStatus.signaled(11, coreDumped: true).description == "killed by signal 11 (SIGSEGV, core dumped)")
+        #expect(TerminationStatus.signaled(9, coreDumped: false).description == "killed by signal 9 (SIGKILL)")
+        #expect(TerminationStatus.exited(1).description == "exit status 1")
+        #expect(SpawnFailure.executableNotFoundAt(command: "./leak.py", tried: "/etc/app/leak.py").description
+                == #"cannot find executable "./leak.py" (no executable file at /etc/app/leak.py)"#)
+        #expect(SpawnFailure.executableNotFoundIn(command: "leakd", searched: ["/opt/w", "/usr/bin"]).description
+                == #"cannot find executable "leakd" (looked in /opt/w, /usr/bin)"#)
+        #expect(SpawnFailure.directoryMissing("/nonexistent/app").description == "directory /nonexistent/app does not exist")
+        #expect(SpawnFailure.directoryMissing("/x").reason == .spawnFailed)
+        #expect(SpawnFailure.executableNotFoundAt(command: "a/b", tried: "/a/b").reason == .executableNotFound)
+        #expect(ProcessCause.fatal(spawnFailure: "directory /x does not exist", exit: nil, failedStarts: 4,
+                                   reason: .startRetriesExhausted) == "directory /x does not exist; gave up after 4 failed starts")
+        #expect(ProcessCause.fatal(spawnFailure: nil, exit: .exited(3), failedStarts: 1, reason: .startRetriesExhausted)
+                == "exit status 3; gave up after 1 failed start")
+        #expect(ProcessCause.restart(.memoryGrowth, exit: .exited(0), leakDetail: "31.2 MB/min") == "memory-growth 31.2 MB/min")
+        #expect(ProcessCause.restart(.manual, exit: .signaled(15, coreDumped: false), leakDetail: nil) == "manual")
+        let exited = ProcessStateMachine.Transition(from: .running, to: .exited, reason: .exit)
+        #expect(ProcessCause.logLine(exited, exit: .exited(1), spawnFailure: nil, restartCause: nil)
+                == "RUNNING -> EXITED (exit): exit status 1")
+        let restarted = ProcessStateMachine.Transition(from: .exited, to: .starting, reason: .exit)
+        #expect(ProcessCause.logLine(restarted, exit: nil, spawnFailure: nil, restartCause: "exit status 1")
+                == "EXITED -> STARTING (exit): restart after exit status 1")
+    }
+}

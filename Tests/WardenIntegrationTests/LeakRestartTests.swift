@@ -61,6 +61,10 @@ struct LeakRestartTests {
         }
         let status = try warden.status()
         #expect(status["leaky"]?["last_restart_reason"] as? String == "memory-growth")
+        // REASON carries the rate: "memory-growth 861.3 MB/min".
+        let cause = status["leaky"]?["last_restart_cause"] as? String ?? ""
+        #expect(cause.wholeMatch(of: #/memory-growth \d+\.\d MB\/min/#) != nil, "\(cause)")
+        #expect(try warden.cli(["status", "leaky"]).stdout.contains(cause))
         #expect((status["leaky"]?["restarts"] as? Int ?? 0) >= 1)
         #expect(!isAlive(firstPID))
 

@@ -97,6 +97,24 @@ public enum LeakMessage {
         }
     }
 
+    /// The figure behind a verdict, short, for the status table's REASON after the reason itself:
+    /// `31.2 MB/min`, `1.2 GB > 1 GB`, `41 fds > 40`, `600 threads > 512`.
+    public static func detail(_ reason: TransitionReason, verdict: LeakVerdict, observation: Observation,
+                              configuration: LeakDetectorConfiguration) -> String? {
+        switch reason {
+        case .memoryGrowth:
+            return verdict.rssGrowthMBPerMinute.map { "\(oneDecimal($0)) MB/min" }
+        case .rssMax:
+            return "\(ByteSize(bytes: observation.treeRSSBytes)) > \(configuration.rssMaxBytes.map { "\(ByteSize(bytes: $0))" } ?? "?")"
+        case .fdsMax:
+            return "\(observation.fds) fds > \(configuration.fdsMax ?? 0)"
+        case .threadsMax:
+            return "\(observation.threads) threads > \(configuration.threadsMax ?? 0)"
+        default:
+            return nil
+        }
+    }
+
     /// `12.3`-style text with one decimal.
     public static func oneDecimal(_ value: Double) -> String { "\((value * 10).rounded() / 10)" }
 }

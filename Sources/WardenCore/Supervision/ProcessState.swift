@@ -33,10 +33,12 @@ public enum TerminationStatus: Hashable, Sendable, CustomStringConvertible {
     /// Whether the exit code is 0 (the only "success" Warden knows for now).
     public var isSuccess: Bool { self == .exited(0) }
 
+    /// `exit status 1`, `killed by signal 9 (SIGKILL)`, `killed by signal 11 (SIGSEGV, core dumped)`.
     public var description: String {
         switch self {
         case .exited(let code): return "exit status \(code)"
-        case .signaled(let signal, let core): return "killed by signal \(signal)\(core ? " (core dumped)" : "")"
+        case .signaled(let signal, let core):
+            return "killed by signal \(signal) (\(SignalName.displayName(of: signal))\(core ? ", core dumped" : ""))"
         }
     }
 }

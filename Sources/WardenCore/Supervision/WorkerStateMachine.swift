@@ -71,6 +71,9 @@ public struct WorkerStateMachine: Sendable {
     public private(set) var restarts = 0
     /// Why the last restart happened.
     public private(set) var lastRestartReason: TransitionReason?
+    /// The last restart's cause in words (`ProcessCause.restart`): `exit status 1`,
+    /// `killed by signal 9 (SIGKILL)`, `memory-growth 31.2 MB/min`, `manual`.
+    public private(set) var lastRestartCause: String?
     /// How the last process ended.
     public private(set) var lastExit: TerminationStatus?
     /// Stops that completed (left STOPPING), so a stop request can tell its stop ended.
@@ -82,6 +85,8 @@ public struct WorkerStateMachine: Sendable {
     /// Why the last spawn failed, until a process is spawned again.
     public private(set) var lastSpawnFailure: String?
 
+    /// The figure of the leak or limit verdict that restarts the process (`LeakMessage.detail`).
+    private var leakDetail: String?
     private var hasSpawned = false
     private var backoffReason: TransitionReason?
     private var cleanupSent = false
@@ -250,6 +255,7 @@ public struct WorkerStateMachine: Sendable {
         }
         guard !context.programRestarting else { return actions }
         leakRestart = reason
+        leakDetail = LeakMessage.detail(reason, verdict: verdict, observation: sample, configuration: detector.configuration)
         actions.append(.record(.leakRestart(reason, evidence: evidence(verdict), message: message)))
         return actions + lift(lifecycle.restart(now: now, reason: reason), now: now)
     }
@@ -263,6 +269,7 @@ public struct WorkerStateMachine: Sendable {
         }
         guard state == .running, leakRestart == nil, !context.shuttingDown else { return [] }
         leakRestart = .connectionLeak
+        leakDetail = nil
         return [.record(.leakRestart(.connectionLeak, evidence: nil, message: message))]
             + lift(lifecycle.restart(now: now, reason: .connectionLeak), now: now)
     }
@@ -292,8 +299,10 @@ public struct WorkerStateMachine: Sendable {
             // failed spawn it is still the restart that was asked for.
             if t.reason != .backoffElapsed {
                 lastRestartReason = t.reason
+                lastRestartCause = ProcessCause.restart(t.reason, exit: lastExit, leakDetail: leakDetail)
             } else if let why = backoffReason, why != .executableNotFound, why != .spawnFailed, why != .notifySocketUnavailable {
                 lastRestartReason = why == .watchdog ? .watchdog : .exit
+                lastRestartCause = ProcessCause.restart(lastRestartReason!, exit: lastExit, leakDetail: nil)
             }
         }
         if t.from == .stopping { stopsCompleted += 1 }
@@ -308,7 +317,7 @@ public struct WorkerStateMachine: Sendable {
         if [.running, .fatal, .backoff, .exited].contains(t.to) { leakRestart = nil }
         let ended = t.to == .exited || t.to == .backoff || t.to == .fatal
         let cause = t.from == .starting && ended ? lastSpawnFailure : nil
-        actions.append(.record(.stateChanged(t, exit: ended ? lastExit : nil, cause: cause,
+        actions.append(.record(.stateChanged(t, exit: ended ? lastExit : nil, cause: restart ? lastRestartCause : cause,
                                              restart: restart ? lastRestartReason : nil)))
         return actions
     }

@@ -1,0 +1,44 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+public import WardenConfig
+import WardenCore
+import WardenLinux
+
+/// What `warden check` can tell about a valid config by looking at this machine now: a program's
+/// `directory` that is missing or unusable, a `command[0]` or a collector's `plugin` that names no
+/// executable file. Each is what the spawn would fail with (the same `SpawnFailure` words), resolved the
+/// same way (relative paths against the config file's directory; bare names next to the warden binary,
+/// then on this process's `PATH`). Warnings, not errors: the machine that runs Warden may differ.
+public enum Preflight {
+    /// One problem: the config key it belongs to and the spawn failure it predicts.
+    public struct Warning: Sendable, Equatable {
+        public var keyPath: [String]
+        public var message: String
+    }
+
+    /// The warnings for `configuration`, in program order (collectors last).
+    public static func warnings(_ configuration: WardenConfiguration) -> [Warning] {
+        let search = ProcessInfo.processInfo.environment["PATH"]
+        let prefer = ExecutableResolver.currentExecutableDirectory()
+        var found: [Warning] = []
+        for program in configuration.supervisedPrograms {
+            let table = program.collector.map { ["collectors", $0.name] } ?? ["programs", program.name]
+            if let problem = Supervisor.directoryProblem(program.directory) {
+                found.append(Warning(keyPath: table + ["directory"], message: problem.description))
+                continue  // the executable may well be inside it
+            }
+            let name = program.command[0]
+            if ExecutableResolver.resolve(name, searchPath: search, preferDirectory: prefer,
+                                          workingDirectory: configuration.directory) == nil {
+                let failure = ExecutableResolver.notFound(name, searchPath: search, preferDirectory: prefer,
+                                                          workingDirectory: configuration.directory)
+                found.append(Warning(keyPath: table + [program.collector == nil ? "command" : "plugin"],
+                                     message: failure.description))
+            }
+        }
+        return found
+    }
+}

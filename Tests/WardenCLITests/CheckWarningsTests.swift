@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+import WardenControlTestSupport
+import WardenTestSupport
+
+@Suite("warden check warns about what this machine lacks", .enabled(if: wardenBinary != nil, "warden binary not built"))
+struct CheckWarningsTests {
+    @Test("missing directory, command and plugin: warnings at their lines, exit 0; --strict exits 4")
+    func warnings() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
+        try """
+            [programs.api]
+            command = ["sleep", "1"]
+            directory = "/nonexistent/app"
+
+            [programs.leak]
+            command = ["./leak.py"]
+
+            [programs.ghost]
+            command = ["no-such-command-i13"]
+
+            [programs.fine]
+            command = ["sleep", "1"]
+
+            [collectors.pg]
+            plugin = "plugins/missing-collector"
+            """.write(toFile: directory + "/w.toml", atomically: true, encoding: .utf8)
+        let check = try await warden(["check", "-c", "w.toml"], in: directory)
+        #expect(check.status == 0)
+        #expect(check.out == "w.toml: OK (4 programs, 4 processes, 1 collector)\n")
+        let lines = check.err.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(check.err)")
+        #expect(lines.contains("w.toml:3: warning: programs.api.directory: directory /nonexistent/app does not exist"))
+        #expect(lines.contains("w.toml:6: warning: programs.leak.command: cannot find executable \"./leak.py\" (no executable file at \(directory)/leak.py)"))
+        #expect(lines.contains { $0.hasPrefix("w.toml:9: warning: programs.ghost.command: cannot find executable \"no-such-command-i13\" (looked in /") })
+        #expect(lines.contains("w.toml:15: warning: collectors.pg.plugin: cannot find executable \"\(directory)/plugins/missing-collector\" (no executable file at \(directory)/plugins/missing-collector)"))
+
+        let strict = try await warden(["check", "--strict", "-c", "w.toml"], in: directory)
+        #expect(strict.status == 4)
+        #expect(strict.err == check.err)
+
+        try "[programs.fine]\ncommand = [\"sleep\", \"1\"]\n".write(toFile: directory + "/w.toml", atomically: true, encoding: .utf8)
+        let clean = try await warden(["check", "--strict", "-c", "w.toml"], in: directory)
+        #expect(clean.status == 0 && clean.err.isEmpty)
+    }
+}
