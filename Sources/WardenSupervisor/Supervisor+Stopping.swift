@@ -115,7 +115,9 @@ extension Supervisor {
         if let children = spawning.processes.children(), !children.contains(where: { registry.byPID[$0] == nil }) {
             return [:]
         }
-        var members = treeMembers(of: instance, index: scanProcesses())
+        // Fresh: an adopted child Warden has now may be younger than a reused scan (a daemon forked and
+        // orphaned within milliseconds of a start-up scan would be missed and left running).
+        var members = treeMembers(of: instance, index: scanProcesses(fresh: true))
         if let pid = instance.pid { members[pid] = nil }
         return members
     }
