@@ -56,7 +56,13 @@ struct ConfigValidator {
     /// key is missing).
     mutating func report(_ path: [String], _ message: String) {
         diagnostics.append(
-            Diagnostic(file: file, line: index.line(of: path), key: path.isEmpty ? nil : TOMLText.keyPath(path), message: message))
+            Diagnostic(file: file, line: index.line(of: path), key: path.isEmpty ? nil : Self.shownKey(path), message: message))
+    }
+
+    /// The key path as a diagnostic shows it: each key cut after `ProgramNames.maxLength` characters (a
+    /// 900 KB table name must not be echoed whole).
+    static func shownKey(_ path: [String]) -> String {
+        TOMLText.keyPath(path.map { $0.count > ProgramNames.maxLength ? $0.prefix(ProgramNames.maxLength) + "…" : $0 })
     }
 
     // MARK: Document

@@ -35,7 +35,12 @@ final class HistoryStore: Sendable {
     /// - Throws: `SQLiteError` when the file cannot be opened or is not a database of ours.
     static func open(path: String, logger: Logger) async throws -> HistoryStore {
         // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database file's mode.
-        // O_NOFOLLOW: a symbolic link planted at the path is refused rather than SQLite writing through it.
+        // A symbolic link planted at the path or at one of SQLite's side files is refused rather than SQLite
+        // writing through it (SQLite follows links); the database itself is created with O_NOFOLLOW.
+        for side in ["-wal", "-shm", "-journal"] {
+            var info = stat()
+            if lstat(path + side, &info) == 0, info.st_mode & S_IFMT == S_IFLNK { throw HistoryStoreError.symbolicLink(path + side) }
+        }
         let fd = Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0o600)
         if fd >= 0 { Glibc.close(fd) } else if errno == ELOOP { throw HistoryStoreError.symbolicLink(path) }
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)

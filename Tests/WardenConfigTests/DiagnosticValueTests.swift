@@ -322,4 +322,14 @@ extension DiagnosticTests {
         #expect(lowered.map(\.line) == [2])
         #expect(lowered.map(\.key) == ["supervisor.max_processes"])
     }
+
+    @Test("a program name over 128 characters is refused, and the diagnostic quotes only its beginning")
+    func longProgramName() throws {
+        let name = String(repeating: "n", count: 100_000)
+        let found = diagnostics(of: "[programs.\(name)]\ncommand = [\"x\"]\n")
+        #expect(found.count == 1)
+        let text = found.first?.description ?? ""
+        #expect(text.count < 500, "\(text.prefix(300))")
+        #expect(text.contains("is 100000 characters; at most 128"))
+    }
 }

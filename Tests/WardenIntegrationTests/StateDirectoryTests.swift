@@ -117,6 +117,7 @@ struct StateDirectoryTests {
         symlink(outside + "/events", state + "/events.jsonl")
         symlink(outside + "/victim", state + "/logs/chatty.out.log")
         symlink(outside + "/err", state + "/logs/chatty.err.log")
+        symlink(outside + "/wal", state + "/history.sqlite-wal")
         let warden = try WardenProcess(config: config, directory: dir)
         try waitFor("running", timeout: 10) { try warden.state("chatty") == "RUNNING" }
         usleep(500_000)

@@ -43,4 +43,29 @@ struct EventLogTests {
         #expect(text.contains("\"process\":\"b\"") && !text.contains("\"process\":\"a\""))
         #expect(log.failedWrites == 0)
     }
+
+    @Test("a torn last line left by a previous Warden is cut off before the next record")
+    func tornTailRepaired() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ev-\(UUID().uuidString.prefix(8)).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try #"{"event":"supervisor"}"#.appending("\n{\"event\":\"sta").write(toFile: path, atomically: false, encoding: .utf8)
+        let log = EventLog(path: path, maxBytes: 0, backups: 0)
+        log.append(WardenEvent(time: "t", process: "b", event: .supervisor, reason: EventReason.started))
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 3 && lines.last == "")
+        #expect(lines.dropLast().allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil }, "\(lines)")
+        #expect(lines[1].contains("\"process\":\"b\""))
+    }
+
+    @Test("a failed write (ENOSPC: /dev/full) is counted with its bytes and reported once per call")
+    func failedWriteCounted() {
+        let log = EventLog(path: "/dev/full", maxBytes: 0, backups: 0)
+        var reasons: [String] = []
+        log.onFailure = { reasons.append($0) }
+        log.append(WardenEvent(time: "t", process: "a", event: .supervisor, reason: EventReason.started))
+        log.append(WardenEvent(time: "t", process: "b", event: .supervisor, reason: EventReason.started))
+        #expect(log.failedWrites == 2)
+        #expect(log.lostBytes > 40)
+        #expect(reasons.count == 2 && reasons[0].contains("No space left on device"), "\(reasons)")
+    }
 }
