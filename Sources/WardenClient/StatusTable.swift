@@ -3,8 +3,9 @@ import WardenCore
 
 /// The human table `warden status` prints, one row per process.
 ///
-/// Columns: NAME, STATE, PID, UPTIME, RESTARTS, RSS, TREE RSS, FDS, THREADS, CPU%, LEAK, REASON (of the last
-/// restart; for FATAL, why Warden gave up), and
+/// Columns: NAME, STATE, PID, UPTIME, RESTARTS, RSS, TREE RSS, FDS, THREADS, CPU%, LEAK, REASON (the last
+/// restart's cause, `exit status 1`, `memory-growth 31.2 MB/min`; for FATAL, BACKOFF and EXITED the root
+/// cause, `directory /srv/app does not exist; gave up after 4 failed starts`), and
 /// STATUS (the worker's own `STATUS=` text, sd_notify) when any process sent one. Unknown values (no
 /// process, no sample yet) print as `-`. Numeric columns are right-aligned.
 public enum StatusTable {

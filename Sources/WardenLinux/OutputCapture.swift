@@ -351,6 +351,14 @@ public final class OutputCapture: Sendable {
         return .closed
     }
 
+    /// Removes and returns the queued marker line of the pipe `readFD`, if any.
+    private func takeMarker(for readFD: Int32) -> String? {
+        shared.withLock { state in
+            guard let index = state.markers.firstIndex(where: { $0.readFD == readFD }) else { return nil }
+            return state.markers.remove(at: index).line
+        }
+    }
+
     /// Most output held while a marker line is awaited; beyond it the output goes on without the marker.
     static let maxHeldBytes = 1 << 20
 
@@ -517,7 +525,9 @@ public final class OutputCapture: Sendable {
     /// Closes a pipe and its file. The epoll registration is removed explicitly: closing alone would not
     /// remove it while a copy of the descriptor lives on (briefly, in a child being spawned concurrently).
     private func retire(_ sink: Sink) {
-        if sink.awaitingMarker { release(sink, marker: nil) }
+        // The marker may have been queued in the same wake-up as the EOF (a child that wrote and exited at
+        // once): `announce` comes before `closeWriteEnd`, so it is in the queue by now.
+        if sink.awaitingMarker { release(sink, marker: takeMarker(for: sink.readFD)) }
         cw_epoll_remove(epollFD, sink.readFD)
         close(sink.readFD)
         if sink.fileFD >= 0 { close(sink.fileFD) }

@@ -40,7 +40,12 @@ struct LogsCommand: AsyncParsableCommand {
         let stateDirectory = try options.stateDirectory()
         let instance = try await instanceName()
         let file = LogFile(path: stateDirectory + "/logs/" + instance + (stderr ? ".err.log" : ".out.log"))
-        Terminal.output(file.tail(lines: lines))
+        let tail = file.tail(lines: lines)
+        Terminal.output(tail)
+        if tail.isEmpty, access(file.path, F_OK) != 0, access(file.path + ".1", F_OK) != 0 {
+            // A process that never wrote to this stream leaves no file: say where we looked.
+            Terminal.error("no captured output yet: \(file.path)")
+        }
         guard follow else { return }
         while true {
             Terminal.output(file.readNew())

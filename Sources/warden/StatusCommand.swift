@@ -15,8 +15,9 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Show the state and resource use of supervised processes.",
         discussion: """
             Columns: NAME, STATE, PID, UPTIME, RESTARTS, RSS and TREE RSS (MiB), FDS, THREADS, CPU% (of one \
-            core), LEAK (severity and RSS growth, or warming-up), REASON (of the last restart). --json prints \
-            the API's {"processes": [...]} document instead.
+            core), LEAK (severity and RSS growth, or warming-up), REASON (why it last restarted: exit status 1, \
+            killed by signal 9 (SIGKILL), memory-growth 31.2 MB/min, manual; when FATAL, BACKOFF or EXITED, \
+            the root cause). --json prints the API's {"processes": [...]} document instead.
 
             \(ExitStatus.help)
             """)
