@@ -160,6 +160,9 @@ let package = Package(
         // Benchmarks — the leak corpus (generated shapes, labelled traces, the product's promise) and its scorer
         .target(name: "WardenLeakCorpus", dependencies: ["WardenCore"], path: "Benchmarks/LeakCorpus", swiftSettings: strict),
         .executableTarget(
+            name: "warden-stamp-bench", dependencies: ["WardenCore"], path: "Benchmarks/StampBench", swiftSettings: strict,
+            linkerSettings: [.linkedLibrary("m")]),
+        .executableTarget(
             name: "warden-leak-replay", dependencies: ["WardenCore", "WardenLeakCorpus"], path: "Benchmarks/LeakReplay",
             swiftSettings: strict),
         .executableTarget(

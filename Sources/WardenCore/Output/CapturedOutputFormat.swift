@@ -24,13 +24,29 @@ public struct LineStamper: Sendable {
     public init() {}
 
     /// `bytes` with `prefix` inserted before each line that starts in them.
-    public mutating func stamp(_ bytes: some Collection<UInt8>, prefix: [UInt8]) -> [UInt8] {
+    public mutating func stamp(_ bytes: [UInt8], prefix: [UInt8]) -> [UInt8] {
+        bytes.withUnsafeBytes { stamp($0, prefix: prefix) }
+    }
+
+    /// `bytes` with `prefix` inserted before each line that starts in them. Copies whole lines at a time (one
+    /// scan and one copy each): this runs on every chunk the output pump reads.
+    public mutating func stamp(_ bytes: UnsafeRawBufferPointer, prefix: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + prefix.count)
-        for byte in bytes {
+        out.reserveCapacity(bytes.count + prefix.count * 8)
+        var start = 0
+        let newline = UInt8(ascii: "\n")
+        while start < bytes.count {
             if atLineStart { out.append(contentsOf: prefix) }
-            out.append(byte)
-            atLineStart = byte == UInt8(ascii: "\n")
+            var end = start
+            while end < bytes.count && bytes[end] != newline { end += 1 }
+            if end == bytes.count {
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                atLineStart = false
+                break
+            }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...end]))
+            start = end + 1
+            atLineStart = true
         }
         return out
     }
