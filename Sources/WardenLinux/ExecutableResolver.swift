@@ -47,8 +47,11 @@ public enum ExecutableResolver {
             return (candidate.hasPrefix("/") ? [candidate] : [], [])
         }
         let path = searchPath ?? getenv("PATH").map { String(cString: $0) } ?? defaultSearchPath
+        // Each directory once, first occurrence first: a PATH that repeats entries is searched (and named
+        // in an error) once per directory.
+        var seen = Set<String>()
         let directories = ((preferDirectory.map { [Substring($0)] } ?? []) + path.split(separator: ":"))
-            .filter { $0.hasPrefix("/") }.map(String.init)
+            .filter { $0.hasPrefix("/") }.map(String.init).filter { seen.insert($0).inserted }
         let paths = directories.map { ($0.hasSuffix("/") ? $0 : $0 + "/") + name }
         return (paths, directories)
     }

@@ -39,12 +39,16 @@ struct CheckCommand: AsyncParsableCommand {
         let processes = configuration.programs.reduce(0) { $0 + $1.numprocs }
         let collectors = configuration.collectors.count
         let plugins = collectors == 0 ? "" : ", \(collectors) collector\(collectors == 1 ? "" : "s")"
-        print("\(path): OK (\(programs) programs, \(processes) processes\(plugins))")
+        func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : (noun.hasSuffix("s") ? "es" : "s"))" }
+        print("\(path): OK (\(counted(programs, "program")), \(counted(processes, "process"))\(plugins))")
         let warnings = Preflight.warnings(configuration)
         guard !warnings.isEmpty else { return }
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        for warning in warnings {
-            let place = ConfigLoader.diagnostic(file: path, text: text, keyPath: warning.keyPath, message: warning.message)
+        // In file order, as the errors are.
+        let placed = warnings.map { warning in
+            (warning, ConfigLoader.diagnostic(file: path, text: text, keyPath: warning.keyPath, message: warning.message))
+        }
+        for (warning, place) in placed.sorted(by: { ($0.1.line ?? .max) < ($1.1.line ?? .max) }) {
             Terminal.error("\(path):\(place.line.map(String.init) ?? "?"): warning: \(place.key ?? ""): \(warning.message)")
         }
         if strict { throw ExitCode(Self.warningsExitCode) }

@@ -59,6 +59,6 @@ struct HelpTests {
         environment["WARDEN_CONFIG"] = directory + "/env.toml"
         let check = try await ChildProcess.run(try #require(wardenBinary), ["check"], environment: environment)
         #expect(check.status == 0)
-        #expect(check.stdout == "\(directory)/env.toml: OK (1 programs, 1 processes)\n")
+        #expect(check.stdout == "\(directory)/env.toml: OK (1 program, 1 process)\n")
     }
 }
