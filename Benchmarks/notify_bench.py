@@ -74,7 +74,7 @@ enabled = false
 [programs.doomed]
 command = ["WORKLOAD", "crash"]
 numprocs = {n}
-start_seconds = "1s"
+start_seconds = "60s"        # an exit before this is a failed start: FATAL at once (start_retries = 0)
 start_retries = 0
 """
     if sink_url:
@@ -120,6 +120,9 @@ def main():
         if record.get("new_state") == "FATAL" and record.get("process") in times:
             latencies.append((arrived - times[record["process"]]) * 1000)
     latencies.sort()
+    if not latencies:
+        sys.exit(f"no FATAL notification arrived: {len(times)} FATAL records, {len(receiver.received)} requests, "
+                 f"sink {sinks_live}")
     print(f"latency, event recorded -> request at the receiver, {len(latencies)} notifications: "
           f"median {statistics.median(latencies):.1f} ms, p99 {latencies[int(len(latencies) * 0.99) - 1]:.1f} ms, "
           f"max {latencies[-1]:.1f} ms")
