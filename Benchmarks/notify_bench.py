@@ -108,6 +108,7 @@ def main():
     parser.add_argument("--bin", default=".build/release")
     parser.add_argument("--notifications", type=int, default=1000, help="FATAL workers, one notification each (<= 1000)")
     args = parser.parse_args()
+    args.bin = os.path.abspath(args.bin)  # command[0] paths with a slash resolve against the config file's directory
     n = args.notifications
 
     receiver = Receiver()

@@ -204,5 +204,6 @@ if __name__ == "__main__":
     ap.add_argument("--steady-mb", default="5", help="MiB each steady worker allocates and touches at start")
     ap.add_argument("--no-history", action="store_true", help="run Warden with [history] enabled = false")
     a = ap.parse_args()
+    a.bin = os.path.abspath(a.bin)  # command[0] paths with a slash resolve against the config file's directory
     bench_crash(a.bin, a.crashes)
     bench_many(a.bin, a.workers, a.interval, a.minutes, a.flaky, a.steady_mb, history=not a.no_history)
