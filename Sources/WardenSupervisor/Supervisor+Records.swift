@@ -69,11 +69,11 @@ extension Supervisor {
             try? await clock.sleep(for: StopCoordinator.watchInterval)
             alive = Self.stillAlive(alive)
         }
-        let took = DurationText.format(now() - startedAt)
+        let took = "in \(Int(((now() - startedAt).seconds * 1000).rounded())) ms"
         for (record, pids) in ended {
             let list = pids.keys.sorted()
             let forced = list.filter { killed[$0] != nil }
-            let message = "ended \(list.count) processes left running by a previous warden: \(list)"
+            let message = "ended \(list.count) process\(list.count == 1 ? "" : "es") left running by a previous warden: \(list)"
                 + (forced.isEmpty ? "" : "; SIGKILL to \(forced)") + " (\(took))"
             logger.warning("\(record.name): \(message)", metadata: ["process": "\(record.name)", "pid": "\(record.pid)"])
             publish(WardenEvent(time: RFC3339.now().0, process: record.name, program: registry[record.name]?.program.name,
