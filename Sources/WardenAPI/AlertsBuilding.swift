@@ -3,15 +3,18 @@ public import WardenCore
 extension AlertList {
     /// Open and resolved alerts of every tracker (one per collector), oldest `started_at` first (ties by
     /// collector, then as `PoolAlertTracker.alerts` orders them).
-    public init(trackers: [PoolAlertTracker]) {
-        let alerts = trackers.enumerated().flatMap { position, tracker in
-            tracker.alerts.enumerated().map { (alert: $1, order: (position, $0)) }
+    /// Process alerts (`processes`) come after pool alerts that started at the same time.
+    public init(trackers: [PoolAlertTracker], processes: ProcessAlertTracker = ProcessAlertTracker()) {
+        let pool = trackers.enumerated().flatMap { position, tracker in
+            tracker.alerts.enumerated().map { (start: $1.startedAt, order: (0, $1.collector, position, $0), status: AlertStatus(alert: $1)) }
         }
-        .sorted { a, b in
-            a.alert.startedAt != b.alert.startedAt ? a.alert.startedAt < b.alert.startedAt
-                : (a.alert.collector, a.order.0, a.order.1) < (b.alert.collector, b.order.0, b.order.1)
+        let process = processes.alerts.enumerated().map {
+            (start: $1.startedAt, order: (1, "", 0, $0), status: AlertStatus(alert: $1))
         }
-        self.init(alerts: alerts.map { AlertStatus(alert: $0.alert) })
+        let alerts = (pool + process).sorted { a, b in
+            a.start != b.start ? a.start < b.start : a.order < b.order
+        }
+        self.init(alerts: alerts.map(\.status))
     }
 }
 
@@ -40,11 +43,13 @@ extension AlertList {
 extension AlertStatus {
     /// What tells one alert from another: its subject and when it started.
     public struct Identity: Hashable, Sendable {
-        var kind: String, collector: String, pool: String?, worker: String?, startedAt: String
+        var kind: String, collector: String?, pool: String?, worker: String?, process: String?, reason: String?
+        var startedAt: String
     }
 
     public var identity: Identity {
-        Identity(kind: kind, collector: collector, pool: pool, worker: worker, startedAt: startedAt)
+        Identity(kind: kind, collector: collector, pool: pool, worker: worker, process: process, reason: reason,
+                 startedAt: startedAt)
     }
 
     /// The API view of one alert; times formatted as RFC 3339 UTC with milliseconds.
@@ -52,6 +57,16 @@ extension AlertStatus {
         self.init(
             kind: alert.kind.rawValue, severity: alert.severity.rawValue, collector: alert.collector, pool: alert.pool,
             worker: alert.worker, startedAt: RFC3339Text.string(secondsSinceEpoch: alert.startedAt),
+            resolvedAt: alert.resolvedAt.map { RFC3339Text.string(secondsSinceEpoch: $0) }, message: alert.message)
+        occurrences = alert.occurrences
+    }
+
+    /// The API view of one process alert.
+    public init(alert: ProcessAlert) {
+        self.init(
+            kind: alert.kind.rawValue, severity: alert.severity.rawValue, collector: nil, pool: nil, worker: nil,
+            process: alert.process, reason: alert.reason.rawValue, occurrences: alert.occurrences, evidence: alert.evidence,
+            startedAt: RFC3339Text.string(secondsSinceEpoch: alert.startedAt),
             resolvedAt: alert.resolvedAt.map { RFC3339Text.string(secondsSinceEpoch: $0) }, message: alert.message)
     }
 }

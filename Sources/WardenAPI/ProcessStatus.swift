@@ -53,15 +53,18 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
     /// The processes the last stop of this instance ended (its whole tree, main process first), `nil` if
     /// it was never stopped by Warden.
     public var lastStopPIDs: [Int32]?
+    /// The open `restart-loop` alert of this process (the `LOOP` flag of `warden status`), `null` when none.
+    public var restartLoop: RestartLoopStatus?
 
     public init(
         name: String, program: String, state: ProcessState, pid: Int32?, startedAt: String?,
         uptimeSeconds: Double?, restarts: Int, lastExitStatus: String?, lastRestartReason: String?,
         rssBytes: UInt64?, treeRSSBytes: UInt64?, threads: Int?, fds: Int?, treeProcesses: Int?,
         cpuPercent: Double?, leak: LeakStatus, description: String?, statusText: String? = nil,
-        notifyErrno: Int32? = nil, lastStopPIDs: [Int32]? = nil, lastRestartCause: String? = nil, spawnError: String? = nil
+        notifyErrno: Int32? = nil, lastStopPIDs: [Int32]? = nil, lastRestartCause: String? = nil, spawnError: String? = nil,
+        restartLoop: RestartLoopStatus? = nil
     ) {
-        self.lastRestartCause = lastRestartCause; self.spawnError = spawnError
+        self.lastRestartCause = lastRestartCause; self.spawnError = spawnError; self.restartLoop = restartLoop
         self.name = name; self.program = program; self.state = state; self.pid = pid
         self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds; self.restarts = restarts
         self.lastExitStatus = lastExitStatus; self.lastRestartReason = lastRestartReason
@@ -81,7 +84,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         case rssBytes = "rss_bytes", treeRSSBytes = "tree_rss_bytes", treeProcesses = "tree_processes"
         case cpuPercent = "cpu_percent", statusText = "status_text", notifyErrno = "notify_errno"
         case lastStopPIDs = "last_stop_pids"
-        case lastRestartCause = "last_restart_cause", spawnError = "spawn_error"
+        case lastRestartCause = "last_restart_cause", spawnError = "spawn_error", restartLoop = "restart_loop"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -99,6 +102,21 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         try c.encode(statusText, forKey: .statusText); try c.encode(notifyErrno, forKey: .notifyErrno)
         try c.encode(lastStopPIDs, forKey: .lastStopPIDs)
         try c.encode(lastRestartCause, forKey: .lastRestartCause); try c.encode(spawnError, forKey: .spawnError)
+        try c.encode(restartLoop, forKey: .restartLoop)
+    }
+}
+
+/// A process's restart loop as `status` shows it: `{"reason": "exit", "restarts": 7, "since": "2026-…Z"}`.
+public struct RestartLoopStatus: Codable, Sendable, Equatable {
+    /// The restart reason that loops (`exit`, `memory-growth`, …).
+    public var reason: String
+    /// Restarts for it counted by the open alert.
+    public var restarts: Int
+    /// RFC 3339 UTC time the loop was detected.
+    public var since: String
+
+    public init(reason: String, restarts: Int, since: String) {
+        self.reason = reason; self.restarts = restarts; self.since = since
     }
 }
 

@@ -10,13 +10,16 @@ public enum PoolTables {
         return table([header] + rows)
     }
 
-    /// One row per alert: STATE (open/resolved), SEVERITY, KIND, POOL, WORKER, STARTED, MESSAGE.
+    /// One row per alert, pool and process alerts alike: STATE (open/resolved), SEVERITY, KIND (with the
+    /// process alert's reason: `restart-loop exit`), POOL (the collector for a collector-wide alert, `-` for a
+    /// process alert), PROCESS (the worker or the process concerned), COUNT (occurrences), STARTED, MESSAGE.
     public static func render(_ alerts: [AlertStatus]) -> String {
-        let header = ["STATE", "SEVERITY", "KIND", "POOL", "WORKER", "STARTED", "MESSAGE"]
-        let rows = alerts.map { alert in
+        let header = ["STATE", "SEVERITY", "KIND", "POOL", "PROCESS", "COUNT", "STARTED", "MESSAGE"]
+        let rows = alerts.map { alert -> [String] in
             [
-                alert.resolvedAt == nil ? "open" : "resolved", alert.severity, alert.kind,
-                alert.pool ?? alert.collector, alert.worker ?? "-", alert.startedAt, alert.message,
+                alert.resolvedAt == nil ? "open" : "resolved", alert.severity,
+                alert.kind + (alert.reason.map { " " + $0 } ?? ""), alert.pool ?? alert.collector ?? "-",
+                alert.worker ?? alert.process ?? "-", String(alert.occurrences), alert.startedAt, alert.message,
             ]
         }
         return table([header] + rows)

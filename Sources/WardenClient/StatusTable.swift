@@ -3,7 +3,7 @@ import WardenCore
 
 /// The human table `warden status` prints, one row per process.
 ///
-/// Columns: NAME, STATE, PID, UPTIME, RESTARTS, RSS, TREE RSS, FDS, THREADS, CPU%, LEAK, REASON (the last
+/// Columns: NAME, STATE (with the `LOOP` flag while a restart-loop alert is open), PID, UPTIME, RESTARTS, RSS, TREE RSS, FDS, THREADS, CPU%, LEAK, REASON (the last
 /// restart's cause, `exit status 1`, `memory-growth 31.2 MB/min`; for FATAL, BACKOFF and EXITED the root
 /// cause, `directory /srv/app does not exist; gave up after 4 failed starts`), and
 /// STATUS (the worker's own `STATUS=` text, sd_notify) when any process sent one. Unknown values (no
@@ -13,6 +13,8 @@ public enum StatusTable {
     public static let headers = [
         "NAME", "STATE", "PID", "UPTIME", "RESTARTS", "RSS", "TREE RSS", "FDS", "THREADS", "CPU%", "LEAK", "REASON",
     ]
+    /// Appended to the STATE cell of a process with an open `restart-loop` alert (`RUNNING LOOP`).
+    public static let loopFlag = "LOOP"
     private static let rightAligned: Set<Int> = [2, 3, 4, 5, 6, 7, 8, 9]
 
     /// The table for `processes`, header first, lines joined by `\n`, no trailing newline.
@@ -44,7 +46,7 @@ public enum StatusTable {
     public static func row(_ process: ProcessStatus) -> [String] {
         [
             process.name,
-            process.state.rawValue,
+            process.state.rawValue + (process.restartLoop == nil ? "" : " " + loopFlag),
             process.pid.map(String.init) ?? "-",
             process.uptimeSeconds.map(uptime) ?? "-",
             String(process.restarts),

@@ -40,7 +40,7 @@ struct ConfigValidator {
         "start_retries", "backoff", "backoff_max", "stop_signal", "stop_timeout", "leak", "ready",
         "notify_access", "start_timeout", "watchdog", "start_limit_burst", "start_limit_interval",
         "log_timestamps",
-    ]
+    ] + restartLoopKeys
     static let leakKeys = [
         "window", "low", "medium", "high", "critical", "sustain", "rss_max", "fds_max", "threads_max",
         "on_critical", "cleanup_signal", "connection_leak",
@@ -271,6 +271,7 @@ struct ConfigValidator {
         if let value = table["stop_timeout"], let timeout = duration(value, at: path + ["stop_timeout"]) {
             program.stopTimeout = timeout
         }
+        program.restartLoop = validateRestartLoop(table, at: path)
         if let value = table["leak"], let leakTable = self.table(value, at: path + ["leak"]) {
             program.leak = validateLeak(leakTable, at: path + ["leak"])
         }

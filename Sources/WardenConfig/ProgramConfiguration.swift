@@ -57,6 +57,10 @@ public struct ProgramConfiguration: Sendable, Equatable {
     /// Whether each line of the captured stdout/stderr gets an RFC 3339 timestamp prefix
     /// (`log_timestamps`). Default true; off for programs that stamp their own lines.
     public var logTimestamps: Bool = true
+    /// Restart-loop detection (`loop_restarts`, `loop_window`, `alert_quiet`, `on_loop`). Default: 5 restarts
+    /// for one reason within 10 min raise a `restart-loop` alert, resolved after 10 min without one; keep
+    /// restarting.
+    public var restartLoop = RestartLoopPolicy()
 
     public init(
         name: String,

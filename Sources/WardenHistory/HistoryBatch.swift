@@ -37,6 +37,10 @@ struct HistoryBatch: Sendable {
         var worker: String?
         var message: String?
         var severity: String?
+        /// Process alerts: the `alert_reason` (the `worker` column holds the instance).
+        var reason: String?
+        var occurrences: Int?
+        var evidenceJSON: String?
     }
 
     struct Event: Sendable {

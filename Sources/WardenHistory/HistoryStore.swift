@@ -23,7 +23,7 @@ final class HistoryStore: Sendable {
     private let rawLayout = Mutex<(names: [String], ids: [Int])>(([], []))
 
     /// The schema version this code writes (`PRAGMA user_version`).
-    static let schemaVersion = 2
+    static let schemaVersion = 3
 
     private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
         self.path = path
@@ -57,6 +57,12 @@ final class HistoryStore: Sendable {
             }
             for statement in schema { _ = try await writer.query(statement) }
             if version == 1 { _ = try await writer.query("ALTER TABLE alerts ADD COLUMN severity TEXT") }
+            // Version 3: process alerts (restart loops, leaks) with their reason, occurrences and evidence.
+            if (1...2).contains(version) {
+                for column in ["reason TEXT", "occurrences INTEGER", "evidence TEXT"] {
+                    _ = try await writer.query("ALTER TABLE alerts ADD COLUMN \(column)")
+                }
+            }
             _ = try await writer.query("PRAGMA user_version = \(schemaVersion)")
             // Alerts still open belong to a Warden that ended without resolving them (killed, or stopped
             // while they held): they end with its last record. This Warden raises them again if they hold.
@@ -92,7 +98,8 @@ final class HistoryStore: Sendable {
         "CREATE INDEX IF NOT EXISTS events_by_time ON events (time)",
         """
         CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, collector TEXT, pool TEXT,
-            worker TEXT, message TEXT, started_at INTEGER NOT NULL, resolved_at INTEGER, severity TEXT)
+            worker TEXT, message TEXT, started_at INTEGER NOT NULL, resolved_at INTEGER, severity TEXT, reason TEXT,
+            occurrences INTEGER, evidence TEXT)
         """,
         "CREATE INDEX IF NOT EXISTS alerts_open ON alerts (kind, collector, pool, worker) WHERE resolved_at IS NULL",
     ]
@@ -195,19 +202,22 @@ final class HistoryStore: Sendable {
             }
             for event in batch.events {
                 if let alert = event.alert {
-                    let identity: [SQLiteData] = [.text(alert.kind), alert.collector.map { .text($0) } ?? .null,
-                                                  alert.pool.map { .text($0) } ?? .null, alert.worker.map { .text($0) } ?? .null]
+                    let text = { (value: String?) -> SQLiteData in value.map { .text($0) } ?? .null }
+                    let identity = [.text(alert.kind), text(alert.collector), text(alert.pool), text(alert.worker), text(alert.reason)]
+                    let figures = [text(alert.message), alert.occurrences.map { .integer($0) } ?? .null, text(alert.evidenceJSON)]
                     if alert.opened {
                         _ = try await connection.query(
-                            "INSERT INTO alerts (kind, collector, pool, worker, message, started_at, severity) VALUES (?,?,?,?,?,?,?)",
-                            identity + [alert.message.map { .text($0) } ?? .null, .integer(event.time),
-                                        alert.severity.map { .text($0) } ?? .null])
+                            """
+                            INSERT INTO alerts (kind, collector, pool, worker, reason, message, occurrences, evidence, started_at,
+                                severity) VALUES (?,?,?,?,?,?,?,?,?,?)
+                            """, identity + figures + [.integer(event.time), text(alert.severity)])
                     } else {
                         _ = try await connection.query(
                             """
-                            UPDATE alerts SET resolved_at = ? WHERE resolved_at IS NULL AND kind IS ? AND collector IS ?
-                                AND pool IS ? AND worker IS ?
-                            """, [.integer(event.time)] + identity)
+                            UPDATE alerts SET message = coalesce(?, message), occurrences = coalesce(?, occurrences),
+                                evidence = coalesce(?, evidence), resolved_at = ? WHERE resolved_at IS NULL AND kind IS ?
+                                AND collector IS ? AND pool IS ? AND worker IS ? AND reason IS ?
+                            """, figures + [.integer(event.time)] + identity)
                     }
                 }
             }
@@ -381,18 +391,24 @@ final class HistoryStore: Sendable {
     func resolvedAlerts(from: Int, to: Int) async throws -> [AlertStatus] {
         try await reader.query(
             """
-            SELECT kind, severity, collector, pool, worker, message, started_at, resolved_at FROM alerts
+            SELECT kind, severity, collector, pool, worker, reason, occurrences, evidence, message, started_at, resolved_at
+            FROM alerts
             WHERE resolved_at BETWEEN ? AND ? ORDER BY started_at, id
             """, [.integer(from), .integer(to)]
         ).map { row in
             func time(_ column: String) -> String? {
                 row.column(column)?.integer.map { RFC3339Text.string(secondsSinceEpoch: Double($0) / 1000) }
             }
+            // A process alert keeps its instance in the `worker` column.
+            let kind = row.column("kind")?.string ?? ""
+            let isProcess = AlertKind(rawValue: kind)?.isProcessAlert ?? false
+            let evidence = row.column("evidence")?.string.flatMap { try? JSONDecoder().decode(WardenEvent.Evidence.self, from: Data($0.utf8)) }
             return AlertStatus(
-                kind: row.column("kind")?.string ?? "", severity: row.column("severity")?.string ?? "warning",
-                collector: row.column("collector")?.string ?? "", pool: row.column("pool")?.string,
-                worker: row.column("worker")?.string, startedAt: time("started_at") ?? "", resolvedAt: time("resolved_at"),
-                message: row.column("message")?.string ?? "")
+                kind: kind, severity: row.column("severity")?.string ?? "warning", collector: row.column("collector")?.string,
+                pool: row.column("pool")?.string, worker: isProcess ? nil : row.column("worker")?.string,
+                process: isProcess ? row.column("worker")?.string : nil, reason: row.column("reason")?.string,
+                occurrences: row.column("occurrences")?.integer ?? 1, evidence: evidence,
+                startedAt: time("started_at") ?? "", resolvedAt: time("resolved_at"), message: row.column("message")?.string ?? "")
         }
     }
 

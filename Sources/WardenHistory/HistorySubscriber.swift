@@ -234,9 +234,12 @@ private struct HistoryWriter {
             let time = Int(((RFC3339Text.seconds(record.time) ?? Date().timeIntervalSince1970) * 1000).rounded())
             let json = (try? encoder.encode(record)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             var alert: HistoryBatch.Alert?
-            if record.event == .poolAlert || record.event == .poolAlertResolved, let kind = record.reason {
-                alert = .init(opened: record.event == .poolAlert, kind: kind, collector: record.collector,
-                              pool: record.pool, worker: record.process, message: record.message, severity: record.severity)
+            if [.poolAlert, .poolAlertResolved, .processAlert, .processAlertResolved].contains(record.event),
+               let kind = record.reason {
+                let evidence = record.evidence.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+                alert = .init(opened: !record.event.isAlertResolution, kind: kind, collector: record.collector,
+                              pool: record.pool, worker: record.process, message: record.message, severity: record.severity,
+                              reason: record.alertReason, occurrences: record.occurrences, evidenceJSON: evidence)
             }
             batch.events.append(.init(time: time, kind: record.event.rawValue, process: record.process, json: json, alert: alert))
             // Events between rounds wait for the next round's transaction, unless they pile up.

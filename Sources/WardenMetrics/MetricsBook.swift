@@ -69,7 +69,7 @@ final class MetricsBook {
         }
         lossCounters = [counter(.eventsFailedWrites), counter(.outputDroppedBytes),
                         counter(.logRotationsFailed, [("log", "events")]), counter(.logRotationsFailed, [("log", "output")])]
-        for kind in PoolAlert.Kind.allCases {
+        for kind in AlertKind.allCases {
             alerts[kind.rawValue] = gauge(.alertsActive, [kind.rawValue])
         }
     }
@@ -153,9 +153,9 @@ final class MetricsBook {
                 for gauge in entry.states.values { registry.unregisterGauge(gauge) }
                 for counter in entry.restarts.values { registry.unregisterCounter(counter) }
             }
-        case .poolAlert, .poolAlertResolved:
+        case .poolAlert, .poolAlertResolved, .processAlert, .processAlertResolved:
             guard let kind = record.reason, let gauge = alerts[kind] else { return }
-            let open = max(0, (openAlerts[kind] ?? 0) + (record.event == .poolAlert ? 1 : -1))
+            let open = max(0, (openAlerts[kind] ?? 0) + (record.event.isAlertResolution ? -1 : 1))
             openAlerts[kind] = open
             gauge.set(to: Double(open))
         default:

@@ -51,9 +51,20 @@ final class PluginHost {
         return result
     }
 
-    /// A worker got a new process: its connection series start over in every collector.
-    func workerRestarted(_ worker: String) -> [(collector: String, result: PoolCheckResult)] {
-        trackers.keys.sorted().map { name in (name, trackers[name]!.workerRestarted(worker, at: wallNow)) }
+    /// A worker got a new process: its connection series start over in every collector; its connection-leak
+    /// alerts resolve after `quietSeconds` unless the leak recurs.
+    func workerRestarted(_ worker: String, quietSeconds: Double) -> [(collector: String, result: PoolCheckResult)] {
+        trackers.keys.sorted().map { name in
+            (name, trackers[name]!.workerRestarted(worker, at: wallNow, quietSeconds: quietSeconds))
+        }
+    }
+
+    /// Restarted workers' connection-leak alerts whose quiet period passed resolve.
+    func resolveQuiet(at now: Double) -> [(collector: String, result: PoolCheckResult)] {
+        trackers.keys.sorted().compactMap { name in
+            let result = trackers[name]!.resolveQuiet(at: now)
+            return result.isEmpty ? nil : (name, result)
+        }
     }
 
     /// After a reload: kept collectors get their new thresholds; removed collectors' alerts resolve.
@@ -72,5 +83,6 @@ final class PluginHost {
     }
 
     var pools: PoolList { PoolList(trackers: trackers.keys.sorted().compactMap { trackers[$0] }) }
-    var alerts: AlertList { AlertList(trackers: trackers.keys.sorted().compactMap { trackers[$0] }) }
+    /// Every collector's tracker, by collector name.
+    var trackerList: [PoolAlertTracker] { trackers.keys.sorted().compactMap { trackers[$0] } }
 }

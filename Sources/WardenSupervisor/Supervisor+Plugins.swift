@@ -262,10 +262,12 @@ extension Supervisor {
                            metadata: metadata)
         }
         for alert in result.resolved {
-            publish(WardenEvent(time: RFC3339Text.string(secondsSinceEpoch: alert.resolvedAt ?? alert.startedAt),
-                               process: alert.worker, event: .poolAlertResolved, reason: alert.kind,
-                               collector: alert.collector, pool: alert.pool, severity: alert.severity,
-                               message: alert.message))
+            var record = WardenEvent(time: RFC3339Text.string(secondsSinceEpoch: alert.resolvedAt ?? alert.startedAt),
+                                     process: alert.worker, event: .poolAlertResolved, reason: alert.kind,
+                                     collector: alert.collector, pool: alert.pool, severity: alert.severity,
+                                     message: alert.message)
+            record.occurrences = alert.occurrences
+            publish(record)
         }
         let context = WorkerStateMachine.Context(shuttingDown: shutdown.begun)
         for verdict in result.leakVerdicts {
@@ -278,7 +280,8 @@ extension Supervisor {
     /// A worker got a new process: its connection series start over in every collector.
     func workerSpawned(_ instance: Instance) {
         guard instance.program.collector == nil else { return }
-        for (name, result) in plugins.workerRestarted(instance.name) { apply(result, collector: name) }
+        let quiet = instance.program.restartLoop.quietSeconds
+        for (name, result) in plugins.workerRestarted(instance.name, quietSeconds: quiet) { apply(result, collector: name) }
     }
 
     /// After a reload: thresholds of kept collectors are replaced; removed collectors' alerts resolve.
@@ -290,5 +293,5 @@ extension Supervisor {
 
     public func pools() async -> PoolList { plugins.pools }
 
-    public func alerts() async -> AlertList { plugins.alerts }
+    public func alerts() async -> AlertList { AlertList(trackers: plugins.trackerList, processes: processAlerts) }
 }

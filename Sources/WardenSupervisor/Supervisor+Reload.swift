@@ -127,6 +127,7 @@ extension Supervisor {
                                 event: .processRemoved, reason: TransitionReason.removedByReload))
             registry.retiring.remove(name)
             sampling.previousCPU[name] = nil
+            forgetAlerts(of: name)
         }
         registry.rebuildOrder(programs: configuration.supervisedPrograms)
         let waiting = registry.pendingStarts

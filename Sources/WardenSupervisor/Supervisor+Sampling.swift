@@ -103,6 +103,7 @@ extension Supervisor {
             // waiting control requests, retired instances), which would otherwise run per process per round.
             let actions = instance.machine.sampled(observation, now: sample.at, context: context, scratch: &sampling.scratch)
             if !actions.isEmpty { feed(instance) { _, _ in actions } }
+            trackLeakCondition(of: instance)
             if instance.machine.leakRestart != nil { restarting.insert(instance.program.name) }
             measurements.append(ProcessMeasurement(
                 process: instance.name, program: instance.program.name, pid: sample.pid, observation: observation,
@@ -113,6 +114,7 @@ extension Supervisor {
         }
         events.publish(.sampled(SampleRound(secondsSinceEpoch: RFC3339.now().1.secondsSinceEpoch, processes: measurements,
                                             samplingCPUSeconds: cost.seconds)))
+        resolveQuietAlerts()
         forgetFinishedWorkers()
         checkStateDirectory()
         reportLosses()

@@ -42,7 +42,7 @@ extension Supervisor {
             notifyErrno: running ? machine.notifyErrno : nil,
             lastStopPIDs: instance.lastStop?.ended,
             lastRestartCause: machine.lastRestartCause,
-            spawnError: machine.lastSpawnFailure)
+            spawnError: machine.lastSpawnFailure, restartLoop: restartLoopStatus(of: instance.name))
     }
 
     private func describe(_ instance: Instance) -> String {
@@ -64,6 +64,9 @@ extension Supervisor {
             return instance.machine.lastExit.map { "exited: \($0)" } ?? "exited"
         case .stopping:
             return machine.killSent ? "stop timeout elapsed, SIGKILL sent" : "waiting for the process tree to exit"
+        case .stopped where instance.machine.lifecycle.reason == .stopped:
+            // Stopped for a restart loop (`on_loop = "stop"`): the loop says why, while its alert is open.
+            return processAlerts.loop(of: instance.name)?.message ?? machine.reason.rawValue
         case .running, .starting, .stopped:
             return machine.reason.rawValue
         }

@@ -35,6 +35,8 @@ public actor Supervisor: Service {
     let notifyServer: NotifyServer
     var sampling = SamplingBooks()
     let plugins = PluginHost()
+    /// Restart loops and leak verdicts as alerts (`Supervisor+ProcessAlerts.swift`).
+    var processAlerts = ProcessAlertTracker()
     /// `STATE_DIR/warden.lock`, held for the supervisor's life (`warden run` takes it before creating it).
     var lock: StateDirectoryLock?
     /// `STATE_DIR/workers/`: a record per main process, for the next Warden if this one is killed.
@@ -212,6 +214,7 @@ public actor Supervisor: Service {
             stopText = ", \(report.text)"
         }
         publish(record)
+        trackAlerts(event, of: instance)
         // `process` and `event` become WARDEN_PROCESS= and WARDEN_EVENT= in the journal.
         var metadata: Logger.Metadata = ["process": "\(instance.name)", "event": "\(record.event.rawValue)"]
         if let pid = instance.pid { metadata["pid"] = "\(pid)" }
@@ -224,7 +227,9 @@ public actor Supervisor: Service {
             logger.log(level: level, "\(instance.name): \(line)\(stopText)", metadata: metadata)
         case .severityChanged(_, let to, _, let evidence) where to >= .graded(.high):
             metadata["rss_growth_mb_per_min"] = "\(evidence?.verdict.rssGrowthMBPerMinute ?? 0)"
-            logger.warning("\(instance.name): memory growth \(to)", metadata: metadata)
+            let rate = evidence.flatMap(\.record.rssGrowthMBPerMin).map { ", \(LeakMessage.oneDecimal($0)) MB/min" } ?? ""
+            let window = evidence.flatMap(\.record.windowSeconds).map { " over \(Int($0)) s" } ?? ""
+            logger.warning("\(instance.name): memory growth \(to)\(rate)\(window)", metadata: metadata)
         case .leakRestart(_, _, let message):
             logger.warning("\(instance.name): restarting, \(message)", metadata: metadata)
         case .leakAlert(let reason, _, let message):

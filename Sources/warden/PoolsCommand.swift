@@ -35,10 +35,13 @@ struct PoolsCommand: AsyncParsableCommand {
 struct AlertsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
-        abstract: "Show open and recently resolved pool alerts.",
+        abstract: "Show open and recently resolved alerts: pools, restart loops, leaks.",
         discussion: """
-            Kinds: high-usage, exhaustion, connection-leak, long-running, plugin-failure. --hours H adds \
-            the alerts resolved in the last H hours, from the history. --json prints {"alerts": [...]}.
+            Pool alerts: high-usage, exhaustion, connection-leak, long-running, plugin-failure. Process \
+            alerts: restart-loop (with the restart reason that loops) and leak (a memory-growth, rss-max, \
+            fds-max or threads-max verdict, with its evidence in --json). COUNT is how many times the \
+            condition occurred while the alert was open. --hours H adds the alerts resolved in the last H \
+            hours, from the history. --json prints {"alerts": [...]}.
 
             \(ExitStatus.help)
             """)

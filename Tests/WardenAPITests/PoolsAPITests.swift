@@ -58,7 +58,9 @@ struct PoolsAPITests {
 
         let object = try Self.json(list)
         let alerts = try #require(object["alerts"] as? [[String: Any]])
-        #expect(Set(alerts[1].keys) == ["kind", "severity", "collector", "pool", "worker", "started_at", "resolved_at", "message"])
+        #expect(Set(alerts[1].keys) == ["kind", "severity", "collector", "pool", "worker", "process", "reason", "occurrences",
+                                        "evidence", "started_at", "resolved_at", "message"])
+        #expect(alerts[1]["process"] is NSNull && alerts[1]["reason"] is NSNull && alerts[1]["occurrences"] as? Int == 1)
         #expect(alerts[1]["worker"] is NSNull && alerts[1]["resolved_at"] is NSNull && alerts[1]["pool"] is NSNull)
         #expect(alerts[1]["message"] as? String == "collector redis: exited with status 1")
     }
@@ -74,6 +76,28 @@ struct PoolsAPITests {
         let recorded = [alert("before-range", 200, 400), alert("in-range", 300, 600), alert("just-resolved", 900, 990)]
         let merged = AlertList(live: live, recorded: recorded, range: HistoryRange(from: 500, to: 1_000))
         #expect(merged.alerts.map(\.kind) == ["open-long-ago", "in-range", "just-resolved"])
+    }
+
+    @Test("process alerts sit next to pool alerts, oldest first, with process, reason, occurrences and evidence")
+    func processAlerts() throws {
+        var pools = PoolAlertTracker(collector: "redis")
+        pools.raisePluginFailure("exited with status 1", at: 1_700_000_010)
+        var processes = ProcessAlertTracker()
+        _ = processes.leakVerdict(process: "leak", program: "leak", reason: .memoryGrowth,
+                                  evidence: .init(rssBytes: 1 << 30, rssGrowthMBPerMin: 31.5, windowSeconds: 300),
+                                  message: "RSS growing 31.5 MB/min", restarted: false, policy: RestartLoopPolicy(),
+                                  at: 1_700_000_000)
+        let list = AlertList(trackers: [pools], processes: processes)
+        #expect(list.alerts.map(\.kind) == ["leak", "plugin-failure"])
+        let leak = list.alerts[0]
+        #expect(leak.process == "leak" && leak.collector == nil && leak.reason == "memory-growth" && leak.occurrences == 1)
+        let object = try Self.json(list)
+        let first = try #require((object["alerts"] as? [[String: Any]])?.first)
+        let evidence = try #require(first["evidence"] as? [String: Any])
+        #expect(evidence["rss_growth_mb_per_min"] as? Double == 31.5 && evidence["window_seconds"] as? Double == 300)
+        #expect(first["collector"] is NSNull && first["process"] as? String == "leak")
+        let data = try JSONEncoder().encode(list)
+        #expect(try JSONDecoder().decode(AlertList.self, from: data) == list)
     }
 
     @Test("the JSON round-trips")

@@ -31,19 +31,21 @@ struct EventsContractTests {
     func kinds() {
         let rows = Set(Self.kindRows.keys).subtracting(["recorded(WardenEvent)", "sampled(SampleRound)", "collected(PoolRound)", "time", "process",
             "event", "reason", "pid", "old_state`, `new_state", "old_severity`, `new_severity", "exit_status", "evidence",
-            "message", "program", "restart_reason", "collector`, `pool", "severity"])
+            "message", "program", "restart_reason", "collector`, `pool", "severity", "alert_reason", "occurrences"])
         #expect(rows == Set(WardenEvent.Kind.allCases.map(\.rawValue)))
     }
 
     @Test("the fields table lists exactly the keys a record can have")
     func fields() throws {
-        let full = WardenEvent(
+        var full = WardenEvent(
             time: "2026-12-06T00:00:00.000Z", process: "api:0", program: "api", event: .poolAlert, oldState: .running,
             newState: .stopping, oldSeverity: "none", newSeverity: "low", reason: PoolAlert.Kind.exhaustion, pid: 7,
             exitStatus: "exit status 1", restartReason: .memoryGrowth, collector: "pg", pool: "p", severity: .critical,
             evidence: .init(rssBytes: 1, treeRSSBytes: 1, rssGrowthMBPerMin: 1, fds: 1, fdGrowthPerMin: 1, threads: 1,
                             threadGrowthPerMin: 1, windowSeconds: 1, samples: 1),
             message: "m")
+        full.alertReason = "exit"
+        full.occurrences = 2
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(full)) as? [String: Any] ?? [:]
         var documented: Set<String> = []
         for (first, _) in Self.kindRows where WardenEvent.Kind(rawValue: first) == nil && !first.contains("(") {
@@ -62,10 +64,11 @@ struct EventsContractTests {
         #expect(Self.words(after: "### Event reasons (`EventReason`)") == Set(EventReason.allCases.map(\.rawValue)))
     }
 
-    @Test("the pool-alert row lists every alert kind")
+    @Test("the pool-alert and process-alert rows list every alert kind of theirs")
     func alertKinds() {
-        let row = Self.kindRows["pool-alert"] ?? ""
-        for kind in PoolAlert.Kind.allCases { #expect(row.contains("`\(kind.rawValue)`"), "\(kind.rawValue)") }
+        let pool = Self.kindRows["pool-alert"] ?? "", process = Self.kindRows["process-alert"] ?? ""
+        for kind in AlertKind.poolKinds { #expect(pool.contains("`\(kind.rawValue)`"), "\(kind.rawValue)") }
+        for kind in AlertKind.processKinds { #expect(process.contains("`\(kind.rawValue)`"), "\(kind.rawValue)") }
     }
 
     @Test("every reason named in the kinds table exists in a vocabulary")

@@ -25,6 +25,10 @@ public struct WardenEvent: Codable, Sendable, Equatable {
         case poolAlert = "pool-alert"
         /// A pool alert's condition cleared.
         case poolAlertResolved = "pool-alert-resolved"
+        /// A process alert opened (`reason` = its kind: restart-loop, leak).
+        case processAlert = "process-alert"
+        /// A process alert resolved (its quiet period passed, or its condition ended).
+        case processAlertResolved = "process-alert-resolved"
         /// A collector plugin's conversation: handshake done, protocol mismatch, dropped answers.
         case plugin
         /// A worker's watchdog expired (no `WATCHDOG=1` in time) or it sent `WATCHDOG=trigger`.
@@ -79,15 +83,21 @@ public struct WardenEvent: Codable, Sendable, Equatable {
     public var oldSeverity: String?
     public var newSeverity: String?
     /// Why (kebab-case), from one of the reason vocabularies (`TransitionReason`, `EventReason`,
-    /// `PoolAlert.Kind`); `docs/events.md` lists which kind carries which.
+    /// `AlertKind`); `docs/events.md` lists which kind carries which.
     public var reason: String?
     /// The pid concerned, when one exists.
     public var pid: Int32?
     /// `pool-alert`, `pool-alert-resolved`: the collector (`[collectors.NAME]`) and the pool concerned.
     public var collector: String?
     public var pool: String?
-    /// `pool-alert`, `pool-alert-resolved`: the alert's severity (`PoolAlert.Severity`: `warning`, `critical`).
+    /// `pool-alert`, `process-alert` and their resolutions: the alert's severity (`AlertSeverity`: `warning`, `critical`).
     public var severity: String?
+    /// `process-alert`, `process-alert-resolved`: what the alert is about, a `TransitionReason` (the restart
+    /// reason that loops, or the leak verdict).
+    public var alertReason: String?
+    /// `process-alert`, `process-alert-resolved`, `pool-alert-resolved`: how many times the condition
+    /// occurred while the alert was open (restarts of the loop, leak verdicts).
+    public var occurrences: Int?
     /// Termination status text for exits, e.g. `exit status 3`.
     public var exitStatus: String?
     /// On a `state-change` to STARTING that restarts a process which ran before: why it is restarted
@@ -110,7 +120,8 @@ public struct WardenEvent: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case time, process, program, event, reason, pid, evidence, message, collector, pool, severity
+        case time, process, program, event, reason, pid, evidence, message, collector, pool, severity, occurrences
+        case alertReason = "alert_reason"
         case oldState = "old_state", newState = "new_state", restartReason = "restart_reason"
         case oldSeverity = "old_severity", newSeverity = "new_severity", exitStatus = "exit_status"
     }

@@ -19,7 +19,7 @@ public struct AlertmanagerAlert: Codable, Sendable, Equatable {
 /// and says when to re-send them. Pure: times are passed in (seconds since the Unix epoch).
 ///
 /// Conditions (active until resolved, re-sent every `resendInterval`): a pool alert until its
-/// `pool-alert-resolved`; a FATAL process until it leaves FATAL or is removed; a leak alert until the
+/// `pool-alert-resolved`; a restart loop (`process-alert`) until its `process-alert-resolved`; a FATAL process until it leaves FATAL or is removed; a leak alert until the
 /// process's growth drops below critical (`memory-growth`) or the process stops. Happenings (a policy
 /// restart, a watchdog restart, a plugin failure) are sent once, with `endsAt` `happeningSeconds` later.
 public struct AlertmanagerBook: Sendable {
@@ -53,12 +53,12 @@ public struct AlertmanagerBook: Sendable {
         for key in resolvedKeys(by: event) {
             guard var entry = active[key] else { continue }
             entry.count -= 1
-            if entry.count > 0 && event.event == .poolAlertResolved { active[key] = entry; continue }
+            if entry.count > 0 && event.event.isAlertResolution { active[key] = entry; continue }
             active[key] = nil
             entry.alert.endsAt = event.time
             out.append(entry.alert)
         }
-        if accepted, Notifiable.severity(of: event) != nil, event.event != .poolAlertResolved {
+        if accepted, Notifiable.severity(of: event) != nil, !event.event.isAlertResolution {
             var alert = Self.alert(for: event, host: host)
             if let key = Self.conditionKey(event) {
                 if var entry = active[key] {
@@ -101,6 +101,7 @@ public struct AlertmanagerBook: Sendable {
     static func conditionKey(_ event: WardenEvent) -> String? {
         switch event.event {
         case .poolAlert: return poolKey(event)
+        case .processAlert: return processAlertKey(event)
         case .stateChange where event.newState == .fatal: return event.process.map { ProcessState.fatal.rawValue + "|" + $0 }
         case .leakAlert: return event.process.map { WardenEvent.Kind.leakAlert.rawValue + "|" + $0 + "|" + (event.reason ?? "") }
         default: return nil
@@ -109,6 +110,11 @@ public struct AlertmanagerBook: Sendable {
 
     private static func poolKey(_ event: WardenEvent) -> String {
         [event.reason, event.collector, event.pool, event.process].map { $0 ?? "" }.joined(separator: "|")
+    }
+
+    private static func processAlertKey(_ event: WardenEvent) -> String {
+        [WardenEvent.Kind.processAlert.rawValue, event.reason, event.process, event.alertReason].map { $0 ?? "" }
+            .joined(separator: "|")
     }
 
     /// The keys of the conditions `event` ends.
@@ -121,6 +127,8 @@ public struct AlertmanagerBook: Sendable {
         switch event.event {
         case .poolAlertResolved:
             return [Self.poolKey(event)]
+        case .processAlertResolved:
+            return [Self.processAlertKey(event)]
         case .processRemoved:
             return active.keys.filter { $0 == fatal || $0.hasPrefix(leakPrefix) }.sorted()
         case .stateChange:
@@ -144,7 +152,7 @@ public struct AlertmanagerBook: Sendable {
     public static func alert(for event: WardenEvent, host: String) -> AlertmanagerAlert {
         let alertname: String
         switch event.event {
-        case .poolAlert, .poolAlertResolved: alertname = event.reason ?? event.event.rawValue
+        case .poolAlert, .poolAlertResolved, .processAlert, .processAlertResolved: alertname = event.reason ?? event.event.rawValue
         case .stateChange: alertname = event.newState?.rawValue ?? event.event.rawValue
         default: alertname = event.event.rawValue
         }
@@ -155,7 +163,7 @@ public struct AlertmanagerBook: Sendable {
         ]
         labels["program"] = event.program ?? event.collector ?? event.process
         labels["instance"] = event.process ?? event.pool ?? event.collector
-        labels["reason"] = event.reason
+        labels["reason"] = event.alertReason ?? event.reason
         labels["collector"] = event.collector
         labels["pool"] = event.pool
         let annotations = [
@@ -164,4 +172,9 @@ public struct AlertmanagerBook: Sendable {
         ]
         return AlertmanagerAlert(labels: labels, annotations: annotations, startsAt: event.time)
     }
+}
+
+extension WardenEvent.Kind {
+    /// `pool-alert-resolved` or `process-alert-resolved`.
+    public var isAlertResolution: Bool { self == .poolAlertResolved || self == .processAlertResolved }
 }

@@ -2,23 +2,28 @@
 /// at all, how urgent each is, and the sink's own filter (`events`, `min_severity`).
 public enum Notifiable {
     /// The kinds that can be notifications: policy restarts (`leak-restart`, `watchdog`), leak alerts,
-    /// pool alerts opened and resolved, a process gone FATAL (`state-change`), a collector plugin that stopped
+    /// pool alerts and restart loops (`process-alert`) opened and resolved, a process gone FATAL (`state-change`), a collector plugin that stopped
     /// answering or speaks another protocol (`plugin`). What `events = [...]` may name.
     public static let kinds: [WardenEvent.Kind] = [
-        .leakRestart, .leakAlert, .watchdog, .poolAlert, .poolAlertResolved, .stateChange, .plugin,
+        .leakRestart, .leakAlert, .watchdog, .poolAlert, .poolAlertResolved, .processAlert, .processAlertResolved,
+        .stateChange, .plugin,
     ]
 
     /// How urgent `event` is as a notification, or `nil` when it is none.
     ///
     /// A restart Warden made (`leak-restart`, `watchdog`) is a `warning`: it was handled. A leak reported and
     /// not acted on (`leak-alert`), a FATAL process and a plugin speaking another protocol are `critical`:
-    /// someone has to act. Pool alerts carry their own severity; a plugin that stopped answering is a
+    /// someone has to act. Pool alerts and restart loops carry their own severity (a process alert of kind
+    /// `leak` is none: its `leak-alert` / `leak-restart` records are the notifications); a plugin that stopped answering is a
     /// `warning` (it is restarted).
     public static func severity(of event: WardenEvent) -> PoolAlert.Severity? {
         switch event.event {
         case .leakRestart, .watchdog: return .warning
         case .leakAlert: return .critical
         case .poolAlert, .poolAlertResolved: return event.severity.flatMap(PoolAlert.Severity.init(rawValue:)) ?? .warning
+        case .processAlert, .processAlertResolved:
+            guard event.reason != AlertKind.leak.rawValue else { return nil }
+            return event.severity.flatMap(AlertSeverity.init(rawValue:)) ?? .warning
         case .stateChange: return event.newState == .fatal ? .critical : nil
         case .plugin:
             switch event.reason {

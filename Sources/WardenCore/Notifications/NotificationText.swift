@@ -18,6 +18,10 @@ public enum NotificationText {
             let place = [event.pool, event.collector.map { "(collector \($0))" }].compactMap { $0 }.joined(separator: " ")
             text = (event.event == .poolAlertResolved ? "resolved: " : "") + "\(reason) alert on \(place)"
                 + (event.process.map { " for \($0)" } ?? "")
+        case .processAlert, .processAlertResolved:
+            text = (event.event == .processAlertResolved ? "resolved: " : "") + "\(reason) alert for \(subject)"
+                + (event.alertReason.map { " (\($0))" } ?? "")
+                + (event.occurrences.map { ", \($0) occurrences" } ?? "")
         case .plugin: text = "collector plugin \(subject): \(reason)"
         default: text = "\(subject) \(event.event.rawValue) \(reason)"
         }

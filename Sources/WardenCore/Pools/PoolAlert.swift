@@ -4,29 +4,10 @@
 /// De-duplicated by `key`: while its condition holds, a condition has exactly one open alert. Times are
 /// seconds since the Unix epoch (wall clock, UTC), as passed to `PoolAlertTracker`.
 public struct PoolAlert: Sendable, Equatable {
-    /// What the alert is about. Raw values are the API's `kind` strings.
-    public enum Kind: String, Sendable, Equatable, CaseIterable, Comparable, ReasonVocabulary {
-        /// Usage `(in_use + idle) / max` at or above `high_usage` for `high_usage_checks` checks.
-        case highUsage = "high-usage"
-        /// Usage at or above `exhaustion`; raised at the first such check.
-        case exhaustion
-        /// One worker's own connection count kept growing (see `ConnectionLeakSeries`).
-        case connectionLeak = "connection-leak"
-        /// One connection in a transaction or query for longer than `long_running`.
-        case longRunning = "long-running"
-        /// The collector plugin failed (crashed, hung, answered garbage); raised and resolved by the host.
-        case pluginFailure = "plugin-failure"
-
-        public static func < (lhs: Kind, rhs: Kind) -> Bool {
-            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-        }
-    }
-
-    /// How urgent. Raw values are the API's `severity` strings.
-    public enum Severity: String, Sendable, Equatable, CaseIterable {
-        case warning
-        case critical
-    }
+    /// What the alert is about (the shared vocabulary of pool and process alerts).
+    public typealias Kind = AlertKind
+    /// How urgent.
+    public typealias Severity = AlertSeverity
 
     /// What makes two alerts "the same condition": kind, collector, pool, worker and connection id.
     public struct Key: Sendable, Hashable {
@@ -60,6 +41,12 @@ public struct PoolAlert: Sendable, Equatable {
     public var message: String
     /// For `connection-leak`: the growth that led to the verdict.
     public var leakEvidence: ConnectionLeakEvidence?
+    /// Times the condition occurred while the alert was open: a `connection-leak` found again in the
+    /// worker's next process counts on the same alert.
+    public var occurrences = 1
+    /// For a `connection-leak` whose worker was restarted: when the alert resolves unless the leak recurs
+    /// first (seconds since the Unix epoch); `nil` otherwise.
+    public var resolvesAt: Double?
 
     public init(
         kind: Kind, severity: Severity, collector: String, pool: String?, worker: String?, connection: String?,

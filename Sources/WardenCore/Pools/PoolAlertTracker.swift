@@ -13,7 +13,7 @@ public import WardenPluginProtocol
 ///   an idle connection still occupies a server slot (see `PoolSnapshot.usage`).
 /// - `connection-leak`: one worker's own count (its whole tree, `by_worker`) keeps growing, see
 ///   `ConnectionLeakSeries`; critical. Resolves when the count falls back to where the leak began, or on
-///   `workerRestarted(_:at:)`.
+///   `workerRestarted(_:at:quietSeconds:)` (after the quiet period, unless the leak recurs: `occurrences`).
 /// - `long-running`: one per connection id in `long_running` with `age_seconds >= longRunning`, with its
 ///   worker; critical when its state is `idle in transaction…` (holds a slot, locks and the vacuum
 ///   horizon), warning otherwise (a long active query is legitimate work). Resolves when the connection is
@@ -82,7 +82,7 @@ public struct PoolAlertTracker: Sendable {
     /// - Returns: alerts opened and resolved, and the workers that crossed into a leak verdict.
     @discardableResult
     public mutating func record(_ samples: [PoolSample], at now: Double, leakSustain: (String) -> Duration) -> PoolCheckResult {
-        var result = PoolCheckResult()
+        var result = resolveQuiet(at: now)
         var seen = Set<String>()
         for raw in samples {
             var sample = raw
@@ -103,15 +103,30 @@ public struct PoolAlertTracker: Sendable {
     }
 
     /// The process of `worker` was replaced (restart, crash, new PID): its counts start afresh in every
-    /// pool, and its open `connection-leak` alerts resolve (the leaking process is gone).
+    /// pool. Its open `connection-leak` alerts resolve (the leaking process is gone) — after `quietSeconds`
+    /// when given: a leak found again in the next process within it counts on the same alert
+    /// (`occurrences`) instead of a resolve and a new alert at every restart.
     @discardableResult
-    public mutating func workerRestarted(_ worker: String, at now: Double) -> PoolCheckResult {
+    public mutating func workerRestarted(_ worker: String, at now: Double, quietSeconds: Double? = nil) -> PoolCheckResult {
         var result = PoolCheckResult()
         for key in series.keys.sorted(by: { $0.pool < $1.pool }) where key.worker == worker {
             _ = series[key]?.restart()
             series[key] = nil
-            resolve(alertKey(.connectionLeak, pool: key.pool, worker: worker), at: now, into: &result)
         }
+        let leaks = open.keys.filter { $0.kind == .connectionLeak && $0.worker == worker }.sorted(by: Self.keyOrder)
+        for key in leaks {
+            if let quietSeconds { open[key]?.resolvesAt = now + quietSeconds } else { resolve(key, at: now, into: &result) }
+        }
+        return result
+    }
+
+    /// Resolves the restarted workers' `connection-leak` alerts whose quiet period passed without the leak
+    /// recurring (also done by every `record`).
+    @discardableResult
+    public mutating func resolveQuiet(at now: Double) -> PoolCheckResult {
+        var result = PoolCheckResult()
+        let due = open.values.filter { ($0.resolvesAt ?? .infinity) <= now }.map(\.key).sorted(by: Self.keyOrder)
+        for key in due { resolve(key, at: now, into: &result) }
         return result
     }
 
@@ -244,6 +259,11 @@ public struct PoolAlertTracker: Sendable {
             alert.message = message
             alert.severity = severity
             if let evidence { alert.leakEvidence = evidence }
+            if alert.resolvesAt != nil {   // the leak recurred in the worker's next process
+                alert.resolvesAt = nil
+                alert.occurrences += 1
+                alert.message += " (occurrence \(alert.occurrences))"
+            }
             open[key] = alert
             return
         }

@@ -66,6 +66,8 @@ public enum TransitionReason: String, Codable, Sendable, CaseIterable, ReasonVoc
     case protocolMismatch = "protocol-mismatch"
     /// The worker missed its watchdog (no `WATCHDOG=1` in time) or sent `WATCHDOG=trigger`.
     case watchdog
+    /// The process was in a restart loop and its program has `on_loop = "stop"`: Warden stopped it.
+    case restartLoop = "restart-loop"
     /// The program's configuration changed and a reload applied it.
     case configChanged = "config-changed"
     /// A reload added the instance.
