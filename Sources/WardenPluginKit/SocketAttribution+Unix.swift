@@ -9,10 +9,12 @@
 extension SocketAttribution {
     /// Who holds the other end of the unix-socket connection whose server end is one of `serverInodes`:
     /// a worker, the collector itself, or nobody known (not a unix socket, peer closed, unsupervised client).
-    /// A PostgreSQL backend may hold other sockets besides its client's; the first that leads somewhere wins.
+    /// Only bound sockets count (`UnixSocketPeers.Link.isBound`, the server's end of an accepted
+    /// connection): a PostgreSQL backend also holds inherited socketpairs, whose peers are no clients.
     public func holder(forServerSocketInodes serverInodes: some Sequence<UInt64>) -> Holder {
         for inode in serverInodes {
-            guard let peer = unixPeerByInode[inode] else { continue }
+            guard let link = unixLinkByInode[inode], link.isBound else { continue }
+            let peer = link.peer
             if collectorInodes.contains(peer) { return .collector }
             if let name = workerByInode[peer] { return .worker(name) }
         }
@@ -27,7 +29,7 @@ extension SocketAttribution {
     /// container with its own pid numbering, names a pid whose sockets (if any) lead elsewhere.
     public func isCollectorsPeer(serverSocketInodes serverInodes: some Sequence<UInt64>) -> Bool {
         for inode in serverInodes {
-            if let peer = unixPeerByInode[inode], collectorInodes.contains(peer) { return true }
+            if let link = unixLinkByInode[inode], link.isBound, collectorInodes.contains(link.peer) { return true }
             if let remote = remoteByTCPInode[inode],
                inodesByLocalEndpoint[remote]?.contains(where: collectorInodes.contains) == true { return true }
         }

@@ -36,8 +36,8 @@ public struct SocketAttribution: Sendable {
     let inodesByLocalEndpoint: [SocketEndpoint: [UInt64]]
     /// TCP socket inode → its remote endpoint (non-LISTEN rows).
     let remoteByTCPInode: [UInt64: SocketEndpoint]
-    /// Unix socket inode → its peer's inode (`UnixSocketPeers`).
-    let unixPeerByInode: [UInt64: UInt64]
+    /// Unix socket inode → its peer's inode and whether it is bound (`UnixSocketPeers`).
+    let unixLinkByInode: [UInt64: UnixSocketPeers.Link]
     /// Why the unix-socket peers could not be read (then every unix-socket client is unknown), `nil` when read.
     public let unixPeersError: String?
 
@@ -62,7 +62,7 @@ public struct SocketAttribution: Sendable {
                 rows += ProcNetTCP.parse(text)
             }
         }
-        var peers: [UInt64: UInt64] = [:]
+        var peers: [UInt64: UnixSocketPeers.Link] = [:]
         var peersError: String?
         do { peers = try UnixSocketPeers.read() } catch { peersError = error.description }
         self.init(
@@ -76,11 +76,11 @@ public struct SocketAttribution: Sendable {
     ///   - socketInodesByPID: pid → inodes of its `socket:[N]` fds.
     ///   - tcpRows: parsed `/proc/net/tcp` + `tcp6` rows.
     ///   - collectorInodes: the collector process's own socket inodes.
-    ///   - unixPeers: unix socket inode → peer inode (`UnixSocketPeers.read()`).
+    ///   - unixPeers: unix socket inode → its link (`UnixSocketPeers.read()`).
     ///   - unixPeersError: why `unixPeers` could not be read, if so.
     public init(
         workers: [WorkerTree], socketInodesByPID: [Int32: Set<UInt64>], tcpRows: [TCPSocketRow],
-        collectorInodes: Set<UInt64>, unixPeers: [UInt64: UInt64] = [:], unixPeersError: String? = nil
+        collectorInodes: Set<UInt64>, unixPeers: [UInt64: UnixSocketPeers.Link] = [:], unixPeersError: String? = nil
     ) {
         var workerByInode: [UInt64: String] = [:]
         var pidsByInode: [UInt64: [Int32]] = [:]
@@ -104,7 +104,7 @@ public struct SocketAttribution: Sendable {
         self.collectorInodes = collectorInodes
         self.inodesByLocalEndpoint = byEndpoint
         self.remoteByTCPInode = remoteByInode
-        self.unixPeerByInode = unixPeers
+        self.unixLinkByInode = unixPeers
         self.unixPeersError = unixPeersError
     }
 

@@ -102,20 +102,36 @@ sys.stdin.read()
         _ = await client.waitForExit()
     }
 
-    @Test func socketPairOfTheCollectorItselfIsItsOwn() throws {
-        var pair: [Int32] = [0, 0]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
-        defer { close(pair[0]); close(pair[1]) }
-        let serverInode = try #require(ProcFD.socketInode(pid: getpid(), fd: pair[0]))
-        let clientInode = try #require(ProcFD.socketInode(pid: getpid(), fd: pair[1]))
-        let peers = try UnixSocketPeers.read()
-        #expect(peers[serverInode] == clientInode && peers[clientInode] == serverInode)
+    @Test func connectionOfTheCollectorItselfIsItsOwnAndSocketpairsAreNoClients() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wu-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let listener = try TestSockets.listenUnix(path: "\(directory)/s")
+        defer { close(listener) }
+        var client = try TestSockets.connectUnix(path: "\(directory)/s")
+        defer { if client >= 0 { close(client) } }
+        let server = try TestSockets.accept(listener)
+        defer { close(server) }
+        let serverInode = try #require(ProcFD.socketInode(pid: getpid(), fd: server))
+        let clientInode = try #require(ProcFD.socketInode(pid: getpid(), fd: client))
+        let links = try UnixSocketPeers.read()
+        #expect(links[serverInode] == UnixSocketPeers.Link(peer: clientInode, isBound: true), "accepted: the listener's path")
+        #expect(links[clientInode] == UnixSocketPeers.Link(peer: serverInode, isBound: false))
         let attribution = SocketAttribution(workers: [])
         #expect(attribution.holder(forServerSocketInodes: [serverInode]) == .collector)
         #expect(attribution.isCollectorsPeer(serverSocketInodes: [serverInode]))
-        // Once the client end closes, the server end has no peer.
-        close(pair[1]); pair[1] = -1
-        #expect(try UnixSocketPeers.read()[serverInode] == nil)
+
+        // A socketpair is unnamed at both ends: never taken for a client connection.
+        var pair: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        defer { close(pair[0]); close(pair[1]) }
+        let pairInode = try #require(ProcFD.socketInode(pid: getpid(), fd: pair[0]))
+        #expect(try UnixSocketPeers.read()[pairInode]?.isBound == false)
+        #expect(SocketAttribution(workers: []).holder(forServerSocketInodes: [pairInode]) == .unknown)
+
+        // Once the client end closes, no process holds the peer inode any more: nobody's connection.
+        close(client); client = -1
+        #expect(SocketAttribution(workers: []).holder(forServerSocketInodes: [serverInode]) == .unknown)
     }
 
     @Test func tcpConnectionOfTheCollectorIsRecognisedFromTheServerEnd() throws {
@@ -132,17 +148,17 @@ sys.stdin.read()
     }
 
     @Test func truncatedOrErrorDatagramsNeverOverread() {
-        // nlmsghdr(len 36, SOCK_DIAG_BY_FAMILY) + unix_diag_msg(ino 77) + rtattr(len 8, UNIX_DIAG_PEER, 78)
+        // nlmsghdr(len 40, SOCK_DIAG_BY_FAMILY) + unix_diag_msg(ino 77) + rtattr(len 8, UNIX_DIAG_PEER, 78)
         var message: [UInt8] = []
         func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value) { message += $0 } }
         put(UInt32(40)); put(UInt16(20)); put(UInt16(2)); put(UInt32(1)); put(UInt32(0))
         put(UInt8(1)); put(UInt8(1)); put(UInt8(1)); put(UInt8(0)); put(UInt32(77)); put(UInt32(0)); put(UInt32(0))
         put(UInt16(8)); put(UInt16(2)); put(UInt32(78))
-        var peers: [UInt64: UInt64] = [:]
+        var peers: [UInt64: UnixSocketPeers.Link] = [:]
         #expect(message.withUnsafeBytes { UnixSocketPeers.parse($0, into: &peers) } == .more)
-        #expect(peers == [77: 78])
+        #expect(peers == [77: UnixSocketPeers.Link(peer: 78, isBound: false)])
         for cut in [3, 16, 30, 39] {
-            var partial: [UInt64: UInt64] = [:]
+            var partial: [UInt64: UnixSocketPeers.Link] = [:]
             #expect(message.prefix(cut).withUnsafeBytes { UnixSocketPeers.parse($0, into: &partial) } == .more)
             #expect(partial.isEmpty)
         }
