@@ -227,6 +227,6 @@ let package = Package(
             dependencies: ["WardenPluginKit", "WardenPluginProtocol", "WardenTestSupport", "warden-collector-redis"]),
         .testTarget(
             name: "WardenCollectorTests",
-            dependencies: ["WardenPluginProtocol", "WardenTestSupport", "warden-collector-postgres"]),
+            dependencies: ["WardenPluginKit", "WardenPluginProtocol", "WardenTestSupport", "warden-collector-postgres"]),
     ]
 )

@@ -10,7 +10,8 @@ enum ActivityQuery {
                current_setting('superuser_reserved_connections')::int4,
                coalesce(current_setting('reserved_connections', true)::int4, 0),
                pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'),
-               current_user::text
+               current_user::text,
+               pg_backend_pid()
         """
 
     /// Every client backend except the collector's own, ages measured against one `clock_timestamp()`.
@@ -31,11 +32,12 @@ enum ActivityQuery {
         var limits: ServerLimits?
         var canSeeAll = false
         var role = ""
+        var ownPID: Int32 = 0
         for try await row in try await connection.query(limitsSQL, logger: logger) {
-            let (max, superuserReserved, reserved, seesAll, user) =
-                try row.decode((Int32, Int32, Int32, Bool, String).self)
+            let (max, superuserReserved, reserved, seesAll, user, backend) =
+                try row.decode((Int32, Int32, Int32, Bool, String, Int32).self)
             limits = ServerLimits(maxConnections: Int(max), superuserReserved: Int(superuserReserved), reserved: Int(reserved))
-            canSeeAll = seesAll; role = user
+            canSeeAll = seesAll; role = user; ownPID = backend
         }
         guard let limits else { throw CollectorFailure.protocolViolation("no row for the connection limits") }
         guard canSeeAll else { throw CollectorFailure.permission(role: role) }
@@ -49,7 +51,7 @@ enum ActivityQuery {
                 applicationName: application, waitEventType: wait, connectionAgeSeconds: connectionAge,
                 transactionAgeSeconds: transactionAge, queryAgeSeconds: queryAge, stateAgeSeconds: stateAge))
         }
-        return ActivitySnapshot(limits: limits, rows: rows)
+        return ActivitySnapshot(limits: limits, rows: rows, ownBackendPID: ownPID)
     }
 
     /// `::ffff:127.0.0.1` → `127.0.0.1`: a dual-stack server sees an IPv4 client as IPv4-mapped IPv6,

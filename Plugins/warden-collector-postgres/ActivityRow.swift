@@ -48,4 +48,6 @@ struct ActivitySnapshot: Sendable {
     var limits: ServerLimits
     /// Client backends other than the collector's own (`backend_type = 'client backend'`, `pid <> pg_backend_pid()`).
     var rows: [ActivityRow]
+    /// The collector's own backend (`pg_backend_pid()`), 0 when unknown.
+    var ownBackendPID: Int32 = 0
 }

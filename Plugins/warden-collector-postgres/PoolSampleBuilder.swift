@@ -11,8 +11,10 @@ import WardenPluginProtocol
 /// - `waiting`: sessions blocked on a lock (`wait_event_type = 'Lock'`), or `nil` if some state is hidden.
 ///   (PostgreSQL has no queue of clients waiting for a slot: a client over the limit is refused.)
 /// - `by_worker`: every requested worker, 0 when it holds none, plus its attributed connections.
-/// - `unattributed`: connections no worker holds: other hosts, unsupervised clients, and every
-///   unix-socket client (`client_port = -1` has no port to match; see `PostgresCollector`).
+/// - `unattributed`: connections no worker holds: other hosts, unsupervised clients, and unix-socket
+///   clients when the server's processes cannot be read (`backends` nil).
+/// - `backend_memory`: with `backends`, per worker the count and summed Rss/Pss of the backends serving it;
+///   `nil` without.
 /// - `long_running`: connections with a transaction open (`xact_start`), or else an active statement
 ///   (`query_start`), for longer than the threshold — including `idle in transaction` — oldest first.
 enum PoolSampleBuilder {
@@ -20,14 +22,18 @@ enum PoolSampleBuilder {
     ///   - longRunningSeconds: threshold from `hello.long_running_seconds`.
     ///   - attribute: worker holding the TCP client endpoint `(address, port)` on this host, or `nil`.
     ///   - collectedAt: RFC 3339 time of the measurement.
+    ///   - backends: unix-socket clients and backend memory, read when the server is local.
     static func sample(
         pool: String, snapshot: ActivitySnapshot, workers: [WorkerTree], longRunningSeconds: Double,
-        collectedAt: String, attribute: (String, Int) -> String?
+        collectedAt: String, backends: BackendProcesses? = nil, attribute: (String, Int) -> String?
     ) -> PoolSample {
         var idle = 0, inUse = 0, blocked = 0, hidden = 0, unattributed = 0
         var byWorker: [String: Int] = [:]
         for worker in workers { byWorker[worker.name] = 0 }
         var longRunning: [LongRunningConnection] = []
+        var memory: [String: BackendMemory]? = backends.map { _ in
+            Dictionary(uniqueKeysWithValues: workers.map { ($0.name, BackendMemory(backends: 0, rssBytes: 0, pssBytes: 0)) })
+        }
 
         for row in snapshot.rows {
             switch row.state {
@@ -40,8 +46,17 @@ enum PoolSampleBuilder {
             var worker: String?
             if let address = row.clientAddress, let port = row.clientPort, port > 0 {
                 worker = attribute(address, port)
+            } else if row.isUnixSocket {
+                worker = backends?.unixClients[row.pid]
             }
             if let worker { byWorker[worker, default: 0] += 1 } else { unattributed += 1 }
+            if let worker, let reading = backends?.memory[row.pid] {
+                var total = memory?[worker] ?? BackendMemory(backends: 0, rssBytes: 0, pssBytes: 0)
+                total.backends += 1
+                total.rssBytes += reading.residentBytes
+                total.pssBytes += reading.proportionalBytes
+                memory?[worker] = total
+            }
 
             if let age = longRunningAge(of: row), age > longRunningSeconds {
                 longRunning.append(LongRunningConnection(
@@ -52,7 +67,8 @@ enum PoolSampleBuilder {
         longRunning.sort { $0.ageSeconds > $1.ageSeconds }
         return PoolSample(
             pool: pool, max: snapshot.limits.usable, inUse: inUse, idle: idle, waiting: hidden > 0 ? nil : blocked,
-            byWorker: byWorker, unattributed: unattributed, longRunning: longRunning, collectedAt: collectedAt)
+            byWorker: byWorker, unattributed: unattributed, longRunning: longRunning, collectedAt: collectedAt,
+            backendMemory: memory)
     }
 
     /// Seconds the row has been in its transaction, or in its active statement outside one; `nil` when

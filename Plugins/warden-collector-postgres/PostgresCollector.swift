@@ -13,10 +13,10 @@ import WardenPluginProtocol
 /// thread-pool thread, never a cooperative one) maps each TCP client endpoint to the worker whose tree
 /// holds the socket; `PoolSampleBuilder` has the exact definitions of every field.
 ///
-/// Attribution limits: TCP clients from this host only. Unix-socket clients (`client_addr` NULL,
-/// `client_port = -1`) have no port to match and `/proc/net/unix` does not name a socket's peer, so they are
-/// always counted as `unattributed` (their `long_running` entries have `worker: null`, `client: "local"`).
-/// Clients on other hosts, behind a pooler or NAT are unattributed too.
+/// Attribution: TCP clients from this host by their endpoint. When the server runs on this host
+/// (`BackendProcesses`), unix-socket clients (`client_addr` NULL, `client_port = -1`) through the backend
+/// pid's socket and its `unix_diag` peer, and each worker's backends' memory (`backend_memory`) from
+/// `smaps_rollup`. Clients on other hosts, behind a pooler or NAT are unattributed.
 ///
 /// Privileges: the role must see other roles' sessions — `GRANT pg_monitor TO ROLE` (or `pg_read_all_stats`,
 /// or a superuser); otherwise every round answers an `error` naming the missing grant. PostgreSQL 10+.
@@ -62,10 +62,19 @@ struct PostgresCollector: Collector {
         let collectedAt = Self.timestamp(Date())
         let workers = request.workers
         // /proc reads right after the query (ephemeral ports stay current), off the cooperative pool.
-        let attribution = try await NIOThreadPool.singleton.runIfActive { SocketAttribution(workers: workers) }
+        let (attribution, backends) = try await NIOThreadPool.singleton.runIfActive {
+            let attribution = SocketAttribution(workers: workers)
+            let attributedTCP = Set(snapshot.rows.compactMap { row -> Int32? in
+                guard let address = row.clientAddress, let port = row.clientPort, port > 0,
+                      attribution.worker(forClientHost: address, port: port) != nil else { return nil }
+                return row.pid
+            })
+            return (attribution, BackendProcesses.read(snapshot: snapshot, attribution: attribution, attributedTCP: attributedTCP))
+        }
         let sample = PoolSampleBuilder.sample(
             pool: target.poolID, snapshot: snapshot, workers: workers, longRunningSeconds: longRunningSeconds,
-            collectedAt: collectedAt, attribute: { attribution.worker(forClientHost: $0, port: $1) })
+            collectedAt: collectedAt, backends: backends,
+            attribute: { attribution.worker(forClientHost: $0, port: $1) })
         return [sample]
     }
 

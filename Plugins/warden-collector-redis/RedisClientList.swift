@@ -14,11 +14,20 @@ struct RedisClientInfo: Sendable, Equatable {
     var multi: Int
     /// `cmd`: last command run (`NULL` before the first).
     var cmd: String
+    /// `fd`: the server process's descriptor for this connection (`/proc/SERVERPID/fd/FD`), `nil` when
+    /// absent or -1 (a client with no socket: scripts, modules).
+    var fd: Int32?
 
-    init(id: UInt64, addr: String, flags: String = "N", age: Int = 0, idle: Int = 0, multi: Int = -1, cmd: String = "NULL") {
+    init(
+        id: UInt64, addr: String, flags: String = "N", age: Int = 0, idle: Int = 0, multi: Int = -1,
+        cmd: String = "NULL", fd: Int32? = nil
+    ) {
         self.id = id; self.addr = addr; self.flags = flags; self.age = age; self.idle = idle; self.multi = multi
-        self.cmd = cmd
+        self.cmd = cmd; self.fd = fd
     }
+
+    /// Connected through a unix socket (flag `U`, or a path as `addr`).
+    var isUnixSocket: Bool { flags.contains("U") || addr.hasPrefix("/") }
 
     /// In a MULTI block (flag `x`, or `multi` >= 0).
     var inMulti: Bool { flags.contains("x") || multi >= 0 }
@@ -32,7 +41,7 @@ struct RedisClientInfo: Sendable, Equatable {
     /// The TCP client endpoint from `addr`, split on the last colon (IPv6 brackets removed);
     /// `nil` for a unix-socket client (flag `U`, or a path) or an unparsable address.
     var tcpEndpoint: (host: String, port: Int)? {
-        guard !flags.contains("U"), !addr.hasPrefix("/"), let colon = addr.lastIndex(of: ":"),
+        guard !isUnixSocket, let colon = addr.lastIndex(of: ":"),
               let port = Int(addr[addr.index(after: colon)...])
         else { return nil }
         var host = addr[..<colon]
@@ -58,7 +67,8 @@ enum RedisText {
             clients.append(RedisClientInfo(
                 id: id, addr: String(addr), flags: String(fields["flags"] ?? "N"),
                 age: fields["age"].flatMap { Int($0) } ?? 0, idle: fields["idle"].flatMap { Int($0) } ?? 0,
-                multi: fields["multi"].flatMap { Int($0) } ?? -1, cmd: String(fields["cmd"] ?? "NULL")))
+                multi: fields["multi"].flatMap { Int($0) } ?? -1, cmd: String(fields["cmd"] ?? "NULL"),
+                fd: fields["fd"].flatMap { Int32($0) }.flatMap { $0 >= 0 ? $0 : nil }))
         }
         return clients
     }

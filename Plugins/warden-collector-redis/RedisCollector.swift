@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 import WardenPluginKit
 import WardenPluginProtocol
 
@@ -20,9 +21,15 @@ struct RedisReplyError: Error, CustomStringConvertible {
 ///
 /// Config (the `config` table of `[collectors.NAME]`): `url = "redis://[user:password@]host:port"`.
 /// Each round sends `CONFIG GET maxclients` (falling back to `INFO clients` `maxclients`), `INFO clients`
-/// and `CLIENT LIST`, then snapshots /proc (`SocketAttribution`) and builds the sample
-/// (`RedisPoolBuilder` documents the definitions). On connecting it sends `AUTH [user] password` when a
-/// password is configured, then `CLIENT ID` to recognise and exclude its own connection.
+/// and `CLIENT LIST`, then snapshots /proc (`SocketAttribution`, on a thread-pool thread) and builds the
+/// sample (`RedisPoolBuilder` documents the definitions). On connecting it sends `AUTH [user] password` when
+/// a password is configured, `CLIENT ID` to recognise and exclude its own connection, and `INFO server` for
+/// the server's `process_id`.
+///
+/// Unix-socket clients (flag `U`) are followed from the server's side: `CLIENT LIST`'s `fd` is the server
+/// process's descriptor, `/proc/PROCESS_ID/fd/FD` its socket inode, whose `unix_diag` peer a worker holds.
+/// This is done only when the server is on this host: the server end of the collector's own connection
+/// (its `fd` in `CLIENT LIST`) must lead back to the collector (`SocketAttribution.isCollectorsPeer`).
 /// Any failure drops the connection; the next round reconnects (a round on a connection that was reused
 /// from an earlier round and failed for a transport reason is retried once on a fresh one).
 actor RedisCollector: Collector {
@@ -34,6 +41,8 @@ actor RedisCollector: Collector {
     private let longRunningSeconds: Double
     private var connection: RedisConnection?
     private var ownClientID: UInt64?
+    /// `INFO server` `process_id` of the connected server, `nil` when not reported.
+    private var serverPID: Int32?
 
     init(hello: HostMessage.Hello) async throws {
         guard let text = hello.config["url"]?.stringValue else {
@@ -73,15 +82,37 @@ actor RedisCollector: Collector {
         let maxClients = try await maxClients(connection)
         let info = RedisText.info(try await text(of: ["INFO", "clients"], name: "INFO clients", on: connection))
         let list = RedisText.clientList(try await text(of: ["CLIENT", "LIST"], name: "CLIENT LIST", on: connection))
-        // Snapshot /proc right after the server's list, so ephemeral ports are as fresh as possible.
-        let attribution = SocketAttribution(workers: request.workers)
+        // Snapshot /proc right after the server's list, so ephemeral ports are as fresh as possible; the
+        // reads block (briefly), so they run on the thread pool, never on the cooperative one.
+        let workers = request.workers, serverPID = serverPID, ownClientID = ownClientID
+        let (attribution, unixHolders) = try await NIOThreadPool.singleton.runIfActive {
+            let attribution = SocketAttribution(workers: workers)
+            return (attribution, Self.unixHolders(list, serverPID: serverPID, ownClientID: ownClientID, attribution: attribution))
+        }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let round = RedisPoolBuilder.Round(
             pool: url.pool, maxClients: maxClients, blockedClients: info["blocked_clients"].flatMap { Int($0) },
             clients: list, ownClientID: ownClientID, workers: request.workers,
-            longRunningSeconds: longRunningSeconds, collectedAt: formatter.string(from: Date()))
+            longRunningSeconds: longRunningSeconds, collectedAt: formatter.string(from: Date()), unixHolders: unixHolders)
         return RedisPoolBuilder.sample(round) { attribution.holder(forClientHost: $0, port: $1) }
+    }
+
+    /// Client id → holder, for the unix-socket clients of a server on this host (see the type's notes);
+    /// empty when the server's pid is unknown or is not the process serving the collector's own connection.
+    static func unixHolders(
+        _ clients: [RedisClientInfo], serverPID: Int32?, ownClientID: UInt64?, attribution: SocketAttribution
+    ) -> [UInt64: SocketAttribution.Holder] {
+        guard let serverPID, let own = clients.first(where: { $0.id == ownClientID })?.fd,
+              let ownInode = ProcFD.socketInode(pid: serverPID, fd: own),
+              attribution.isCollectorsPeer(serverSocketInodes: [ownInode])
+        else { return [:] }
+        var holders: [UInt64: SocketAttribution.Holder] = [:]
+        for client in clients where client.isUnixSocket {
+            guard let fd = client.fd, let inode = ProcFD.socketInode(pid: serverPID, fd: fd) else { continue }
+            holders[client.id] = attribution.holder(forServerSocketInodes: [inode])
+        }
+        return holders
     }
 
     /// `CONFIG GET maxclients` → `["maxclients", "10000"]`; servers that block CONFIG report it in INFO.
@@ -107,6 +138,8 @@ actor RedisCollector: Collector {
             let id = try check(try await fresh.send(["CLIENT", "ID"], timeout: timeout), name: "CLIENT ID")
             guard case .integer(let value) = id, value >= 0 else { throw RedisConnectionError.unexpectedReply(command: "CLIENT ID") }
             ownClientID = UInt64(value)
+            let server = RedisText.info(try await text(of: ["INFO", "server"], name: "INFO server", on: fresh))
+            serverPID = server["process_id"].flatMap { Int32($0) }
         } catch {
             await fresh.close()
             throw error
@@ -131,6 +164,7 @@ actor RedisCollector: Collector {
         if let connection { await connection.close() }
         connection = nil
         ownClientID = nil
+        serverPID = nil
     }
 
     /// The error's text with every occurrence of the password replaced (defence in depth: no message built

@@ -12,7 +12,8 @@ import WardenPluginProtocol
 /// - `waiting`: `INFO clients` `blocked_clients` (clients blocked in BLPOP, XREAD BLOCK, WAIT, ...), `nil` if
 ///   absent; blocked clients are also part of `in_use`;
 /// - `by_worker`: every worker of the `collect` (0 when it holds none) plus its attributed clients;
-/// - `unattributed`: counted clients no worker holds (other hosts, unsupervised processes, unix sockets);
+/// - `unattributed`: counted clients no worker holds (other hosts, unsupervised processes, and unix-socket
+///   clients the collector could not follow: a server on another host, or whose `/proc` it may not read);
 /// - `long_running`: counted clients inside MULTI or blocked whose `idle` is at least `longRunningSeconds`;
 ///   `age_seconds` is `idle` (for MULTI a lower bound of the transaction's age), `state` is
 ///   `multi (N queued)` or `blocked (CMD)`.
@@ -26,6 +27,8 @@ enum RedisPoolBuilder {
         var workers: [WorkerTree]
         var longRunningSeconds: Double
         var collectedAt: String
+        /// Client id → holder of a unix-socket client, found from the server's side (`RedisCollector`).
+        var unixHolders: [UInt64: SocketAttribution.Holder] = [:]
     }
 
     static func sample(_ round: Round, holder: (String, Int) -> SocketAttribution.Holder) -> PoolSample {
@@ -35,7 +38,7 @@ enum RedisPoolBuilder {
         var longRunning: [LongRunningConnection] = []
         for client in round.clients where client.id != round.ownClientID && !client.isReplication {
             let endpoint = client.tcpEndpoint
-            let owner = endpoint.map { holder($0.host, $0.port) } ?? .unknown
+            let owner = endpoint.map { holder($0.host, $0.port) } ?? round.unixHolders[client.id] ?? .unknown
             var worker: String?
             switch owner {
             case .collector: continue

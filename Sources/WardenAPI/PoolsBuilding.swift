@@ -18,6 +18,6 @@ extension PoolStatus {
             waiting: sample.waiting, usage: snapshot.usage.map { Swift.min(1, Swift.max(0, $0)) },
             byWorker: sample.byWorker, unattributed: sample.unattributed,
             longRunning: sample.longRunning,
-            collectedAt: sample.collectedAt)
+            collectedAt: sample.collectedAt, backendMemory: sample.backendMemory)
     }
 }

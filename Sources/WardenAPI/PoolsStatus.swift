@@ -11,7 +11,7 @@ public struct PoolList: Codable, Sendable, Equatable {
 /// JSON (snake_case; `null` where unknown):
 /// `{"collector":"postgres","pool":"postgres://127.0.0.1:5432/app","max":97,"in_use":12,"idle":30,
 ///   "waiting":null,"usage":0.433,"by_worker":{"api:0":20},"unattributed":3,"long_running":[...],
-///   "collected_at":"2026-11-30T10:00:00Z"}`.
+///   "collected_at":"2026-11-30T10:00:00Z","backend_memory":{"api:0":{"backends":20,"rss_bytes":283115520,"pss_bytes":61865984}}}`.
 /// Counts are connections; the collector's own connection is not counted anywhere.
 public struct PoolStatus: Codable, Sendable, Equatable {
     /// Collector name (`[collectors.NAME]`).
@@ -37,19 +37,24 @@ public struct PoolStatus: Codable, Sendable, Equatable {
     public var longRunning: [LongRunningStatus]
     /// RFC 3339 time of the measurement, as the collector reported it.
     public var collectedAt: String
+    /// Worker → the server processes serving its connections and their summed Rss/Pss in bytes (PostgreSQL
+    /// backends of a server on Warden's host); `null` when the collector could not read them.
+    public var backendMemory: [String: BackendMemory]?
 
     public init(
         collector: String, pool: String, max: Int, inUse: Int, idle: Int, waiting: Int?, usage: Double?,
-        byWorker: [String: Int], unattributed: Int, longRunning: [LongRunningStatus], collectedAt: String
+        byWorker: [String: Int], unattributed: Int, longRunning: [LongRunningStatus], collectedAt: String,
+        backendMemory: [String: BackendMemory]? = nil
     ) {
         self.collector = collector; self.pool = pool; self.max = max; self.inUse = inUse; self.idle = idle
         self.waiting = waiting; self.usage = usage; self.byWorker = byWorker; self.unattributed = unattributed
-        self.longRunning = longRunning; self.collectedAt = collectedAt
+        self.longRunning = longRunning; self.collectedAt = collectedAt; self.backendMemory = backendMemory
     }
 
     enum CodingKeys: String, CodingKey {
         case collector, pool, max, idle, waiting, usage, unattributed
         case inUse = "in_use", byWorker = "by_worker", longRunning = "long_running", collectedAt = "collected_at"
+        case backendMemory = "backend_memory"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -60,6 +65,7 @@ public struct PoolStatus: Codable, Sendable, Equatable {
         try c.encode(waiting, forKey: .waiting); try c.encode(usage, forKey: .usage)
         try c.encode(byWorker, forKey: .byWorker); try c.encode(unattributed, forKey: .unattributed)
         try c.encode(longRunning, forKey: .longRunning); try c.encode(collectedAt, forKey: .collectedAt)
+        try c.encode(backendMemory, forKey: .backendMemory)
     }
 }
 

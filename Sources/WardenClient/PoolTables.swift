@@ -3,9 +3,11 @@ public import WardenAPI
 /// Plain-text tables for `warden pools` and `warden alerts`: left-aligned columns separated by two spaces.
 public enum PoolTables {
     /// One row per pool: COLLECTOR, POOL, USED/MAX, USAGE (percent), IDLE, WAITING, BY WORKER,
-    /// UNATTRIBUTED, LONG-RUNNING (count), COLLECTED.
+    /// UNATTRIBUTED, LONG-RUNNING (count), BACKEND RSS/PSS (per worker with backends, MiB; `-` when the
+    /// server's processes are not readable), COLLECTED.
     public static func render(_ pools: [PoolStatus]) -> String {
-        let header = ["COLLECTOR", "POOL", "USED/MAX", "USAGE", "IDLE", "WAITING", "BY WORKER", "UNATTRIBUTED", "LONG", "COLLECTED"]
+        let header = ["COLLECTOR", "POOL", "USED/MAX", "USAGE", "IDLE", "WAITING", "BY WORKER", "UNATTRIBUTED", "LONG",
+                      "BACKEND RSS/PSS", "COLLECTED"]
         let rows = pools.map(poolRow)
         return table([header] + rows)
     }
@@ -32,7 +34,18 @@ public enum PoolTables {
         let owners: [String] = pool.byWorker.keys.sorted().map { "\($0)=\(pool.byWorker[$0] ?? 0)" }
         let byWorker: String = owners.isEmpty ? "-" : owners.joined(separator: ",")
         return [pool.collector, pool.pool, used, usage, String(pool.idle), waiting, byWorker,
-                String(pool.unattributed), String(pool.longRunning.count), pool.collectedAt]
+                String(pool.unattributed), String(pool.longRunning.count), backendMemory(pool), pool.collectedAt]
+    }
+
+    /// `api:0=270.1/58.9MiB,jobs:0=9.0/2.1MiB`: each worker with backends, their summed Rss/Pss in MiB.
+    static func backendMemory(_ pool: PoolStatus) -> String {
+        guard let memory = pool.backendMemory else { return "-" }
+        let mib = { (bytes: UInt64) in String((Double(bytes) / 1_048_576 * 10).rounded() / 10) }
+        let cells = memory.keys.sorted().compactMap { name -> String? in
+            guard let worker = memory[name], worker.backends > 0 else { return nil }
+            return "\(name)=\(mib(worker.rssBytes))/\(mib(worker.pssBytes))MiB"
+        }
+        return cells.isEmpty ? "-" : cells.joined(separator: ",")
     }
 
     static func table(_ rows: [[String]]) -> String {

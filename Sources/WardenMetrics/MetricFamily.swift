@@ -26,6 +26,8 @@ enum MetricFamily: String, CaseIterable, Sendable {
     case poolUsage = "warden_pool_usage_ratio"
     case poolWorkerConnections = "warden_pool_worker_connections"
     case poolUnattributed = "warden_pool_unattributed_connections"
+    case poolBackendResidentMemory = "warden_pool_backend_resident_memory_bytes"
+    case poolBackendProportionalMemory = "warden_pool_backend_proportional_memory_bytes"
     case alertsActive = "warden_alerts_active"
     // Warden itself.
     case samplingSeconds = "warden_sampling_seconds_total"
@@ -59,7 +61,8 @@ enum MetricFamily: String, CaseIterable, Sendable {
         case .info: return ["program", "instance", "pid"]
         case .poolConnections: return ["collector", "pool", "state"]
         case .poolMaxConnections, .poolUsage, .poolUnattributed: return ["collector", "pool"]
-        case .poolWorkerConnections: return ["collector", "pool", "instance"]
+        case .poolWorkerConnections, .poolBackendResidentMemory, .poolBackendProportionalMemory:
+            return ["collector", "pool", "instance"]
         case .alertsActive: return ["kind"]
         case .logRotationsFailed: return ["log"]
         case .notificationsSent, .notificationsFailed, .notificationsDropped, .notificationsQueued: return ["sink"]
@@ -90,6 +93,10 @@ enum MetricFamily: String, CaseIterable, Sendable {
         case .poolUsage: return "Open connections over the pool's maximum, 0 to 1."
         case .poolWorkerConnections: return "Connections of the pool held by a supervised worker's process tree."
         case .poolUnattributed: return "Client connections of the pool no supervised worker holds."
+        case .poolBackendResidentMemory:
+            return "Resident set size summed over the server processes serving a worker's connections (PostgreSQL backends), bytes."
+        case .poolBackendProportionalMemory:
+            return "Proportional set size (shared pages split) summed over the server processes serving a worker's connections, bytes."
         case .alertsActive: return "Pool alerts open now, by kind."
         case .samplingSeconds: return "CPU time Warden spent reading /proc for its samples, seconds."
         case .eventsDropped: return "Events a subscriber's full buffer dropped (the event log, history, metrics)."

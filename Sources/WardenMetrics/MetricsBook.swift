@@ -34,6 +34,8 @@ final class MetricsBook {
         var gauges: [MetricFamily: Gauge]
         var connections: [String: Gauge]
         var workers: [String: Gauge] = [:]
+        /// Worker → its backends' [resident, proportional] memory gauges (local servers only).
+        var backendMemory: [String: [Gauge]] = [:]
     }
 
     private var measured: [String: Measured] = [:]
@@ -255,6 +257,18 @@ final class MetricsBook {
                 gauge.set(to: Double(count))
                 series.workers[worker] = gauge
             }
+            let memory = sample.backendMemory ?? [:]
+            for (worker, gauges) in series.backendMemory where memory[worker] == nil {
+                for gauge in gauges { registry.unregisterGauge(gauge) }
+                series.backendMemory[worker] = nil
+            }
+            for (worker, reading) in memory {
+                let gauges = series.backendMemory[worker]
+                    ?? [gauge(.poolBackendResidentMemory, labels + [worker]), gauge(.poolBackendProportionalMemory, labels + [worker])]
+                gauges[0].set(to: Double(reading.rssBytes))
+                gauges[1].set(to: Double(reading.pssBytes))
+                series.backendMemory[worker] = gauges
+            }
             current[sample.pool] = series
         }
         pools[round.collector] = current
@@ -264,5 +278,6 @@ final class MetricsBook {
         for gauge in series.gauges.values { registry.unregisterGauge(gauge) }
         for gauge in series.connections.values { registry.unregisterGauge(gauge) }
         for gauge in series.workers.values { registry.unregisterGauge(gauge) }
+        for gauge in series.backendMemory.values.joined() { registry.unregisterGauge(gauge) }
     }
 }

@@ -33,6 +33,15 @@ public enum ProcFD {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The socket inode behind descriptor `fd` of `pid` (`/proc/PID/fd/FD`), `nil` when it is not a socket,
+    /// is closed, or cannot be read (another user's process without CAP_SYS_PTRACE).
+    public static func socketInode(pid: Int32, fd: Int32, procRoot: String = "/proc") -> UInt64? {
+        var target = [CChar](repeating: 0, count: 256)
+        let length = readlink("\(procRoot)/\(pid)/fd/\(fd)", &target, target.count - 1)
+        guard length > 0 else { return nil }
+        return socketInode(linkTarget: String(decoding: target[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
     /// Socket inodes of every fd of `pid` under `procRoot` (`pid` may also be `self`).
     public static func socketInodes(pid: String, procRoot: String) -> Set<UInt64> {
         let directory = "\(procRoot)/\(pid)/fd"

@@ -9,13 +9,15 @@ import Foundation
 /// The collector's own sockets (`/proc/self/fd`) are recorded too, so a collector can recognise its own
 /// connection (`isCollectorConnection`).
 ///
-/// Limits: only TCP is attributed. Unix-socket clients (Redis `addr=/path:0` with flag `U`, PostgreSQL
-/// `client_port = -1`) cannot be: `/proc/net/unix` does not name a socket's peer, so they count as
-/// unattributed. Only the network namespace of the reading process is seen (`/proc/net/tcp*`); a worker in
-/// another namespace, behind NAT or a proxy, or on another host is unattributed. Sockets in LISTEN and
-/// TIME_WAIT (inode 0) are ignored.
+/// Unix-socket clients are attributed from the server's side (`SocketAttribution+Unix.swift`): the
+/// server's socket inode → its peer (`UnixSocketPeers`, netlink `unix_diag`) → the tree pid holding it.
 ///
-/// The snapshot is a handful of non-waiting /proc reads (a few per tree pid plus the two tcp tables); take a
+/// Limits: only the network namespace of the reading process is seen (`/proc/net/tcp*`, `unix_diag`); a
+/// worker in another namespace, behind NAT or a proxy, or on another host is unattributed. Sockets in
+/// LISTEN and TIME_WAIT (inode 0) are ignored.
+///
+/// The snapshot is a handful of non-waiting /proc reads (a few per tree pid plus the two tcp tables) and one
+/// netlink dump of the unix sockets; take a
 /// new one per round, right after querying the server, so ephemeral ports are not stale.
 public struct SocketAttribution: Sendable {
     /// Whom a client endpoint belongs to.
@@ -24,14 +26,20 @@ public struct SocketAttribution: Sendable {
         case worker(String)
         /// The collector process itself (its own server connection).
         case collector
-        /// Nobody we know: another host, an unsupervised process, a unix socket, or a closed connection.
+        /// Nobody we know: another host, an unsupervised process, or a closed connection.
         case unknown
     }
 
-    private let workerByInode: [UInt64: String]
+    let workerByInode: [UInt64: String]
     private let pidsByInode: [UInt64: [Int32]]
-    private let collectorInodes: Set<UInt64>
-    private let inodesByLocalEndpoint: [SocketEndpoint: [UInt64]]
+    let collectorInodes: Set<UInt64>
+    let inodesByLocalEndpoint: [SocketEndpoint: [UInt64]]
+    /// TCP socket inode → its remote endpoint (non-LISTEN rows).
+    let remoteByTCPInode: [UInt64: SocketEndpoint]
+    /// Unix socket inode → its peer's inode and whether it is bound (`UnixSocketPeers`).
+    let unixLinkByInode: [UInt64: UnixSocketPeers.Link]
+    /// Why the unix-socket peers could not be read (then every unix-socket client is unknown), `nil` when read.
+    public let unixPeersError: String?
 
     /// Reads /proc under `procRoot` once. Unreadable entries (processes that just exited) are skipped.
     /// The calling process's sockets (`procRoot/self/fd`) are recorded as the collector's.
@@ -54,9 +62,13 @@ public struct SocketAttribution: Sendable {
                 rows += ProcNetTCP.parse(text)
             }
         }
+        var peers: [UInt64: UnixSocketPeers.Link] = [:]
+        var peersError: String?
+        do { peers = try UnixSocketPeers.read() } catch { peersError = error.description }
         self.init(
             workers: workers, socketInodesByPID: socketsByPID, tcpRows: rows,
-            collectorInodes: recognizingCollector ? ProcFD.socketInodes(pid: "self", procRoot: procRoot) : [])
+            collectorInodes: recognizingCollector ? ProcFD.socketInodes(pid: "self", procRoot: procRoot) : [],
+            unixPeers: peers, unixPeersError: peersError)
     }
 
     /// Builds the maps from already-read data (pure; used by `init(workers:procRoot:)` and by tests).
@@ -64,9 +76,11 @@ public struct SocketAttribution: Sendable {
     ///   - socketInodesByPID: pid → inodes of its `socket:[N]` fds.
     ///   - tcpRows: parsed `/proc/net/tcp` + `tcp6` rows.
     ///   - collectorInodes: the collector process's own socket inodes.
+    ///   - unixPeers: unix socket inode → its link (`UnixSocketPeers.read()`).
+    ///   - unixPeersError: why `unixPeers` could not be read, if so.
     public init(
         workers: [WorkerTree], socketInodesByPID: [Int32: Set<UInt64>], tcpRows: [TCPSocketRow],
-        collectorInodes: Set<UInt64>
+        collectorInodes: Set<UInt64>, unixPeers: [UInt64: UnixSocketPeers.Link] = [:], unixPeersError: String? = nil
     ) {
         var workerByInode: [UInt64: String] = [:]
         var pidsByInode: [UInt64: [Int32]] = [:]
@@ -80,13 +94,18 @@ public struct SocketAttribution: Sendable {
             }
         }
         var byEndpoint: [SocketEndpoint: [UInt64]] = [:]
+        var remoteByInode: [UInt64: SocketEndpoint] = [:]
         for row in tcpRows where row.inode != 0 && row.state != TCPSocketRow.State.listen {
             byEndpoint[row.local, default: []].append(row.inode)
+            remoteByInode[row.inode] = row.remote
         }
         self.workerByInode = workerByInode
         self.pidsByInode = pidsByInode
         self.collectorInodes = collectorInodes
         self.inodesByLocalEndpoint = byEndpoint
+        self.remoteByTCPInode = remoteByInode
+        self.unixLinkByInode = unixPeers
+        self.unixPeersError = unixPeersError
     }
 
     /// The worker instance holding the TCP connection whose local endpoint on this host is `host:port`,

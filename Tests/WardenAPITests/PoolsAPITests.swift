@@ -18,9 +18,11 @@ struct PoolsAPITests {
         var postgres = PoolAlertTracker(collector: "postgres")
         var redis = PoolAlertTracker(collector: "redis")
         redis.record([poolSample(pool: "redis://127.0.0.1:6379", max: 10, inUse: 12)], at: 5, leakSustain: { _ in .zero })
-        postgres.record([poolSample(max: 200, inUse: 10, idle: 40, byWorker: ["api:0": 20], unattributed: 3, longRunning: [
+        var local = poolSample(max: 200, inUse: 10, idle: 40, byWorker: ["api:0": 20], unattributed: 3, longRunning: [
             LongRunningConnection(id: "4242", worker: "api:0", state: "idle in transaction", ageSeconds: 312.5, client: nil)
-        ])], at: 5, leakSustain: { _ in .zero })
+        ])
+        local.backendMemory = ["api:0": BackendMemory(backends: 20, rssBytes: 283_115_520, pssBytes: 61_865_984)]
+        postgres.record([local], at: 5, leakSustain: { _ in .zero })
         let list = PoolList(trackers: [redis, postgres])
         #expect(list.pools.map(\.collector) == ["postgres", "redis"])
         let pg = list.pools[0]
@@ -33,8 +35,11 @@ struct PoolsAPITests {
         let pools = try #require(object["pools"] as? [[String: Any]])
         let first = pools[0]
         #expect(Set(first.keys) == ["collector", "pool", "max", "in_use", "idle", "waiting", "usage", "by_worker",
-                                    "unattributed", "long_running", "collected_at"])
+                                    "unattributed", "long_running", "collected_at", "backend_memory"])
         #expect(first["waiting"] is NSNull)
+        let memory = try #require((first["backend_memory"] as? [String: [String: Any]])?["api:0"])
+        #expect(memory["backends"] as? Int == 20 && memory["rss_bytes"] as? Int == 283_115_520 && memory["pss_bytes"] as? Int == 61_865_984)
+        #expect(pools[1]["backend_memory"] is NSNull, "Redis: one process serves every client")
         #expect(first["collected_at"] as? String == "2026-11-30T10:00:00Z")
         let longRunning = try #require(first["long_running"] as? [[String: Any]])
         #expect(longRunning.first?["age_seconds"] as? Double == 312.5)

@@ -1,4 +1,5 @@
 import Testing
+import WardenPluginKit
 import WardenPluginProtocol
 @testable import warden_collector_postgres
 
@@ -55,6 +56,31 @@ import WardenPluginProtocol
         #expect(sample.byWorker == ["api:0": 1, "idle:0": 0])
         #expect(sample.unattributed == 3)
         #expect(asked == ["127.0.0.1:40001", "127.0.0.1:40002", "10.0.0.9:40001"], "unix sockets are never looked up")
+    }
+
+    @Test func unixClientsAndMemoryComeFromTheBackendProcessesOfALocalServer() {
+        let rows = [Self.row(1, "idle", port: 40001), Self.row(2, "idle", address: nil, port: -1),
+                    Self.row(3, "active", address: nil, port: -1), Self.row(4, "idle", address: nil, port: -1)]
+        let backends = BackendProcesses(
+            unixClients: [2: "api:0", 3: "idle:0"],
+            memory: [1: ProcessMemory(residentBytes: 10, proportionalBytes: 4),
+                     2: ProcessMemory(residentBytes: 20, proportionalBytes: 5),
+                     4: ProcessMemory(residentBytes: 99, proportionalBytes: 9)])
+        let workers = [WorkerTree(name: "api:0", program: "api", pid: 1, treePIDs: [1]),
+                       WorkerTree(name: "idle:0", program: "idle", pid: 2, treePIDs: [2])]
+        let sample = PoolSampleBuilder.sample(
+            pool: "postgres://h:5432/db", snapshot: ActivitySnapshot(limits: Self.limits, rows: rows), workers: workers,
+            longRunningSeconds: 300, collectedAt: "t", backends: backends) { _, port in port == 40001 ? "api:0" : nil }
+        #expect(sample.byWorker == ["api:0": 2, "idle:0": 1])
+        #expect(sample.unattributed == 1, "backend 4: a unix client nobody supervised holds")
+        #expect(sample.backendMemory == ["api:0": BackendMemory(backends: 2, rssBytes: 30, pssBytes: 9),
+                                         "idle:0": BackendMemory(backends: 0, rssBytes: 0, pssBytes: 0)],
+                "backend 3's memory was not read; backend 4 is nobody's")
+        // A remote server: unix clients stay unattributed and there is no memory to report.
+        let remote = PoolSampleBuilder.sample(
+            pool: "postgres://h:5432/db", snapshot: ActivitySnapshot(limits: Self.limits, rows: rows), workers: workers,
+            longRunningSeconds: 300, collectedAt: "t") { _, port in port == 40001 ? "api:0" : nil }
+        #expect(remote.unattributed == 3 && remote.backendMemory == nil)
     }
 
     @Test func longRunningIsTransactionAgeOrActiveQueryAgeOverTheThreshold() {

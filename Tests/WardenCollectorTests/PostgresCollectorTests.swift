@@ -250,17 +250,19 @@ struct PostgresCollectorTests {
         #expect(second != first)
     }
 
-    @Test func unixSocketClientsAreCountedAsUnattributed() async throws {
+    @Test func unixSocketClientsAreAttributedThroughTheBackendsSocket() async throws {
         let server = try await PostgresServer.shared.value
         try await ServerProbe.terminateTestSessions(server)
         let local = try ClientProcess.psql(server: server, applicationName: "test-unix", socket: true)
+        let stranger = try ClientProcess.psql(server: server, applicationName: "test-unix-stranger", socket: true)
         let collector = try CollectorProcess()
-        defer { local.terminate(); collector.terminate() }
+        defer { local.terminate(); stranger.terminate(); collector.terminate() }
         try local.write("SELECT 1;\n")
+        try stranger.write("SELECT 1;\n")
         #expect(try await ServerProbe.eventually {
             try await ServerProbe.backends(server, applicationName: "test-unix", state: "idle").count == 1
         })
-        #expect(try await ServerProbe.eventually { try await ServerProbe.otherClientCount(server) == 1 })
+        #expect(try await ServerProbe.eventually { try await ServerProbe.otherClientCount(server) == 2 })
 
         // The collector itself over the unix socket too (no password: the cluster trusts local logins).
         let encodedDirectory = server.directory.replacingOccurrences(of: "/", with: "%2F")
@@ -272,8 +274,40 @@ struct PostgresCollectorTests {
         }
         let sample = try #require(answer.pools.first)
         #expect(sample.pool == "postgres://\(encodedDirectory):\(server.port)/app")
-        #expect(sample.byWorker["local:0"] == 0)
-        #expect(sample.unattributed == 1)
-        #expect(sample.idle == 1)
+        #expect(sample.byWorker["local:0"] == 1, "backend pid -> its socket -> unix_diag peer -> psql")
+        #expect(sample.unattributed == 1, "the unsupervised psql")
+        #expect(sample.idle == 2)
+        #expect(sample.backendMemory?["local:0"]?.backends == 1)
+    }
+
+    @Test func workersOverTCPAndUnixSocketsAreAttributedWithTheirBackendsMemory() async throws {
+        let server = try await PostgresServer.shared.value
+        try await ServerProbe.terminateTestSessions(server)
+        let overTCP = try ClientProcess.heldSessions(2, server: server, applicationName: "test-mem-tcp")
+        let overUnix = try ClientProcess.heldSessions(3, server: server, applicationName: "test-mem-unix", socket: true)
+        let collector = try CollectorProcess()
+        defer { overTCP.terminate(); overUnix.terminate(); collector.terminate() }
+        #expect(try await ServerProbe.eventually { try await ServerProbe.otherClientCount(server) == 5 })
+        guard case .hello = try await collector.hello(url: server.url()) else {
+            Issue.record("no hello answer; stderr: \(collector.stderrText)"); return
+        }
+        let me = getpid()
+        let workers = [overTCP.worker(named: "tcp:0", program: "tcp"), overUnix.worker(named: "unix:0", program: "unix"),
+                       WorkerTree(name: "none:0", program: "none", pid: me, treePIDs: [me])]
+        guard case .samples(let answer) = try await collector.collect(seq: 1, workers: workers) else {
+            Issue.record("no samples; stderr: \(collector.stderrText)"); return
+        }
+        let sample = try #require(answer.pools.first)
+        #expect(sample.byWorker == ["tcp:0": 2, "unix:0": 3, "none:0": 0])
+        #expect(sample.unattributed == 0)
+        let memory = try #require(sample.backendMemory, "the server runs on this host")
+        for (name, count) in [("tcp:0", 2), ("unix:0", 3)] {
+            let worker = try #require(memory[name])
+            #expect(worker.backends == count)
+            #expect(worker.rssBytes > UInt64(count) * 1_000_000, "a backend's Rss is several MB")
+            #expect(worker.pssBytes > 0 && worker.pssBytes < worker.rssBytes, "shared pages are split in Pss")
+        }
+        #expect(memory["none:0"] == BackendMemory(backends: 0, rssBytes: 0, pssBytes: 0))
+        await overTCP.finish(); await overUnix.finish()
     }
 }

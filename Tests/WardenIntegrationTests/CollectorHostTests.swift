@@ -23,8 +23,25 @@ private let connectionWorker = """
         connect(); time.sleep(arg)
     """
 
+/// Fast connection-leak thresholds (3 checks, 3 connections) for `[collectors.redis]`, a `leaker` and a
+/// `steady` program (both `connection_leak = "restart"` with a 2 s sustain) running the given argv.
+func leakerAndSteadyPrograms(leaker: [String], steady: [String]) -> String {
+    let programs = [("leaker", leaker), ("steady", steady)].map { name, words in
+        """
+
+        [programs.\(name)]
+        command = [\(words.map { "\"\($0)\"" }.joined(separator: ", "))]
+        start_seconds = "100ms"
+        [programs.\(name).leak]
+        sustain = "2s"
+        connection_leak = "restart"
+        """
+    }
+    return "[collectors.redis.thresholds]\nleak_checks = 3\nleak_min_connections = 3\n" + programs.joined() + "\n"
+}
+
 /// `[supervisor]` with a relative state dir and a `[collectors.redis]` watching the server on `port`.
-private func redisCollectorConfig(port: Int, interval: String) -> String {
+func redisCollectorConfig(port: Int, interval: String) -> String {
     """
     [supervisor]
     state_dir = "state"
@@ -43,25 +60,8 @@ struct CollectorHostTests {
     func redisConnectionLeak() async throws {
         let redis = try await RedisServer.start()
         let worker = try writeScript(connectionWorker, named: "conn.py", in: try scriptDirectory())
-        let warden = try WardenProcess(config: redisCollectorConfig(port: redis.port, interval: "500ms") + """
-            [collectors.redis.thresholds]
-            leak_checks = 3
-            leak_min_connections = 3
-
-            [programs.leaker]
-            command = ["python3", "\(worker)", "\(redis.port)", "leak", "0.25"]
-            start_seconds = "100ms"
-            [programs.leaker.leak]
-            sustain = "2s"
-            connection_leak = "restart"
-
-            [programs.steady]
-            command = ["python3", "\(worker)", "\(redis.port)", "hold", "5"]
-            start_seconds = "100ms"
-            [programs.steady.leak]
-            sustain = "2s"
-            connection_leak = "restart"
-            """)
+        let warden = try WardenProcess(config: redisCollectorConfig(port: redis.port, interval: "500ms") + leakerAndSteadyPrograms(
+            leaker: ["python3", worker, String(redis.port), "leak", "0.25"], steady: ["python3", worker, String(redis.port), "hold", "5"]))
         try waitFor("plugin RUNNING", timeout: 15) { try warden.state("collector:redis") == "RUNNING" }
         try waitFor("steady pool attributed", timeout: 15) {
             let pools = try warden.cliJSON(["pools", "--json"])["pools"] as? [[String: Any]] ?? []

@@ -139,8 +139,12 @@ struct MetricsSubscriberTests {
 
     @Test("a removed instance's series disappear; pools follow their collector's rounds; alerts count while open")
     func removalPoolsAlerts() async {
-        let later = PoolSample(pool: Self.pool.pool, max: 100, inUse: 1, idle: 2, waiting: 0, byWorker: ["api:0": 3],
+        var first = Self.pool
+        first.backendMemory = ["api:0": BackendMemory(backends: 12, rssBytes: 1, pssBytes: 1),
+                               "api:1": BackendMemory(backends: 4, rssBytes: 2, pssBytes: 2)]
+        var later = PoolSample(pool: Self.pool.pool, max: 100, inUse: 1, idle: 2, waiting: 0, byWorker: ["api:0": 3],
                                unattributed: 0, longRunning: [], collectedAt: "2026-12-06T05:00:05.000Z")
+        later.backendMemory = ["api:0": BackendMemory(backends: 3, rssBytes: 30_000_000, pssBytes: 9_000_000)]
         let alert = { (kind: WardenEvent.Kind) in
             SupervisionEvent.recorded(WardenEvent(time: "2026-12-06T05:00:00.000Z", process: "api:0", event: kind,
                                                   reason: PoolAlert.Kind.connectionLeak))
@@ -153,7 +157,7 @@ struct MetricsSubscriberTests {
             ])),
             Self.record(.processRemoved, "api:1", reason: TransitionReason.removedByReload),
             .collected(PoolRound(collector: "redis", secondsSinceEpoch: 1, pools: [
-                Self.pool,
+                first,
                 PoolSample(pool: "redis://127.0.0.1:6380", max: 10, inUse: 0, idle: 0, waiting: nil, byWorker: [:],
                            unattributed: 0, longRunning: [], collectedAt: "2026-12-06T05:00:00.000Z"),
             ])),
@@ -169,6 +173,8 @@ struct MetricsSubscriberTests {
         #expect(s["warden_pool_max_connections{\(pool)}"] == 100)
         #expect(s["warden_pool_usage_ratio{\(pool)}"] == 0.03)
         #expect(s["warden_pool_worker_connections{\(pool),instance=\"api:0\"}"] == 3)
+        #expect(s["warden_pool_backend_resident_memory_bytes{\(pool),instance=\"api:0\"}"] == 30_000_000)
+        #expect(s["warden_pool_backend_proportional_memory_bytes{\(pool),instance=\"api:0\"}"] == 9_000_000)
         #expect(!text.contains("6380"), "a pool no longer reported is dropped")
         #expect(!text.contains("instance=\"api:1\""), "a worker no longer in by_worker is dropped")
         #expect(s["warden_alerts_active{kind=\"connection-leak\"}"] == 1)

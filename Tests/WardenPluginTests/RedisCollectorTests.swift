@@ -16,6 +16,17 @@ print("ready", flush=True)
 sys.stdin.read()
 """
 
+/// Holds `count` connections to the Redis unix socket at argv[2]; prints `ready`; exits when stdin closes.
+let unixHolderScript = """
+import socket, sys
+conns = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[2]); s.sendall(b"PING\\r\\n")
+    assert s.recv(16).startswith(b"+PONG"); conns.append(s)
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
 /// The shipped Redis collector binary, run through the protocol against a real redis-server.
 @Suite(.serialized) struct RedisCollectorTests {
     @Test func attributesConnectionsAndExcludesItsOwn() async throws {
@@ -66,6 +77,34 @@ sys.stdin.read()
         #expect(await plugin.waitForExit() == 0)
         try holder.closeInput()
         _ = await holder.waitForExit()
+        await server.stop()
+    }
+
+    @Test func unixSocketClientsAreAttributedThroughTheServersDescriptor() async throws {
+        let directory = "/tmp/wr-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try await RedisServer.start(unixSocket: "\(directory)/redis.sock")
+        let holder = try ChildProcess("/usr/bin/env", ["python3", "-c", unixHolderScript, "3", "\(directory)/redis.sock"], input: true)
+        let stranger = try ChildProcess("/usr/bin/env", ["python3", "-c", unixHolderScript, "1", "\(directory)/redis.sock"], input: true)
+        let plugin = try ChildProcess(Paths.redisCollector, [], input: true)
+        defer { holder.kill(); stranger.kill(); plugin.kill() }
+        #expect(await holder.stdout.next() == "ready")
+        #expect(await stranger.stdout.next() == "ready")
+
+        // The collector connects over TCP; its unix-socket clients are followed from the server's side.
+        try plugin.send(helloLine(config: ["url": "redis://127.0.0.1:\(server.port)"]))
+        #expect(await plugin.nextObject()?["type"] as? String == "hello")
+        try plugin.send(collectLine(seq: 1, workers: [("holder:0", holder.pid)]))
+        let answer = try #require(await plugin.nextObject())
+        let pool = try #require((answer["pools"] as? [[String: Any]])?.first, "answer: \(answer)")
+        #expect(pool["by_worker"] as? [String: Int] == ["holder:0": 3], "CLIENT LIST fd -> /proc/REDIS/fd -> unix_diag peer")
+        #expect(pool["unattributed"] as? Int == 1, "the unsupervised client")
+        #expect(pool["backend_memory"] is NSNull, "Redis serves every client from one process")
+        try plugin.send(#"{"type":"shutdown"}"#)
+        #expect(await plugin.waitForExit() == 0)
+        try holder.closeInput(); try stranger.closeInput()
+        _ = await holder.waitForExit(); _ = await stranger.waitForExit()
         await server.stop()
     }
 

@@ -3,7 +3,8 @@ import Glibc
 
 /// A throwaway `redis-server` on a free loopback port, for tests.
 ///
-/// Started as `redis-server --port P --bind 127.0.0.1 --save '' --appendonly no [--requirepass PASS]`
+/// Started as `redis-server --port P --bind 127.0.0.1 --save '' --appendonly no [--requirepass PASS]
+/// [--maxclients N] [--unixsocket PATH --unixsocketperm 700]`
 /// (no system service involved, nothing written to disk, output discarded); `start` returns once the server
 /// answers `PING` (`+PONG`, or `-NOAUTH` when a password is set). `stop()` sends SIGTERM and waits for the
 /// exit (SIGKILL after 5 s). Always call `stop()`, also when a test fails.
@@ -12,15 +13,18 @@ public final class RedisServer: Sendable {
     public let port: Int
     /// The server process id.
     public let pid: pid_t
+    /// Path of the unix socket it also listens on, when started with `unixSocket`.
+    public let unixSocketPath: String?
 
     /// Errors of the fixture.
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
 
-    private init(port: Int, pid: pid_t) {
+    private init(port: Int, pid: pid_t, unixSocketPath: String?) {
         self.port = port
         self.pid = pid
+        self.unixSocketPath = unixSocketPath
     }
 
     /// The `redis-server` executable on PATH (Debian: /usr/bin/redis-server), `nil` when not installed.
@@ -37,7 +41,8 @@ public final class RedisServer: Sendable {
     /// - Parameters:
     ///   - password: sets `requirepass` when given.
     ///   - maxClients: sets `maxclients` when given (Redis's default is 10 000).
-    public static func start(password: String? = nil, maxClients: Int? = nil) async throws -> RedisServer {
+    ///   - unixSocket: also listen on a unix socket at this path (`--unixsocket`, mode 0700); at most 107 bytes.
+    public static func start(password: String? = nil, maxClients: Int? = nil, unixSocket: String? = nil) async throws -> RedisServer {
         guard let executable else {
             throw Failure(description: "redis-server is not installed (apt-get install -y redis-server)")
         }
@@ -46,8 +51,9 @@ public final class RedisServer: Sendable {
                          "--daemonize", "no", "--loglevel", "warning"]
         if let password { arguments += ["--requirepass", password] }
         if let maxClients { arguments += ["--maxclients", String(maxClients)] }
+        if let unixSocket { arguments += ["--unixsocket", unixSocket, "--unixsocketperm", "700"] }
         let pid = try spawn(arguments)
-        let server = RedisServer(port: port, pid: pid)
+        let server = RedisServer(port: port, pid: pid, unixSocketPath: unixSocket)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if await server.answersPing() { return server }

@@ -16,13 +16,18 @@ final class ClientProcess: Sendable {
             executable, arguments, environment: environment, input: true, stdout: .discard, stderr: .discard)
     }
 
-    /// `count` psql sessions to the app database over TCP, all children of one `sh` (the worker's main pid):
-    /// each reads SQL from the shared stdin pipe, so they stay connected until `finish()`.
-    static func heldSessions(_ count: Int, server: PostgresServer, applicationName: String) throws -> ClientProcess {
+    /// `count` psql sessions to the app database over TCP (over the unix socket with `socket: true`), all
+    /// children of one `sh` (the worker's main pid): each reads SQL from the shared stdin pipe, so they stay
+    /// connected until `finish()`.
+    static func heldSessions(
+        _ count: Int, server: PostgresServer, applicationName: String, socket: Bool = false
+    ) throws -> ClientProcess {
+        var environment = server.clientEnvironment(applicationName: applicationName)
+        if socket { environment["PGHOST"] = server.directory }
         // Background commands of a non-interactive shell get /dev/null as stdin unless redirected.
         let one = "psql -X -q -v ON_ERROR_STOP=1 <&3 &"
         let script = "exec 3<&0; " + Array(repeating: one, count: count).joined(separator: " ") + " wait"
-        return try ClientProcess("/bin/sh", ["-c", script], environment: server.clientEnvironment(applicationName: applicationName))
+        return try ClientProcess("/bin/sh", ["-c", script], environment: environment)
     }
 
     /// One psql session to the app database over TCP (or over the unix socket with `socket: true`).

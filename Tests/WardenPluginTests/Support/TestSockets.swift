@@ -68,3 +68,47 @@ enum TestSockets {
         return storage
     }
 }
+
+/// Unix stream sockets in the test process (the "server" side of unix-socket attribution tests).
+extension TestSockets {
+    /// A listening unix socket bound to `path` (which must not exist; at most 107 bytes).
+    static func listenUnix(path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(what: "socket(AF_UNIX)") }
+        var address: sockaddr_un
+        do { address = try unixAddress(path) } catch { close(fd); throw error }
+        let ok = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+        }
+        guard ok, Glibc.listen(fd, 64) == 0 else { close(fd); throw Failure(what: "bind/listen \(path)") }
+        return fd
+    }
+
+    /// A unix stream socket connected to `path`.
+    static func connectUnix(path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(what: "socket(AF_UNIX)") }
+        var address = try unixAddress(path)
+        let ok = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+        }
+        guard ok else { close(fd); throw Failure(what: "connect \(path)") }
+        return fd
+    }
+
+    private static func unixAddress(_ path: String) throws -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw Failure(what: "path too long") }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in raw.copyBytes(from: bytes) }
+        return address
+    }
+
+    /// Accepts one pending connection (blocks; call it once the client said it is connected).
+    static func accept(_ listener: Int32) throws -> Int32 {
+        let fd = Glibc.accept(listener, nil, nil)
+        guard fd >= 0 else { throw Failure(what: "accept") }
+        return fd
+    }
+}
