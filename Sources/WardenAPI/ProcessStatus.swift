@@ -53,14 +53,19 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
     /// The processes the last stop of this instance ended (its whole tree, main process first), `nil` if
     /// it was never stopped by Warden.
     public var lastStopPIDs: [Int32]?
+    /// The program's `cleanup_signal` (`SIGUSR1`), `nil` when none is set: the signal an operator sends to
+    /// force a cleanup.
+    public var cleanupSignal: String?
 
     public init(
         name: String, program: String, state: ProcessState, pid: Int32?, startedAt: String?,
         uptimeSeconds: Double?, restarts: Int, lastExitStatus: String?, lastRestartReason: String?,
         rssBytes: UInt64?, treeRSSBytes: UInt64?, threads: Int?, fds: Int?, treeProcesses: Int?,
         cpuPercent: Double?, leak: LeakStatus, description: String?, statusText: String? = nil,
-        notifyErrno: Int32? = nil, lastStopPIDs: [Int32]? = nil, lastRestartCause: String? = nil, spawnError: String? = nil
+        notifyErrno: Int32? = nil, lastStopPIDs: [Int32]? = nil, lastRestartCause: String? = nil, spawnError: String? = nil,
+        cleanupSignal: String? = nil
     ) {
+        self.cleanupSignal = cleanupSignal
         self.lastRestartCause = lastRestartCause; self.spawnError = spawnError
         self.name = name; self.program = program; self.state = state; self.pid = pid
         self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds; self.restarts = restarts
@@ -82,6 +87,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         case cpuPercent = "cpu_percent", statusText = "status_text", notifyErrno = "notify_errno"
         case lastStopPIDs = "last_stop_pids"
         case lastRestartCause = "last_restart_cause", spawnError = "spawn_error"
+        case cleanupSignal = "cleanup_signal"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -99,6 +105,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         try c.encode(statusText, forKey: .statusText); try c.encode(notifyErrno, forKey: .notifyErrno)
         try c.encode(lastStopPIDs, forKey: .lastStopPIDs)
         try c.encode(lastRestartCause, forKey: .lastRestartCause); try c.encode(spawnError, forKey: .spawnError)
+        try c.encode(cleanupSignal, forKey: .cleanupSignal)
     }
 }
 
