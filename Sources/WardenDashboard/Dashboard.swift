@@ -127,7 +127,7 @@ public struct Dashboard: BrowserFrontend {
     /// A page: the shell (the script draws the page from the path) with the session's CSRF token.
     func page(_ request: Request) async -> Response {
         guard let session = await session(of: request, needsCSRF: false) else { return Reply.redirect("/login") }
-        return Reply.html(Pages.shell(csrf: session.csrf))
+        return Reply.html(Pages.shell(csrf: session.csrf, overview: request.uri.path == "/"))
     }
 
     /// `POST /ui/acks` with an `AckRequest`.

@@ -19,12 +19,15 @@ enum Pages {
         """
     }
 
-    static func shell(csrf: String) -> String {
+    /// - Parameter overview: Whether this is the overview, whose process list the browser fetches at once
+    ///   (a preload, in parallel with the stylesheet and the script).
+    static func shell(csrf: String, overview: Bool) -> String {
         """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="csrf-token" content="\(escape(csrf))">
-        <title>Warden</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/app.css"><script src="/assets/app.js" defer></script></head>
+        <title>Warden</title><link rel="icon" href="data:,">
+        \(overview ? #"<link rel="preload" href="/v1/processes" as="fetch" crossorigin="anonymous">"# : "")<link rel="stylesheet" href="/assets/app.css"><script src="/assets/app.js" defer></script></head>
         <body>
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">

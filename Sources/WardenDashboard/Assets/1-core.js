@@ -144,6 +144,12 @@ W.alertBadge = async function () {
   badge.setAttribute('aria-label', loud + ' active alerts need attention');
 };
 
+/** Work that waits until the page drew its data once (or 1.5 s, for pages that never say). */
+W.waiting = [];
+W.afterFirstRender = fn => (W.waiting ? W.waiting.push(fn) : fn());
+W.firstRendered = () => { const fns = W.waiting || []; W.waiting = null; fns.forEach(fn => fn()); };
+setTimeout(() => W.firstRendered(), 1500);
+
 W.pages = {};
 document.addEventListener('DOMContentLoaded', () => {
   const path = location.pathname;
@@ -156,9 +162,10 @@ document.addEventListener('DOMContentLoaded', () => {
     r.summary = r.changes.length ? r.changes.join('; ') : 'no changes';
     return r;
   }));
-  W.live(W.alertBadge, 2000);
+  W.afterFirstRender(() => W.live(W.alertBadge, 2000));
   const main = document.getElementById('main');
   main.textContent = '';
   (W.pages[page] || W.pages.missing)(main, path);
+  if (page !== 'overview') W.firstRendered();
 });
 W.pages.missing = main => main.append(W.el('h1', {}, 'No such page'), W.el('p', {}, W.el('a', { href: '/' }, 'Back to the overview')));
