@@ -8,6 +8,7 @@
 //                     WardenMetrics, WardenHistory, WardenNotify (subscribers of the event stream: Prometheus, SQLite,
 //                                                               notification sinks over HTTP)
 //   L3 interfaces     WardenHTTP, WardenClient, warden          (control API, CLI)
+//                     WardenDashboard                           (the browser dashboard on the TCP listener)
 // WardenAPI holds the control API's wire types and the `SupervisorControl` protocol: WardenHTTP and
 // WardenClient depend on it, not on the runtime; only the `warden` executable wires the Supervisor in.
 // Every target declares each module it imports (CI builds with --explicit-target-dependency-import-check).
@@ -110,6 +111,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        // The browser dashboard on the TCP listener: pages, login sessions, compiled-in assets (Assets/).
+        .target(
+            name: "WardenDashboard",
+            dependencies: [
+                "WardenAPI", "WardenCore", "WardenHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Assets"],
+            swiftSettings: strict,
+            plugins: ["WardenDashboardAssets"]),
+        // Embeds the dashboard's Assets/*.{css,js} as Swift string literals before every build: scripts/embed-assets.sh.
+        .plugin(name: "WardenDashboardAssets", capability: .buildTool(), path: "BuildPlugins/WardenDashboardAssets"),
         .target(
             name: "WardenClient",
             dependencies: [
@@ -123,7 +139,7 @@ let package = Package(
             name: "warden",
             dependencies: [
                 "WardenConfig", "WardenAPI", "WardenCore", "WardenSupervisor", "WardenLinux", "WardenHTTP", "WardenClient",
-                "WardenSystemd", "WardenMetrics", "WardenHistory", "WardenNotify", "warden-exec",
+                "WardenSystemd", "WardenMetrics", "WardenHistory", "WardenNotify", "WardenDashboard", "warden-exec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -209,6 +225,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        .testTarget(
+            name: "WardenDashboardTests",
+            dependencies: [
+                "WardenDashboard", "WardenHTTP", "WardenAPI", "WardenCore", "WardenControlTestSupport", "WardenTestSupport",
+                "warden", "warden-workload",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["browser"]),
         .testTarget(
             name: "WardenClientTests",
             dependencies: ["WardenClient", "WardenAPI", "WardenCore", "WardenControlTestSupport", "WardenTestSupport"]),

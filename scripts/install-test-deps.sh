@@ -10,12 +10,14 @@
 #   curl, python3                    control-API checks; notify senders and example plugins in tests
 #   prometheus                       prometheus (a real server scraping Warden's /metrics), promtool (lint, rules)
 #   prometheus-alertmanager          a real Alertmanager receiving Warden's [notify] alerts
+#   chromium, chromium-driver        a real headless browser for the dashboard's test (driven by selenium,
+#                                    installed from PyPI with pip below)
 #
 # Usage: scripts/install-test-deps.sh   (as root, or with passwordless sudo)
 set -euo pipefail
 
 packages=(postgresql postgresql-contrib redis-server libsystemd-dev pkg-config systemd curl python3 prometheus
-    prometheus-alertmanager)
+    prometheus-alertmanager chromium chromium-driver)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -34,6 +36,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
     echo "install-test-deps: all packages present"
+fi
+
+# selenium drives Debian's chromium through /usr/bin/chromedriver (it never downloads a browser).
+if ! python3 -c "import selenium" 2>/dev/null; then
+    echo "install-test-deps: installing selenium (pip)"
+    python3 -m pip install --quiet selenium || python3 -m pip install --quiet --break-system-packages selenium
 fi
 
 # Stop whatever the packages may have started. Each step tolerates a machine without systemd as PID 1
@@ -65,7 +73,8 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 for tool in "$pgbin/initdb" "$pgbin/pg_ctl" "$pgbin/postgres"; do
     [ -x "$tool" ] || { echo "install-test-deps: missing $tool" >&2; exit 1; }
 done
-for tool in psql pgbench redis-server redis-cli pkg-config systemd-analyze prometheus promtool prometheus-alertmanager; do
+for tool in psql pgbench redis-server redis-cli pkg-config systemd-analyze prometheus promtool prometheus-alertmanager \
+    chromium chromedriver; do
     command -v "$tool" >/dev/null || { echo "install-test-deps: missing $tool" >&2; exit 1; }
 done
 echo "install-test-deps: ok (PostgreSQL binaries in $pgbin)"

@@ -55,6 +55,9 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
     public var lastStopPIDs: [Int32]?
     /// The open `restart-loop` alert of this process (the `LOOP` flag of `warden status`), `null` when none.
     public var restartLoop: RestartLoopStatus?
+    /// The program's `cleanup_signal` (`SIGUSR1`), `nil` when none is set: the signal an operator sends to
+    /// force a cleanup.
+    public var cleanupSignal: String?
 
     public init(
         name: String, program: String, state: ProcessState, pid: Int32?, startedAt: String?,
@@ -62,8 +65,9 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         rssBytes: UInt64?, treeRSSBytes: UInt64?, threads: Int?, fds: Int?, treeProcesses: Int?,
         cpuPercent: Double?, leak: LeakStatus, description: String?, statusText: String? = nil,
         notifyErrno: Int32? = nil, lastStopPIDs: [Int32]? = nil, lastRestartCause: String? = nil, spawnError: String? = nil,
-        restartLoop: RestartLoopStatus? = nil
+        restartLoop: RestartLoopStatus? = nil, cleanupSignal: String? = nil
     ) {
+        self.cleanupSignal = cleanupSignal
         self.lastRestartCause = lastRestartCause; self.spawnError = spawnError; self.restartLoop = restartLoop
         self.name = name; self.program = program; self.state = state; self.pid = pid
         self.startedAt = startedAt; self.uptimeSeconds = uptimeSeconds; self.restarts = restarts
@@ -85,6 +89,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         case cpuPercent = "cpu_percent", statusText = "status_text", notifyErrno = "notify_errno"
         case lastStopPIDs = "last_stop_pids"
         case lastRestartCause = "last_restart_cause", spawnError = "spawn_error", restartLoop = "restart_loop"
+        case cleanupSignal = "cleanup_signal"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -103,6 +108,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         try c.encode(lastStopPIDs, forKey: .lastStopPIDs)
         try c.encode(lastRestartCause, forKey: .lastRestartCause); try c.encode(spawnError, forKey: .spawnError)
         try c.encode(restartLoop, forKey: .restartLoop)
+        try c.encode(cleanupSignal, forKey: .cleanupSignal)
     }
 }
 

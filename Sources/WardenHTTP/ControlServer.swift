@@ -158,6 +158,7 @@ public struct TCPServer: Service, CustomStringConvertible {
 /// - Parameters:
 ///   - host: IP address to bind; `port`: TCP port.
 ///   - token: The bearer token every request must present (compared in constant time).
+///   - browser: A browser frontend (the dashboard) whose pages and sessions sit beside the bearer token.
 ///   - onRunning: Called once the socket is bound, with the port (useful when `port` is 0).
 public func makeTCPServer(
     control: any SupervisorControl,
@@ -165,14 +166,16 @@ public func makeTCPServer(
     history: (any HistoryQuerying)? = nil,
     notifications: (any NotificationsReporting)? = nil,
     host: String, port: Int, token: [UInt8],
+    browser: (any BrowserFrontend)? = nil,
     limits: APILimits = APILimits(),
     logger: Logger,
     onRunning: (@Sendable (Int) async -> Void)? = nil
 ) -> TCPServer {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: APIErrorMiddleware(logger: logger))
-    router.add(middleware: BearerTokenMiddleware(token: token))
+    router.add(middleware: BearerTokenMiddleware(token: token, browser: browser))
     ControlRoutes(control: control, metrics: metrics, history: history, notifications: notifications, logger: logger).register(on: router)
+    browser?.register(on: router)
     let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     let application = Application(
         router: router,

@@ -42,7 +42,8 @@ extension Supervisor {
             notifyErrno: running ? machine.notifyErrno : nil,
             lastStopPIDs: instance.lastStop?.ended,
             lastRestartCause: machine.lastRestartCause,
-            spawnError: machine.lastSpawnFailure, restartLoop: restartLoopStatus(of: instance.name))
+            spawnError: machine.lastSpawnFailure, restartLoop: restartLoopStatus(of: instance.name),
+            cleanupSignal: instance.program.leak.cleanupSignal?.description)
     }
 
     private func describe(_ instance: Instance) -> String {

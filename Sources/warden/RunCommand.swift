@@ -7,6 +7,7 @@ import UnixSignals
 import WardenClient
 import WardenAPI
 import WardenConfig
+import WardenDashboard
 import WardenHTTP
 import WardenHistory
 import WardenMetrics
@@ -139,8 +140,9 @@ struct RunCommand: AsyncParsableCommand {
         if let http = configuration.http {
             services.append(.init(service: makeTCPServer(
                 control: supervisor, metrics: metrics, history: history, notifications: notifications, host: http.host,
-                port: http.port, token: http.token.bytes, limits: limits,
-                logger: logger)))
+                port: http.port, token: http.token.bytes,
+                browser: Dashboard(token: http.token.bytes, control: supervisor, history: history, logger: logger),
+                limits: limits, logger: logger)))
         }
         services.append(.init(service: supervisor))
         var groupConfiguration = ServiceGroupConfiguration(

@@ -79,6 +79,39 @@ package func withControlServer<T: Sendable>(
     }
 }
 
+/// Runs the real TCP listener (`makeTCPServer`) for `control` on 127.0.0.1 and an ephemeral port inside a
+/// ServiceGroup, runs `body` with the bound port, then shuts the group down gracefully, whatever `body` did.
+package func withTCPServer(
+    _ control: any SupervisorControl, token: String, metrics: (any MetricsSource)? = nil,
+    browser: (any BrowserFrontend)? = nil, _ body: (Int) async throws -> Void
+) async throws {
+    let port = Mutex<Int?>(nil)
+    var logger = Logger(label: "warden.test.tcp")
+    logger.logLevel = .warning
+    let server = makeTCPServer(
+        control: control, metrics: metrics, host: "127.0.0.1", port: 0, token: Array(token.utf8), browser: browser,
+        logger: logger) { bound in port.withLock { $0 = bound } }
+    let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        let outcome: Result<Void, any Error>
+        do {
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(20)
+            while port.withLock({ $0 }) == nil {
+                guard clock.now < deadline else { throw HarnessError("TCP server did not start in 20 s") }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            outcome = .success(try await body(port.withLock { $0 }!))
+        } catch {
+            outcome = .failure(error)
+        }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+        try outcome.get()
+    }
+}
+
 /// One raw HTTP/1.1 exchange over a POSIX unix socket: writes `request` verbatim and reads until EOF.
 ///
 /// The blocking socket calls run on a dedicated thread: blocking the (2-thread) cooperative pool would

@@ -20,31 +20,7 @@ struct TCPListenerTests {
 
     /// Runs the TCP server on 127.0.0.1 and an ephemeral port, and `body` with that port.
     static func withTCPServer(_ body: (Int) async throws -> Void) async throws {
-        let port = Mutex<Int?>(nil)
-        var logger = Logger(label: "warden.test.tcp")
-        logger.logLevel = .warning
-        let server = makeTCPServer(
-            control: FakeSupervisor(), metrics: FixedMetrics(), host: "127.0.0.1", port: 0, token: Array(token.utf8),
-            logger: logger) { bound in port.withLock { $0 = bound } }
-        let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            let outcome: Result<Void, any Error>
-            do {
-                var waited = 0
-                while port.withLock({ $0 }) == nil {
-                    guard waited < 2000 else { throw HarnessError("TCP server did not start in 20 s") }
-                    try await Task.sleep(for: .milliseconds(10))
-                    waited += 1
-                }
-                outcome = .success(try await body(port.withLock { $0 }!))
-            } catch {
-                outcome = .failure(error)
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            try outcome.get()
-        }
+        try await WardenControlTestSupport.withTCPServer(FakeSupervisor(), token: token, metrics: FixedMetrics(), body)
     }
 
     /// curl's status code, `WWW-Authenticate` header and body for `path` with these extra arguments.

@@ -1,0 +1,170 @@
+public import Hummingbird
+public import WardenAPI
+public import WardenHTTP
+public import Logging
+import NIOCore
+import WardenCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The browser dashboard on the TCP listener (`[http]`): pages at `/`, `/process/NAME`, `/pools`, `/alerts`,
+/// a login form at `/login` that turns the API token into a session cookie (HttpOnly, SameSite=Strict),
+/// `POST /logout`, its assets under `/assets/` (compiled in), and `/ui/` JSON for what the API lacks
+/// (alert acknowledgements, recommendations).
+///
+/// Pages read the control API (`/v1/...`) with the session cookie; every state-changing request (an API
+/// POST, `/ui/acks`, logout) must carry the session's CSRF token (`X-CSRF-Token` header or `csrf` form
+/// field) and, when the browser sends `Origin`, come from this listener's own origin.
+public struct Dashboard: BrowserFrontend {
+    let token: [UInt8]
+    let control: any SupervisorControl
+    let history: (any HistoryQuerying)?
+    let logger: Logger
+    let sessions: SessionStore
+    let marks = AlertMarks()
+
+    /// Name of the session cookie.
+    static let cookieName = "warden_session"
+    /// Header carrying the CSRF token on `fetch` requests.
+    static let csrfHeader = HeaderName("X-CSRF-Token")!
+    /// Largest body the dashboard's own routes read (a login form, an acknowledgement).
+    static let maxBodyBytes = 16 * 1_024
+
+    /// - Parameters:
+    ///   - token: The `[http]` token a login must present (compared in constant time).
+    ///   - control, history: What the recommendations are computed from.
+    ///   - idleSeconds: A session ends after this long without a request (default 12 h).
+    public init(token: [UInt8], control: any SupervisorControl, history: (any HistoryQuerying)?, logger: Logger,
+                idleSeconds: Double = 12 * 3_600) {
+        self.token = token; self.control = control; self.history = history; self.logger = logger
+        self.sessions = SessionStore(idleSeconds: idleSeconds)
+    }
+
+    static let pagePaths: Set<String> = ["/", "/pools", "/alerts"]
+
+    public func serves(path: String) -> Bool {
+        Self.pagePaths.contains(path) || path == "/login" || path == "/logout"
+            || path.hasPrefix("/process/") || path.hasPrefix("/assets/") || path.hasPrefix("/ui/")
+    }
+
+    public func authorizes(_ request: Request) async -> Bool {
+        await session(of: request, needsCSRF: request.method != .get && request.method != .head) != nil
+    }
+
+    public func register(on router: Router<BasicRequestContext>) {
+        router.get("/login") { request, _ in
+            if await session(of: request, needsCSRF: false) != nil { return Reply.redirect("/") }
+            return Reply.html(Pages.login(error: nil))
+        }
+        router.post("/login") { request, _ in try await login(request) }
+        router.post("/logout") { request, _ in try await logout(request) }
+        for path in Self.pagePaths { router.get(RouterPath(path)) { request, _ in await page(request) } }
+        router.get("/process/{name}") { request, _ in await page(request) }
+        router.get("/assets/app.css") { request, _ in Reply.asset(DashboardAssets.css, request: request) }
+        router.get("/assets/app.js") { request, _ in Reply.asset(DashboardAssets.script, request: request) }
+        router.get("/ui/acks") { request, _ in
+            guard await session(of: request, needsCSRF: false) != nil else { return Reply.unauthorized }
+            return Reply.json(["acks": await marks.list(now: Self.now())])
+        }
+        router.post("/ui/acks") { request, _ in try await acknowledge(request) }
+        router.get("/ui/recommendations") { request, _ in
+            guard await session(of: request, needsCSRF: false) != nil else { return Reply.unauthorized }
+            return Reply.json(RecommendationList(recommendations: await recommendations()))
+        }
+    }
+
+    /// The session `request` carries, if live; with `needsCSRF`, only when it also presents the session's
+    /// CSRF token (header, or the `csrf` field of `form`) and any `Origin` is this listener's.
+    func session(of request: Request, needsCSRF: Bool, form: [String: String] = [:]) async -> SessionStore.Session? {
+        guard let id = request.cookies[Self.cookieName]?.value, !id.isEmpty else { return nil }
+        let now = Self.now()
+        guard needsCSRF else { return await sessions.session(id, now: now) }
+        guard Self.sameOrigin(request), let csrf = request.headers[Self.csrfHeader] ?? form["csrf"],
+              await sessions.verify(id, csrf: csrf, now: now) else { return nil }
+        return await sessions.session(id, now: now)
+    }
+
+    /// Whether `Origin` is absent or names the host the request was sent to.
+    static func sameOrigin(_ request: Request) -> Bool {
+        guard let origin = request.headers[.origin] else { return true }
+        guard let host = request.head.authority else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+
+    /// `POST /login` with the form field `token`: a session cookie and a redirect to `/`, or the form again
+    /// with a 401 (after a short pause that slows guessing).
+    func login(_ request: Request) async throws -> Response {
+        guard Self.sameOrigin(request) else { return Reply.html(Pages.login(error: "cross-origin login refused"), status: .forbidden) }
+        let form = try await FormBody.read(request)
+        guard let presented = form["token"], !token.isEmpty,
+              BearerTokenCheck.constantTimeEqual(Array(presented.utf8), token) else {
+            logger.notice("dashboard login refused")
+            try await Task.sleep(for: .milliseconds(300))
+            return Reply.html(Pages.login(error: "Wrong token. Paste the contents of [http] token_file."), status: .unauthorized)
+        }
+        let (id, _) = await sessions.create(now: Self.now())
+        logger.info("dashboard login")
+        var response = Reply.redirect("/")
+        response.setCookie(Cookie(name: Self.cookieName, value: id, path: "/", httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    /// `POST /logout` with the `csrf` form field: ends the session, clears the cookie, back to the login form.
+    func logout(_ request: Request) async throws -> Response {
+        let form = try await FormBody.read(request)
+        guard await session(of: request, needsCSRF: true, form: form) != nil,
+              let id = request.cookies[Self.cookieName]?.value else { return Reply.html(Pages.login(error: nil), status: .forbidden) }
+        await sessions.remove(id)
+        var response = Reply.redirect("/login")
+        response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    /// A page: the shell (the script draws the page from the path) with the session's CSRF token.
+    func page(_ request: Request) async -> Response {
+        guard let session = await session(of: request, needsCSRF: false) else { return Reply.redirect("/login") }
+        return Reply.html(Pages.shell(csrf: session.csrf, overview: request.uri.path == "/"))
+    }
+
+    /// `POST /ui/acks` with an `AckRequest`.
+    func acknowledge(_ request: Request) async throws -> Response {
+        guard await session(of: request, needsCSRF: true) != nil else { return Reply.unauthorized }
+        let buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
+        let body: AckRequest
+        do {
+            body = try JSONDecoder().decode(AckRequest.self, from: Data(buffer.readableBytesView))
+        } catch {
+            return Reply.error(.badRequest, field: "body", message: #"expected JSON like {"key": "...", "action": "snooze", "seconds": 3600}; action is one of "#
+                               + AlertMarks.Action.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        do {
+            try await marks.apply(body.action, key: body.key, seconds: body.seconds, now: Self.now())
+        } catch {
+            return Reply.error(.badRequest, field: error == .badDuration(seconds: body.seconds ?? 0) ? "seconds" : "key", message: error.message)
+        }
+        return Reply.json(["acks": await marks.list(now: Self.now())])
+    }
+
+    /// The recommendations now: from the processes, pools, the last day's events and the last hour of pools.
+    func recommendations() async -> [Recommendation] {
+        let now = Self.now()
+        let processes = (try? await control.status(names: [])) ?? []
+        let pools = await control.pools().pools
+        var events: [WardenEvent] = []
+        var poolHistory: [PoolHistory] = []
+        if let history {
+            let day = HistoryRange(from: now - 86_400, to: now)
+            for kind in [WardenEvent.Kind.severityChange, .leakRestart] {
+                events += (try? await history.events(range: day, processes: nil, kind: kind).events) ?? []
+            }
+            poolHistory = (try? await history.poolHistory(collector: nil, range: HistoryRange(from: now - 3_600, to: now)).pools) ?? []
+        }
+        return Recommendations.derive(processes: processes, pools: pools, poolHistory: poolHistory, events: events, now: now)
+    }
+
+    static func now() -> Double { Date().timeIntervalSince1970 }
+}
