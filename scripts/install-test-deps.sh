@@ -10,12 +10,13 @@
 #   curl, python3                    control-API checks; notify senders and example plugins in tests
 #   prometheus                       prometheus (a real server scraping Warden's /metrics), promtool (lint, rules)
 #   prometheus-alertmanager          a real Alertmanager receiving Warden's [notify] alerts
+#   tmux                             a real terminal for `warden top` (send-keys / capture-pane)
 #
 # Usage: scripts/install-test-deps.sh   (as root, or with passwordless sudo)
 set -euo pipefail
 
 packages=(postgresql postgresql-contrib redis-server libsystemd-dev pkg-config systemd curl python3 prometheus
-    prometheus-alertmanager)
+    prometheus-alertmanager tmux)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
