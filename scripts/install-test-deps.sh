@@ -12,12 +12,13 @@
 #   prometheus-alertmanager          a real Alertmanager receiving Warden's [notify] alerts
 #   chromium, chromium-driver        a real headless browser for the dashboard's test (driven by selenium,
 #                                    installed from PyPI with pip below)
+#   tmux                             a real terminal for `warden top` (send-keys / capture-pane)
 #
 # Usage: scripts/install-test-deps.sh   (as root, or with passwordless sudo)
 set -euo pipefail
 
 packages=(postgresql postgresql-contrib redis-server libsystemd-dev pkg-config systemd curl python3 prometheus
-    prometheus-alertmanager chromium chromium-driver)
+    prometheus-alertmanager chromium chromium-driver tmux)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

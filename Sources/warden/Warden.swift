@@ -18,7 +18,7 @@ struct Warden: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, StatusCommand.self, StartCommand.self, StopCommand.self, RestartCommand.self,
             ReloadCommand.self, ShutdownCommand.self, CheckCommand.self, PoolsCommand.self, AlertsCommand.self,
-            HistoryCommand.self, EventsCommand.self, LogsCommand.self, SignalCommand.self,
+            HistoryCommand.self, EventsCommand.self, LogsCommand.self, SignalCommand.self, TopCommand.self,
         ]
     )
 }

@@ -11,6 +11,7 @@ struct HelpTests {
         (["events"], ["--follow", "--hours", "--process", "--kind"]),
         (["check"], ["--config <FILE>", "WARDEN_CONFIG"]),
         (["status"], ["--socket"]),
+        (["top"], ["--interval", "--no-color", "--once", "--socket"]),
     ])
     func help(command: [String], options: [String]) async throws {
         let result = try await warden(command + ["--help"])
@@ -29,7 +30,7 @@ struct HelpTests {
     @Test("warden --help lists the new commands")
     func rootHelp() async throws {
         let result = try await warden(["--help"])
-        for command in ["logs", "signal", "events"] { #expect(result.out.contains("  \(command) ")) }
+        for command in ["logs", "signal", "events", "top"] { #expect(result.out.contains("  \(command) ")) }
         #expect(try await warden(["--version"]).out.hasPrefix("warden "))
     }
 
