@@ -24,20 +24,26 @@ struct StatusTableTests {
         #expect(StatusTable.mebibytes(104_858) == "0.1MiB")
     }
 
-    @Test("leak shows severity and signed MB/min, or warming-up")
+    @Test("leak shows severity and signed MiB/min, or warming-up")
     func leak() {
         let critical = LeakStatus(severity: "critical", rssGrowthMBPerMin: 612.34, fdGrowthPerMin: 0, threadGrowthPerMin: 0, samples: 60)
-        #expect(StatusTable.leak(critical) == "critical +612.3MB/min")
+        #expect(StatusTable.leak(critical) == "critical +612.3MiB/min")
         let shrinking = LeakStatus(severity: "none", rssGrowthMBPerMin: -1.25, fdGrowthPerMin: 0, threadGrowthPerMin: 0, samples: 60)
-        #expect(StatusTable.leak(shrinking) == "none -1.3MB/min")
+        #expect(StatusTable.leak(shrinking) == "none -1.3MiB/min")
         let warming = LeakStatus(severity: "warming-up", rssGrowthMBPerMin: nil, fdGrowthPerMin: nil, threadGrowthPerMin: nil, samples: 3)
         #expect(StatusTable.leak(warming) == "warming-up")
+        let counting = LeakStatus(severity: "warming-up", firstGradeInSeconds: 71.2, finalGradeInSeconds: 171.2,
+                                  rssGrowthMBPerMin: nil, fdGrowthPerMin: nil, threadGrowthPerMin: nil, samples: 3)
+        #expect(StatusTable.leak(counting) == "warming-up (first grade in 1m12s)")
+        let provisional = LeakStatus(severity: "low", provisional: true, finalGradeInSeconds: 100,
+                                     rssGrowthMBPerMin: 4.14, fdGrowthPerMin: 0, threadGrowthPerMin: 0, samples: 50)
+        #expect(StatusTable.leak(provisional) == "low +4.1MiB/min (provisional, final in 1m40s)")
     }
 
     @Test("rows fill every column, unknown values as -")
     func rows() {
         #expect(StatusTable.row(Fixtures.processes[0]) == [
-            "api:0", "RUNNING", "101", "1h02m", "2", "128.0MiB", "192.0MiB", "31", "12", "12.3", "critical +612.3MB/min",
+            "api:0", "RUNNING", "101", "1h02m", "2", "128.0MiB", "192.0MiB", "31", "12", "12.3", "critical +612.3MiB/min",
             "memory-growth",
         ])
         #expect(StatusTable.row(Fixtures.stopped) == [
