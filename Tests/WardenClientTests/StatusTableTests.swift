@@ -98,3 +98,42 @@ struct ReasonColumnTests {
         #expect(reason == (showsDescription ? process.description : "exit"))
     }
 }
+
+@Suite("warden pools tables")
+struct PoolTablesTests {
+    static func pool(_ byWorker: [String: Int], unattributed: Int = 1) -> PoolStatus {
+        PoolStatus(collector: "redis", pool: "redis://127.0.0.1:6390", max: 100, inUse: 10, idle: 2, waiting: 0,
+                   usage: 0.12, byWorker: byWorker, unattributed: unattributed, longRunning: [],
+                   collectedAt: "2026-12-06T10:00:00.000Z")
+    }
+
+    @Test("the default view lists only the workers holding connections, most first; --wide lists them all")
+    func holdersOnly() {
+        let pool = Self.pool(["api:0": 3, "api:1": 0, "worker": 7, "collector:redis": 0])
+        let text = PoolTables.render([pool], width: nil)
+        let lines = text.components(separatedBy: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("COLLECTOR") && lines[0].hasSuffix("UNATTRIBUTED  LONG"))
+        #expect(lines[2] == "  by worker: worker=7, api:0=3")
+        let wide = PoolTables.render([pool])
+        #expect(wide.contains("api:0=3,api:1=0,collector:redis=0,worker=7") && wide.contains("2026-12-06T10:00:00.000Z"))
+        #expect(PoolTables.render([Self.pool(["api:0": 0])], width: nil).hasSuffix("  by worker: none"))
+    }
+
+    @Test("the worker list wraps to the width, at most 4 lines, then says how many more --wide shows; no line is wider")
+    func wraps() {
+        var holders: [String: Int] = [:]
+        for index in 0..<60 { holders["web:\(index)"] = 100 + index }
+        let text = PoolTables.render([Self.pool(holders)], width: 60)
+        let lines = text.components(separatedBy: "\n")
+        #expect(lines.allSatisfy { $0.count <= 60 }, "\(text)")
+        #expect(lines.count == 2 + 4)
+        #expect(lines[2].hasPrefix("  by worker: web:59=159, web:58=158"))
+        #expect(lines[3].hasPrefix(String(repeating: " ", count: 13) + "web:"))
+        let shown = text.components(separatedBy: "=").count - 1
+        #expect(lines[5].hasSuffix("more (--wide)") && lines[5].contains("… and \(60 - shown) more"), "\(lines[5])")
+        // Narrower than the pool row itself: the row is cut with an ellipsis.
+        let narrow = PoolTables.render([Self.pool(["a": 1])], width: 30).components(separatedBy: "\n")
+        #expect(narrow[1].count == 30 && narrow[1].hasSuffix("…"))
+    }
+}

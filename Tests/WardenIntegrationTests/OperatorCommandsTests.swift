@@ -181,4 +181,38 @@ struct OperatorCommandsTests {
         #expect(known.stdout == "commit\n", "\(commit) is not a commit of this repository")
         #expect(try warden.terminate() == 0)
     }
+
+    @Test("warden reload prints what changed per program: numprocs old → new, command changed, added, removed")
+    func reloadLines() throws {
+        func config(numprocs: Int, apiSeconds: Int, extra: String) -> String {
+            """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.web]
+            command = ["sleep", "1000"]
+            numprocs = \(numprocs)
+            start_seconds = "100ms"
+
+            [programs.api]
+            command = ["sleep", "\(apiSeconds)"]
+            start_seconds = "100ms"
+            \(extra)
+            """
+        }
+        let warden = try WardenProcess(config: config(numprocs: 2, apiSeconds: 1000,
+                                                      extra: "[programs.old]\ncommand = [\"sleep\", \"1000\"]"))
+        try waitFor("api running", timeout: 10) { try warden.state("api") == "RUNNING" }
+        try warden.writeConfig(config(numprocs: 3, apiSeconds: 2000,
+                                      extra: "[programs.cron]\ncommand = [\"sleep\", \"1000\"]\nstop_timeout = \"2s\""))
+        let reload = try warden.cli(["reload"])
+        #expect(reload.status == 0)
+        let lines = reload.stdout.split(separator: "\n").map(String.init)
+        #expect(Set(lines) == ["cron: added", "old: removed", "web: numprocs 2 → 3", "api: command changed"], "\(lines)")
+        #expect(warden.events().contains {
+            $0["event"] as? String == "reload" && ($0["message"] as? String ?? "").contains("api: command changed")
+        })
+        #expect(try warden.cli(["reload"]).stdout == "no changes\n")
+        #expect(try warden.terminate() == 0)
+    }
 }
