@@ -112,7 +112,7 @@ public struct MemoryForecast: Sendable, Equatable {
 
     /// "rss_max in ~4 min at +31.2 MiB/min", "host memory in ~40 s at +31.2 MiB/min".
     public var summary: String {
-        let time = seconds >= 120 ? "~\(Int((seconds / 60).rounded())) min" : "~\(Int(seconds.rounded(.up))) s"
+        let time = DurationText.approximate(seconds: seconds)
         return "\(limit.rawValue) in \(time) at +\(LeakMessage.oneDecimal(rateMBPerMinute)) MiB/min"
     }
 }
