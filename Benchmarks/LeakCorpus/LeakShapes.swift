@@ -314,13 +314,18 @@ public struct LeakRun {
     public var times: [Double] = []
     /// Time of the first verdict with an action, and that action.
     public var firstAction: (time: Double, reason: TransitionReason)?
-    /// Time of the first verdict that is not warming up.
+    /// Time of the first final verdict (neither warming up nor provisional).
     public var firstVerdict: Double?
+    /// Time of the first grade, provisional or final.
+    public var firstGrade: Double?
 
-    /// Severities of the verdicts after `time` that are not warming up.
+    /// Severities of the final verdicts after `time` (neither warming up nor provisional).
     public func severities(after time: Double) -> [LeakSeverity] {
-        zip(times, verdicts).filter { $0.0 >= time && !$0.1.warmingUp }.map(\.1.severity)
+        zip(times, verdicts).filter { $0.0 >= time && !$0.1.warmingUp && !$0.1.provisional }.map(\.1.severity)
     }
+
+    /// Severities of the provisional verdicts.
+    public var provisionalSeverities: [LeakSeverity] { verdicts.filter(\.provisional).map(\.severity) }
 }
 
 extension LeakDetector {
@@ -335,7 +340,8 @@ extension LeakDetector {
             run.verdicts.append(verdict)
             run.times.append(point.time)
             if run.firstAction == nil, let action = verdict.action { run.firstAction = (point.time, action) }
-            if run.firstVerdict == nil, !verdict.warmingUp { run.firstVerdict = point.time }
+            if run.firstGrade == nil, !verdict.warmingUp { run.firstGrade = point.time }
+            if run.firstVerdict == nil, !verdict.warmingUp, !verdict.provisional { run.firstVerdict = point.time }
         }
         return run
     }

@@ -39,6 +39,8 @@ public struct APIErrorBody: Codable, Sendable, Equatable, Error {
 /// Route paths of the control API (HTTP/1.1 + JSON on `STATE_DIR/warden.sock`).
 public enum APIRoute {
     public static let processes = "/v1/processes"
+    /// `GET`: one `ProcessStatus` (an instance, or a program with one instance); 404 naming an unknown one.
+    public static let process = "/v1/processes/:name"
     public static let start = "/v1/processes/start"
     public static let stop = "/v1/processes/stop"
     public static let restart = "/v1/processes/restart"

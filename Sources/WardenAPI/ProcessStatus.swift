@@ -3,7 +3,7 @@ public import WardenCore
 /// One element of `GET /v1/processes` and of `warden status --json`.
 ///
 /// JSON keys are snake_case (`rss_bytes`, `uptime_seconds`); sizes are bytes, durations seconds,
-/// growth rates MB/min (MiB, as /proc reports) or count per minute. `nil` encodes as JSON `null`.
+/// growth rates MiB/min (`rss_growth_mb_per_min`: the key predates the MiB label, the value is MiB) or count per minute. `nil` encodes as JSON `null`.
 public struct ProcessStatus: Codable, Sendable, Equatable {
     /// Instance name: the program name, or `program:index` when `numprocs > 1`.
     public var name: String
@@ -24,7 +24,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
     /// Reason of the last restart (`exit`, `memory-growth`, `rss-max`, ...), `nil` if never restarted.
     public var lastRestartReason: String?
     /// The last restart's cause in words: how the process ended (`exit status 1`, `killed by signal 9
-    /// (SIGKILL)`), the verdict with its figure (`memory-growth 31.2 MB/min`), or the reason (`manual`);
+    /// (SIGKILL)`), the verdict with its figure (`memory-growth 31.2 MiB/min`), or the reason (`manual`);
     /// `nil` if never restarted.
     public var lastRestartCause: String?
     /// Why the last spawn failed (`cannot find executable "./app" (no executable file at /srv/app/app)`,
@@ -130,7 +130,14 @@ public struct RestartLoopStatus: Codable, Sendable, Equatable {
 public struct LeakStatus: Codable, Sendable, Equatable {
     /// `none|low|medium|high|critical`, or `warming-up` before the window has enough samples.
     public var severity: String
-    /// Slope of RSS over the window, MB/min (MiB); `nil` while warming up.
+    /// `severity` is provisional: a third of the window sampled, not yet the two thirds a final grade (the
+    /// only kind that restarts) needs.
+    public var provisional: Bool
+    /// While warming up: seconds until the first (provisional) grade; `nil` once graded or without a process.
+    public var firstGradeInSeconds: Double?
+    /// Until the grade is final: seconds until it is; `nil` once final or without a process.
+    public var finalGradeInSeconds: Double?
+    /// Slope of RSS over the window, MiB/min; `nil` while warming up.
     public var rssGrowthMBPerMin: Double?
     /// Slope of the open-fd count, fds per minute; `nil` while warming up.
     public var fdGrowthPerMin: Double?
@@ -139,20 +146,40 @@ public struct LeakStatus: Codable, Sendable, Equatable {
     /// Samples currently in the window.
     public var samples: Int
 
-    public init(severity: String, rssGrowthMBPerMin: Double?, fdGrowthPerMin: Double?, threadGrowthPerMin: Double?, samples: Int) {
-        self.severity = severity; self.rssGrowthMBPerMin = rssGrowthMBPerMin
+    public init(severity: String, provisional: Bool = false, firstGradeInSeconds: Double? = nil,
+                finalGradeInSeconds: Double? = nil, rssGrowthMBPerMin: Double?, fdGrowthPerMin: Double?,
+                threadGrowthPerMin: Double?, samples: Int) {
+        self.severity = severity; self.provisional = provisional
+        self.firstGradeInSeconds = firstGradeInSeconds; self.finalGradeInSeconds = finalGradeInSeconds
+        self.rssGrowthMBPerMin = rssGrowthMBPerMin
         self.fdGrowthPerMin = fdGrowthPerMin; self.threadGrowthPerMin = threadGrowthPerMin; self.samples = samples
     }
 
     enum CodingKeys: String, CodingKey {
-        case severity, samples
+        case severity, samples, provisional
+        case firstGradeInSeconds = "first_grade_in_seconds", finalGradeInSeconds = "final_grade_in_seconds"
         case rssGrowthMBPerMin = "rss_growth_mb_per_min", fdGrowthPerMin = "fd_growth_per_min"
         case threadGrowthPerMin = "thread_growth_per_min"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        severity = try c.decode(String.self, forKey: .severity)
+        samples = try c.decode(Int.self, forKey: .samples)
+        provisional = try c.decodeIfPresent(Bool.self, forKey: .provisional) ?? false
+        firstGradeInSeconds = try c.decodeIfPresent(Double.self, forKey: .firstGradeInSeconds)
+        finalGradeInSeconds = try c.decodeIfPresent(Double.self, forKey: .finalGradeInSeconds)
+        rssGrowthMBPerMin = try c.decodeIfPresent(Double.self, forKey: .rssGrowthMBPerMin)
+        fdGrowthPerMin = try c.decodeIfPresent(Double.self, forKey: .fdGrowthPerMin)
+        threadGrowthPerMin = try c.decodeIfPresent(Double.self, forKey: .threadGrowthPerMin)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(severity, forKey: .severity); try c.encode(samples, forKey: .samples)
+        try c.encode(provisional, forKey: .provisional)
+        try c.encode(firstGradeInSeconds, forKey: .firstGradeInSeconds)
+        try c.encode(finalGradeInSeconds, forKey: .finalGradeInSeconds)
         try c.encode(rssGrowthMBPerMin, forKey: .rssGrowthMBPerMin)
         try c.encode(fdGrowthPerMin, forKey: .fdGrowthPerMin)
         try c.encode(threadGrowthPerMin, forKey: .threadGrowthPerMin)

@@ -3,7 +3,7 @@ public import WardenCore
 /// One piece of advice derived from the data, citing its numbers (the dashboard's recommendations).
 ///
 /// JSON: `{"kind": "sustained-growth", "subject": "api:1", "severity": "medium", "text": "api:1 graded medium
-/// (7.2 MB/min) for 40 min: set cleanup_signal or rss_max"}`.
+/// (7.2 MiB/min) for 40 min: set cleanup_signal or rss_max"}`.
 public struct Recommendation: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable, CaseIterable {
         /// A worker graded medium or worse for a while.
@@ -62,7 +62,7 @@ public enum Recommendations {
         return urgent.enumerated().sorted { ($0.element.rank, -$0.offset) > ($1.element.rank, -$1.offset) }.map(\.element.1)
     }
 
-    /// "api:1 graded medium (7.2 MB/min) for 40 min: set cleanup_signal or rss_max".
+    /// "api:1 graded medium (7.2 MiB/min) for 40 min: set cleanup_signal or rss_max".
     static func sustainedGrowth(_ process: ProcessStatus, events: [WardenEvent], now: Double) -> Recommendation? {
         let severity = process.leak.severity
         guard graded[severity] != nil, let rate = process.leak.rssGrowthMBPerMin else { return nil }
@@ -70,7 +70,7 @@ public enum Recommendations {
             $0.event == .severityChange && $0.process == process.name && $0.newSeverity == severity
         }.flatMap { RFC3339Text.seconds($0.time) }
         let held = since.map { " for " + duration(now - $0) } ?? ""
-        let finding = "\(process.name) graded \(severity) (\(oneDecimal(rate)) MB/min)\(held)"
+        let finding = "\(process.name) graded \(severity) (\(oneDecimal(rate)) MiB/min)\(held)"
         let action: String
         if let signal = process.cleanupSignal {
             action = "cleanup_signal \(signal) is set but growth continues: set rss_max, or check that the worker frees memory on \(signal)"
@@ -80,7 +80,7 @@ public enum Recommendations {
         return Recommendation(kind: .sustainedGrowth, subject: process.name, severity: severity, text: finding + ": " + action)
     }
 
-    /// "api:0 restarted 6× for memory-growth in the last 24 h: the leak is in the code, see the evidence (last: 31.2 MB/min)".
+    /// "api:0 restarted 6× for memory-growth in the last 24 h: the leak is in the code, see the evidence (last: 31.2 MiB/min)".
     static func repeatedRestarts(_ process: ProcessStatus, events: [WardenEvent]) -> Recommendation? {
         let restarts = events.filter { $0.event == .leakRestart && $0.process == process.name }
         guard restarts.count >= restartsThreshold, let last = restarts.last else { return nil }
@@ -88,7 +88,7 @@ public enum Recommendations {
         for event in restarts { byReason[event.reason ?? "leak", default: 0] += 1 }
         let reason = byReason.max { ($0.value, $1.key) < ($1.value, $0.key) }!.key
         var figures: [String] = []
-        if let rate = last.evidence?.rssGrowthMBPerMin { figures.append("\(oneDecimal(rate)) MB/min") }
+        if let rate = last.evidence?.rssGrowthMBPerMin { figures.append("\(oneDecimal(rate)) MiB/min") }
         if let rss = last.evidence?.treeRSSBytes ?? last.evidence?.rssBytes { figures.append("RSS \(megabytes(rss))") }
         if let fds = last.evidence?.fds, reason == TransitionReason.fdsMax.rawValue { figures.append("\(fds) fds") }
         if let threads = last.evidence?.threads, reason == TransitionReason.threadsMax.rawValue { figures.append("\(threads) threads") }
@@ -132,5 +132,5 @@ public enum Recommendations {
 
     static func oneDecimal(_ value: Double) -> String { LeakMessage.oneDecimal(value) }
 
-    static func megabytes(_ bytes: UInt64) -> String { "\(oneDecimal(Double(bytes) / 1_048_576)) MB" }
+    static func megabytes(_ bytes: UInt64) -> String { "\(oneDecimal(Double(bytes) / 1_048_576)) MiB" }
 }

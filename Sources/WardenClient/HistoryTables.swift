@@ -37,7 +37,7 @@ public enum HistoryTables {
             ("FDS", points.map { Double($0.fds) }, { String(Int($0.rounded())) }),
             ("THREADS", points.map { Double($0.threads) }, { String(Int($0.rounded())) }),
             ("CPU %", points.compactMap(\.cpuPercent), { oneDecimal($0) }),
-            ("GROWTH MB/min", points.compactMap(\.rssGrowthMBPerMin), { oneDecimal($0) }),
+            ("GROWTH MiB/min", points.compactMap(\.rssGrowthMBPerMin), { oneDecimal($0) }),
         ]
         var rows = [["MEASURE", "MIN", "AVG", "MAX", "LAST"] + (sparklines ? ["TREND"] : [])]
         for (name, values, format) in measures where !values.isEmpty {

@@ -4,7 +4,7 @@ import WardenCore
 /// The human table `warden status` prints, one row per process.
 ///
 /// Columns: NAME, STATE (with the `LOOP` flag while a restart-loop alert is open), PID, UPTIME, RESTARTS, RSS, TREE RSS, FDS, THREADS, CPU%, LEAK, REASON (the last
-/// restart's cause, `exit status 1`, `memory-growth 31.2 MB/min`; for FATAL, BACKOFF and EXITED the root
+/// restart's cause, `exit status 1`, `memory-growth 31.2 MiB/min`; for FATAL, BACKOFF and EXITED the root
 /// cause, `directory /srv/app does not exist; gave up after 4 failed starts`), and
 /// STATUS (the worker's own `STATUS=` text, sd_notify) when any process sent one. Unknown values (no
 /// process, no sample yet) print as `-`. Numeric columns are right-aligned.
@@ -58,7 +58,7 @@ public enum StatusTable {
             process.pid == nil ? "-" : leak(process.leak),
             // Down (FATAL, BACKOFF, EXITED): why, and when the next attempt is, matter more than the last restart
             // (e.g. "directory /srv/app does not exist; gave up after 4 failed starts", "exited: exit status 3").
-            // Up: what made the last restart happen, with its figure ("exit status 1", "memory-growth 31.2 MB/min").
+            // Up: what made the last restart happen, with its figure ("exit status 1", "memory-growth 31.2 MiB/min").
             [.fatal, .backoff, .exited].contains(process.state) ? (process.description ?? "-") : (process.restartCauseText ?? "-"),
         ]
     }
@@ -78,10 +78,15 @@ public enum StatusTable {
         fixed(Double(bytes) / 1_048_576, decimals: 1) + "MiB"
     }
 
-    /// Leak verdict: `warming-up`, or the severity and the RSS slope, e.g. `critical +612.3MB/min`.
+    /// Leak verdict: `warming-up (first grade in 1m12s)`, or the severity and the RSS slope, e.g.
+    /// `critical +612.3MiB/min`, marked while provisional: `low +4.1MiB/min (provisional, final in 1m40s)`.
     public static func leak(_ leak: LeakStatus) -> String {
-        guard let slope = leak.rssGrowthMBPerMin, leak.severity != SeverityGrade.warmingUp.description else { return leak.severity }
-        return "\(leak.severity) \(slope < 0 ? "-" : "+")\(fixed(abs(slope), decimals: 1))MB/min"
+        guard let slope = leak.rssGrowthMBPerMin, leak.severity != SeverityGrade.warmingUp.description else {
+            return leak.severity + (leak.firstGradeInSeconds.map { " (first grade in \(uptime($0.rounded(.up))))" } ?? "")
+        }
+        let graded = "\(leak.severity) \(slope < 0 ? "-" : "+")\(fixed(abs(slope), decimals: 1))MiB/min"
+        guard leak.provisional else { return graded }
+        return graded + " (provisional" + (leak.finalGradeInSeconds.map { ", final in \(uptime($0.rounded(.up)))" } ?? "") + ")"
     }
 
     /// `value` with exactly `decimals` digits after the point (no Foundation formatting needed).

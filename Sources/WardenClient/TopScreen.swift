@@ -4,7 +4,7 @@ import WardenCore
 /// One frame of `warden top`: a header, the processes sorted by RSS growth (fastest first), the pools and
 /// the open alerts, cut to the terminal's size. Pure: the command fetches, this lays out.
 ///
-/// Severity is always written as text (`critical +612.3MB/min`); with `color`, the LEAK cell and the
+/// Severity is always written as text (`critical +612.3MiB/min`); with `color`, the LEAK cell and the
 /// alert lines are also coloured (SGR: critical bold red, high red, medium yellow, low cyan), never colour
 /// alone. Lines never exceed `width` columns (counted in characters; colour codes take none).
 public struct TopScreen: Sendable {

@@ -56,11 +56,10 @@ public enum ConfigLoader {
                            message: "syntax error: a NUL character (\\u0000) in a string; commands, paths and the environment cannot hold one")
             })
         }
-        // supervisord's [program:x] headers are not TOML: say what Warden writes instead of a syntax error.
-        let headers = ForeignKeys.sectionHeaders(in: text)
-        guard headers.isEmpty else {
-            throw ConfigError(diagnostics: headers.map { Diagnostic(file: file, line: $0.line, key: nil, message: $0.message) })
-        }
+        // supervisord's [program:x] headers are not TOML: say what Warden writes instead of a syntax error, and
+        // go on checking the rest with each header replaced by its Warden form (or a placeholder table).
+        let headers = ForeignKeys.sectionHeaders(in: text).map { Diagnostic(file: file, line: $0.line, key: nil, message: $0.message) }
+        let text = headers.isEmpty ? text : ForeignKeys.replacingSectionHeaders(in: text)
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -70,11 +69,10 @@ public enum ConfigLoader {
             let prefix = "Error while "
             let message = error.description.hasPrefix(prefix)
                 ? "syntax error while " + error.description.dropFirst(prefix.count) : "syntax error: " + error.description
-            throw ConfigError(diagnostics: [
-                Diagnostic(file: file, line: position.line, key: nil, message: "\(message) (column \(position.column))")
-            ])
+            let syntax = Diagnostic(file: file, line: position.line, key: nil, message: "\(message) (column \(position.column))")
+            throw ConfigError(diagnostics: (headers + [syntax]).sorted { ($0.line ?? 0) < ($1.line ?? 0) })
         } catch {
-            throw ConfigError(diagnostics: [Diagnostic(file: file, line: nil, key: nil, message: "syntax error: \(error)")])
+            throw ConfigError(diagnostics: headers + [Diagnostic(file: file, line: nil, key: nil, message: "syntax error: \(error)")])
         }
 
         var validator = ConfigValidator(
@@ -83,8 +81,9 @@ public enum ConfigLoader {
         let collectors = validator.validateCollectors(in: root)
         validator.checkProcessBound(supervisor, programs: programs, collectors: collectors.count)
         let notify = validator.validateNotify(in: root)
-        guard validator.diagnostics.isEmpty else {
-            let sorted = validator.diagnostics.enumerated().sorted { a, b in
+        let found = headers + validator.diagnostics.filter { !($0.key ?? "").hasPrefix(ForeignKeys.placeholderPrefix) }
+        guard found.isEmpty else {
+            let sorted = found.enumerated().sorted { a, b in
                 let (lineA, lineB) = (a.element.line ?? 0, b.element.line ?? 0)
                 return lineA != lineB ? lineA < lineB : a.offset < b.offset
             }

@@ -309,7 +309,7 @@ struct ConfigValidator {
         var thresholdsValid = true
         for (position, key) in thresholdKeys.enumerated() {
             guard let value = table[key] else { continue }
-            if let rate = number(value, at: path + [key], unit: "MB/min") {
+            if let rate = number(value, at: path + [key], unit: "MiB/min") {
                 thresholds[position] = rate
             } else {
                 thresholdsValid = false

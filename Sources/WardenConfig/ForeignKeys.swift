@@ -76,22 +76,43 @@ enum ForeignKeys {
     /// supervisord's section headers that TOML cannot parse (`[program:web]`, `[group:x]`), with the line
     /// (1-based) and what Warden writes instead; empty when there are none.
     static func sectionHeaders(in text: String) -> [(line: Int, message: String)] {
-        var found: [(Int, String)] = []
+        foreignSections(in: text).map { ($0.line, $0.message) }
+    }
+
+    /// Prefix of the table that stands in for a foreign section with no Warden equivalent while the rest
+    /// of the file is checked; diagnostics about it are dropped.
+    static let placeholderPrefix = "__supervisord_section_"
+
+    /// `text` with each foreign section header replaced, on its own line, by valid TOML: `[program:web]`
+    /// by `[programs."web"]` (so its keys are checked as a program's, with their hints), the others by a
+    /// placeholder table. Line numbers are unchanged.
+    static func replacingSectionHeaders(in text: String) -> String {
+        let replacements = Dictionary(foreignSections(in: text).map { ($0.line, $0.replacement) }, uniquingKeysWith: { a, _ in a })
+        guard !replacements.isEmpty else { return text }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { number, line in
+            replacements[number + 1] ?? String(line)
+        }.joined(separator: "\n")
+    }
+
+    private static func foreignSections(in text: String) -> [(line: Int, message: String, replacement: String)] {
+        var found: [(Int, String, String)] = []
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingWhitespace()
             guard line.hasPrefix("["), !line.hasPrefix("[["), let close = line.firstIndex(of: "]"),
                   let colon = line.firstIndex(of: ":"), colon < close else { continue }
             let kind = line[line.index(after: line.startIndex)..<colon].trimmingWhitespace()
             let name = line[line.index(after: colon)..<close].trimmingWhitespace()
+            let placeholder = "[\(placeholderPrefix)\(number + 1)]"
             switch kind {
             case "program", "fcgi-program":
-                found.append((number + 1, "supervisord's [\(kind):\(name)] is [programs.\(name)] in Warden"))
+                let quoted = name.contains("\"") || name.contains("\\") ? placeholder : "[programs.\"\(name)\"]"
+                found.append((number + 1, "supervisord's [\(kind):\(name)] is [programs.\(name)] in Warden", quoted))
             case "group":
-                found.append((number + 1, "supervisord's [group:\(name)] has no equivalent: name the programs (or all) in each command"))
+                found.append((number + 1, "supervisord's [group:\(name)] has no equivalent: name the programs (or all) in each command", placeholder))
             case "eventlistener":
-                found.append((number + 1, "supervisord's [eventlistener:\(name)] has no equivalent: read STATE_DIR/events.jsonl or warden events -f"))
+                found.append((number + 1, "supervisord's [eventlistener:\(name)] has no equivalent: read STATE_DIR/events.jsonl or warden events -f", placeholder))
             case "rpcinterface":
-                found.append((number + 1, "supervisord's [rpcinterface:\(name)] has no equivalent: the control API is always on; remove it"))
+                found.append((number + 1, "supervisord's [rpcinterface:\(name)] has no equivalent: the control API is always on; remove it", placeholder))
             default:
                 continue
             }

@@ -2,7 +2,7 @@ public import WardenCore
 
 /// Leak detection thresholds and limits of one program: the `[programs.NAME.leak]` table.
 ///
-/// Growth thresholds are slopes of RSS in MB/min over `window`, graded into `LeakSeverity`; they satisfy
+/// Growth thresholds are slopes of RSS in MiB/min over `window`, graded into `LeakSeverity`; they satisfy
 /// `low <= medium <= high <= critical`. The absolute limits (`rssMax`, `fdsMax`, `threadsMax`) are off
 /// when `nil`. A condition must hold for `sustain` before Warden acts.
 public struct LeakSettings: Sendable, Equatable {
@@ -26,13 +26,13 @@ public struct LeakSettings: Sendable, Equatable {
     public var window: Duration
     /// How long a condition must hold before Warden acts (`sustain`). Default 1 min.
     public var sustain: Duration
-    /// Growth threshold of `LeakSeverity.low`, MB/min, >= 0. Default 3.
+    /// Growth threshold of `LeakSeverity.low`, MiB/min, >= 0. Default 3.
     public var low: Double
-    /// Growth threshold of `LeakSeverity.medium`, MB/min. Default 6.
+    /// Growth threshold of `LeakSeverity.medium`, MiB/min. Default 6.
     public var medium: Double
-    /// Growth threshold of `LeakSeverity.high`, MB/min. Default 12.
+    /// Growth threshold of `LeakSeverity.high`, MiB/min. Default 12.
     public var high: Double
-    /// Growth threshold of `LeakSeverity.critical`, MB/min. Default 15.
+    /// Growth threshold of `LeakSeverity.critical`, MiB/min. Default 15.
     public var critical: Double
     /// Tree RSS limit (`rss_max`); `nil` means none. Default none.
     public var rssMax: ByteSize?

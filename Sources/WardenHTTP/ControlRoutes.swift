@@ -33,6 +33,10 @@ struct ControlRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get(RouterPath(APIRoute.processes)) { request, _ in try await status(request) }
+        router.get(RouterPath(APIRoute.process)) { _, context in
+            let encoded = try context.parameters.require("name")
+            return try await process(named: encoded.removingPercentEncoding ?? encoded)
+        }
         router.post(RouterPath(APIRoute.start)) { request, _ in
             try await action(request, "start") { try await control.start(names: $0) }
         }
@@ -84,6 +88,37 @@ struct ControlRoutes: Sendable {
         try ProcessNames.checkLength(names, field: "name")
         let processes = try await control.status(names: names)
         return JSONResponse.make(ProcessList(processes: processes))
+    }
+
+    /// `GET /v1/processes/NAME`: the `ProcessStatus` of one instance, or of a program with a single instance.
+    /// 404 naming NAME when unknown; 400 when NAME stands for several (`all`, `PROGRAM:*`, a program with
+    /// `numprocs > 1`); 405 for the action paths (`/v1/processes/start` is POST).
+    func process(named name: String) async throws -> Response {
+        if let allowed = Self.methods[APIRoute.processes + "/" + name] {
+            var response = APIFailure(.methodNotAllowed, field: nil,
+                                      message: "GET not allowed on \(APIRoute.processes)/\(name); use \(allowed)").response
+            response.headers[.allow] = allowed.rawValue
+            return response
+        }
+        try ProcessNames.checkLength([name], field: "name")
+        guard name != "all", !name.hasSuffix(":*") else {
+            throw APIFailure(.badRequest, field: "name",
+                             message: "\(name) names several processes; use GET \(APIRoute.processes)?name=\(name)")
+        }
+        let statuses: [ProcessStatus]
+        do {
+            statuses = try await control.status(names: [name])
+        } catch {
+            // The supervisor names the field `names`; here the name is the path's.
+            guard error.code == .unknownName else { throw error }
+            throw APIFailure(.notFound, field: "name", message: "no such process: \(name)")
+        }
+        guard statuses.count == 1 else {
+            let names = statuses.map(\.name).joined(separator: ", ")
+            throw APIFailure(.badRequest, field: "name",
+                             message: "\(name) has \(statuses.count) instances (\(names)); name one, or use GET \(APIRoute.processes)?name=\(name)")
+        }
+        return JSONResponse.make(statuses[0])
     }
 
     /// `POST /v1/processes/{start,stop,restart}` with `{"names": [...]}`; waits until the action is done.

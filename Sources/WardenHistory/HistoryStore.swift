@@ -82,7 +82,7 @@ final class HistoryStore: Sendable {
         // The raw tier: one row per sampling round (`RawEntry`); the rollup tiers: one row per process and bucket.
         "CREATE TABLE IF NOT EXISTS raw_rounds (time INTEGER PRIMARY KEY, samples BLOB NOT NULL)",
         // Rollups, compact (a week of 500 processes is 3 million rows): time in seconds (bucket starts),
-        // memory in KiB (RSS is whole pages), CPU in tenths of a percent, growth in hundredths of MB/min.
+        // memory in KiB (RSS is whole pages), CPU in tenths of a percent, growth in hundredths of MiB/min.
         """
         CREATE TABLE IF NOT EXISTS samples (tier INTEGER NOT NULL, process INTEGER NOT NULL, time INTEGER NOT NULL,
             rss INTEGER NOT NULL, rss_min INTEGER, rss_max INTEGER, tree_rss INTEGER NOT NULL, fds INTEGER NOT NULL,

@@ -7,7 +7,7 @@
 ///
 /// Entry (24 bytes, little-endian): process id u16, rss and tree rss in 4 KiB pages u32 (RSS is whole
 /// pages; 16 TiB at most), fds u32, threads u16, severity rank u8, flags u8 (bit 0: cpu present, bit 1:
-/// growth present), cpu in tenths of a percent u16, growth MB/min f32.
+/// growth present), cpu in tenths of a percent u16, growth MiB/min f32.
 struct RawEntry: Sendable, Equatable {
     var process: Int
     var rss: UInt64

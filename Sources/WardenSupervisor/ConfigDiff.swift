@@ -3,7 +3,8 @@ public import WardenConfig
 /// The difference between the running configuration and a newly loaded one, by program name.
 ///
 /// A program is *changed* when any of its settings differ (command, environment, numprocs, leak
-/// settings...): SIGHUP restarts its instances. *Unchanged* programs are not touched at all.
+/// settings...): SIGHUP restarts its instances. *Unchanged* programs are not touched at all. Pure: the
+/// reload applies the decision (`Supervisor.apply`) and prints `summary`.
 public struct ConfigDiff: Sendable, Equatable {
     /// Programs only in the new configuration: started (if autostart).
     public var added: [ProgramConfiguration]
@@ -23,6 +24,8 @@ public struct ConfigDiff: Sendable, Equatable {
         unchanged = new.filter { program in oldByName[program.name] == program }.map(\.name)
         removed = old.map(\.name).filter { !newNames.contains($0) }
         resized = [:]
+        before = [:]
+        for program in changed { before[program.name] = oldByName[program.name] }
         for program in changed {
             if let before = oldByName[program.name], before.differsOnlyInNumprocs(from: program) {
                 resized[program.name] = before.numprocs
@@ -34,12 +37,15 @@ public struct ConfigDiff: Sendable, Equatable {
     /// instances are not restarted.
     public var resized: [String: Int]
 
-    /// Human lines describing the change, e.g. `added api`, `changed worker`, `resized web: numprocs 2 → 4`.
+    /// The running versions of the programs in `changed`, by name.
+    public var before: [String: ProgramConfiguration]
+
+    /// One human line per program, e.g. `cron: added`, `old: removed`, `web: numprocs 2 → 4`,
+    /// `api: command changed, stop_timeout 10s → 20s` (`ProgramChanges`).
     public var summary: [String] {
-        added.map { "added \($0.name)" } + removed.map { "removed \($0)" }
+        added.map { "\($0.name): added" } + removed.map { "\($0): removed" }
             + changed.map { program in
-                resized[program.name].map { "resized \(program.name): numprocs \($0) → \(program.numprocs)" }
-                    ?? "changed \(program.name)"
+                before[program.name].map { ProgramChanges.line(from: $0, to: program) } ?? "\(program.name): changed"
             }
     }
 }

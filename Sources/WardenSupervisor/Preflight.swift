@@ -5,11 +5,12 @@ import Foundation
 #endif
 public import WardenConfig
 import WardenCore
+import Glibc
 import WardenLinux
 
 /// What `warden check` can tell about a valid config by looking at this machine now: a program's
 /// `directory` that is missing or unusable, a `command[0]` or a collector's `plugin` that names no
-/// executable file. Each is what the spawn would fail with (the same `SpawnFailure` words), resolved the
+/// executable file, an existing `state_dir` that `warden run` refuses (its mode or owner). Each is what the spawn would fail with (the same `SpawnFailure` words), resolved the
 /// same way (relative paths against the config file's directory; bare names next to the warden binary,
 /// then on this process's `PATH`). Warnings, not errors: the machine that runs Warden may differ.
 public enum Preflight {
@@ -24,6 +25,12 @@ public enum Preflight {
         let search = ProcessInfo.processInfo.environment["PATH"]
         let prefer = ExecutableResolver.currentExecutableDirectory()
         var found: [Warning] = []
+        // An existing state_dir that `warden run` would refuse (another owner, writable by group or others),
+        // in run's own words; a missing one is created 0700 by run.
+        let state = configuration.supervisor.stateDirectory
+        if access(state, F_OK) == 0, let problem = StateDirectory.problem(state) {
+            found.append(Warning(keyPath: ["supervisor", "state_dir"], message: "warden run would refuse it: \(problem)"))
+        }
         for program in configuration.supervisedPrograms {
             let table = program.collector.map { ["collectors", $0.name] } ?? ["programs", program.name]
             if let problem = Supervisor.directoryProblem(program.directory) {

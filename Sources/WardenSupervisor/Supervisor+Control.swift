@@ -33,6 +33,10 @@ extension Supervisor: SupervisorControl {
 
     public func stop(names: [String]) async throws(ControlError) -> [ProcessStatus] {
         let resolved = try resolve(names)
+        // Those without a process had nothing to end: their answer carries no pids (not the last stop's).
+        let idle = Set(resolved.filter { name in
+            registry[name].map { !$0.machine.state.hasProcess && $0.machine.state != .backoff } ?? true
+        })
         var before: [String: Int] = [:]
         withSharedScan {
             for name in resolved {
@@ -46,7 +50,13 @@ extension Supervisor: SupervisorControl {
             (!instance.machine.state.hasProcess && instance.machine.state != .backoff)
                 || instance.machine.stopsCompleted > before[instance.name, default: Int.max]
         }
-        return resolved.compactMap { registry[$0].map(status(of:)) }
+        return resolved.compactMap { name in
+            registry[name].map { instance in
+                var answer = status(of: instance)
+                if idle.contains(name) { answer.lastStopPIDs = nil }
+                return answer
+            }
+        }
     }
 
     public func restart(names: [String]) async throws(ControlError) -> [ProcessStatus] {
@@ -67,9 +77,10 @@ extension Supervisor: SupervisorControl {
     public func signal(names: [String], signal: OperatorSignal, group: Bool) async throws(ControlError) -> [ProcessStatus] {
         let resolved = try resolve(names)
         let targets = resolved.compactMap { registry[$0] }
-        let idle = targets.filter { $0.pid == nil }
-        guard idle.isEmpty else {
-            let list = idle.map { "\($0.name) (\($0.machine.state.rawValue))" }.joined(separator: ", ")
+        // The ones with a process get the signal; the others are reported (no pid in their status). Only
+        // when none has a process is it a refusal: `signal all USR1` must not fail for one stopped worker.
+        guard targets.contains(where: { $0.pid != nil }) else {
+            let list = targets.map { "\($0.name) (\($0.machine.state.rawValue))" }.joined(separator: ", ")
             throw ControlError(.actionFailed, field: "names", message: "no process to signal: \(list)")
         }
         for instance in targets {
@@ -147,7 +158,10 @@ extension Supervisor: SupervisorControl {
                 let why = status.state == .fatal ? status.description : status.lastExitStatus
                 return "\(status.name) is \(status.state.rawValue)\(why.map { " (\($0))" } ?? "")"
             }
-            throw ControlError(.actionFailed, message: "\(action) failed: " + detail.joined(separator: ", "))
+            // Every process asked for, not only the failed ones: `start all` must say what did start.
+            let running = statuses.filter { $0.state == .running }.map(\.name)
+            throw ControlError(.actionFailed, message: "\(action) failed: " + detail.joined(separator: ", ")
+                               + (running.isEmpty ? "" : "; running: " + running.joined(separator: ", ")))
         }
         return statuses
     }

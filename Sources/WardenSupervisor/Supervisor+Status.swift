@@ -17,6 +17,9 @@ extension Supervisor {
         let observed = running ? machine.observation : nil
         let leak = LeakStatus(
             severity: machine.severity.description,
+            provisional: machine.provisional,
+            firstGradeInSeconds: running ? machine.secondsToFirstGrade.map(round1) : nil,
+            finalGradeInSeconds: running ? machine.secondsToFinalGrade.map(round1) : nil,
             rssGrowthMBPerMin: warming ? nil : verdict?.rssGrowthMBPerMinute.map(round2),
             fdGrowthPerMin: warming ? nil : verdict?.fdGrowthPerMinute.map(round2),
             threadGrowthPerMin: warming ? nil : verdict?.threadGrowthPerMinute.map(round2),
@@ -75,3 +78,4 @@ extension Supervisor {
 }
 
 private func round2(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+private func round1(_ value: Double) -> Double { (value * 10).rounded() / 10 }

@@ -18,7 +18,7 @@ func performAction(
         try await action(client, names)
     }
     for process in processes {
-        let ended = reportStop ? process.lastStopPIDs.map { " (ended pids \($0))" } ?? "" : ""
+        let ended = reportStop ? process.lastStopPIDs.map { " (ended pids \($0))" } ?? " (was not running)" : ""
         print("\(process.name): \(process.state.rawValue)\(ended)")
     }
 }

@@ -14,8 +14,11 @@ struct PoolsCommand: AsyncParsableCommand {
         commandName: "pools",
         abstract: "Show the connection pools measured by the collector plugins.",
         discussion: """
-            One row per pool: used/max connections, usage, idle, waiting, connections by worker, \
-            unattributed ones and long-running ones. --json prints {"pools": [...]}.
+            One row per pool: used/max connections, usage, idle, waiting, unattributed and long-running \
+            connections, then "by worker:" with the workers holding connections, most first, wrapped to the \
+            terminal's width (its size, else $COLUMNS; no limit when neither is known) over at most 4 lines. \
+            --wide prints one line per pool with every worker the collector reported (those holding none \
+            too) and the collection time. --json prints {"pools": [...]}.
 
             \(ExitStatus.help)
             """)
@@ -25,9 +28,13 @@ struct PoolsCommand: AsyncParsableCommand {
     @Flag(help: "Print {\"pools\": [...]} as JSON (sorted keys) instead of a table.")
     var json = false
 
+    @Flag(help: "One line per pool, every worker (those holding no connection too) and the collection time; no width limit.")
+    var wide = false
+
     func run() async throws {
         let list = try await withClient(options) { client throws(WardenClientError) in try await client.pools() }
-        print(json ? try prettyJSON(list) : PoolTables.render(list.pools))
+        if json { print(try prettyJSON(list)); return }
+        print(wide ? PoolTables.render(list.pools) : PoolTables.render(list.pools, width: TerminalWidth.columns()))
     }
 }
 

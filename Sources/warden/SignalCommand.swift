@@ -10,8 +10,9 @@ struct SignalCommand: AsyncParsableCommand {
             SIG is a name (USR1, SIGHUP, term) or a number 1-64. Without --group the main process gets it \
             (through its pidfd); with --group every process of the tree still in the worker's process group \
             does. A program's cleanup_signal sent this way is a forced cleanup. Goes through the control \
-            API (POST /v1/processes/signal); prints NAME: STATE PID for each process signalled. Nothing is \
-            sent when a named process has no process (exit 1).
+            API (POST /v1/processes/signal); prints NAME: STATE PID for each process signalled, and \
+            NAME: STATE - (not signalled: no process) for the others. Only when none of the named \
+            processes has a process is nothing sent (exit 1).
 
             \(ExitStatus.help)
             """)
@@ -33,7 +34,11 @@ struct SignalCommand: AsyncParsableCommand {
             try await client.signal(names: [name], signal: signal, group: group)
         }
         for process in processes {
-            print("\(process.name): \(process.state.rawValue) \(process.pid.map(String.init) ?? "-")")
+            if let pid = process.pid {
+                print("\(process.name): \(process.state.rawValue) \(pid)")
+            } else {
+                print("\(process.name): \(process.state.rawValue) - (not signalled: no process)")
+            }
         }
     }
 }

@@ -15,8 +15,8 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Show the state and resource use of supervised processes.",
         discussion: """
             Columns: NAME, STATE, PID, UPTIME, RESTARTS, RSS and TREE RSS (MiB), FDS, THREADS, CPU% (of one \
-            core), LEAK (severity and RSS growth, or warming-up), REASON (why it last restarted: exit status 1, \
-            killed by signal 9 (SIGKILL), memory-growth 31.2 MB/min, manual; when FATAL, BACKOFF or EXITED, \
+            core), LEAK (severity and RSS growth in MiB/min, marked provisional before the final grade; or warming-up with the time to the first grade), REASON (why it last restarted: exit status 1, \
+            killed by signal 9 (SIGKILL), memory-growth 31.2 MiB/min, manual; when FATAL, BACKOFF or EXITED, \
             the root cause). --json prints the API's {"processes": [...]} document instead.
 
             \(ExitStatus.help)

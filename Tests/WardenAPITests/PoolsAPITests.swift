@@ -90,7 +90,7 @@ struct PoolsAPITests {
         var processes = ProcessAlertTracker()
         _ = processes.leakVerdict(process: "leak", program: "leak", reason: .memoryGrowth,
                                   evidence: .init(rssBytes: 1 << 30, rssGrowthMBPerMin: 31.5, windowSeconds: 300),
-                                  message: "RSS growing 31.5 MB/min", restarted: false, policy: RestartLoopPolicy(),
+                                  message: "RSS growing 31.5 MiB/min", restarted: false, policy: RestartLoopPolicy(),
                                   at: 1_700_000_000)
         let list = AlertList(trackers: [pools], processes: processes)
         #expect(list.alerts.map(\.kind) == ["leak", "plugin-failure"])

@@ -23,7 +23,7 @@ struct CLITests {
             let lines = table.out.split(separator: "\n").map(String.init)
             #expect(lines.count == 5)
             #expect(lines.first?.hasPrefix("NAME ") == true)
-            #expect(lines.first?.hasSuffix("LEAK                   REASON") == true)
+            #expect(lines.first?.hasSuffix("LEAK                    REASON") == true)
             #expect(lines[3].hasPrefix("batch   STOPPED    -"))
 
             let json = try await warden(["status", "--socket", socket, "--json", "worker"])

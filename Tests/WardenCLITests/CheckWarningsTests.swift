@@ -5,6 +5,25 @@ import WardenTestSupport
 
 @Suite("warden check warns about what this machine lacks", .enabled(if: wardenBinary != nil, "warden binary not built"))
 struct CheckWarningsTests {
+    @Test("a state_dir group or others can write: check warns in run's words (--strict exits 4), and run refuses it")
+    func unsafeStateDirectory() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: false)
+        chmod(directory + "/state", 0o777)
+        try "[supervisor]\nstate_dir = \"state\"\n\n[programs.api]\ncommand = [\"sleep\", \"1\"]\n"
+            .write(toFile: directory + "/w.toml", atomically: true, encoding: .utf8)
+        let refusal = "state_dir \(directory)/state is writable by group or others (mode 0777): refusing to use it; chmod 700 \(directory)/state"
+        let check = try await warden(["check", "-c", "w.toml"], in: directory)
+        #expect(check.status == 0)
+        #expect(check.err == "w.toml:2: warning: supervisor.state_dir: warden run would refuse it: \(refusal)\n", "\(check.err)")
+        #expect(try await warden(["check", "--strict", "-c", "w.toml"], in: directory).status == 4)
+        let run = try await warden(["run", "-c", "w.toml"], in: directory)
+        #expect(run.status == 1 && run.err.contains(refusal), "\(run.err)")
+        chmod(directory + "/state", 0o700)
+        #expect(try await warden(["check", "--strict", "-c", "w.toml"], in: directory).err.isEmpty)
+    }
+
     @Test("missing directory, command and plugin: warnings at their lines, exit 0; --strict exits 4")
     func warnings() async throws {
         let directory = makeTemporaryDirectory()

@@ -24,20 +24,26 @@ struct StatusTableTests {
         #expect(StatusTable.mebibytes(104_858) == "0.1MiB")
     }
 
-    @Test("leak shows severity and signed MB/min, or warming-up")
+    @Test("leak shows severity and signed MiB/min, or warming-up")
     func leak() {
         let critical = LeakStatus(severity: "critical", rssGrowthMBPerMin: 612.34, fdGrowthPerMin: 0, threadGrowthPerMin: 0, samples: 60)
-        #expect(StatusTable.leak(critical) == "critical +612.3MB/min")
+        #expect(StatusTable.leak(critical) == "critical +612.3MiB/min")
         let shrinking = LeakStatus(severity: "none", rssGrowthMBPerMin: -1.25, fdGrowthPerMin: 0, threadGrowthPerMin: 0, samples: 60)
-        #expect(StatusTable.leak(shrinking) == "none -1.3MB/min")
+        #expect(StatusTable.leak(shrinking) == "none -1.3MiB/min")
         let warming = LeakStatus(severity: "warming-up", rssGrowthMBPerMin: nil, fdGrowthPerMin: nil, threadGrowthPerMin: nil, samples: 3)
         #expect(StatusTable.leak(warming) == "warming-up")
+        let counting = LeakStatus(severity: "warming-up", firstGradeInSeconds: 71.2, finalGradeInSeconds: 171.2,
+                                  rssGrowthMBPerMin: nil, fdGrowthPerMin: nil, threadGrowthPerMin: nil, samples: 3)
+        #expect(StatusTable.leak(counting) == "warming-up (first grade in 1m12s)")
+        let provisional = LeakStatus(severity: "low", provisional: true, finalGradeInSeconds: 100,
+                                     rssGrowthMBPerMin: 4.14, fdGrowthPerMin: 0, threadGrowthPerMin: 0, samples: 50)
+        #expect(StatusTable.leak(provisional) == "low +4.1MiB/min (provisional, final in 1m40s)")
     }
 
     @Test("rows fill every column, unknown values as -")
     func rows() {
         #expect(StatusTable.row(Fixtures.processes[0]) == [
-            "api:0", "RUNNING", "101", "1h02m", "2", "128.0MiB", "192.0MiB", "31", "12", "12.3", "critical +612.3MB/min",
+            "api:0", "RUNNING", "101", "1h02m", "2", "128.0MiB", "192.0MiB", "31", "12", "12.3", "critical +612.3MiB/min",
             "memory-growth",
         ])
         #expect(StatusTable.row(Fixtures.stopped) == [
@@ -90,5 +96,44 @@ struct ReasonColumnTests {
             description: "exit status 3; start limit: 5 starts within 10s; next start in 4.0s")
         let reason = StatusTable.row(process).last
         #expect(reason == (showsDescription ? process.description : "exit"))
+    }
+}
+
+@Suite("warden pools tables")
+struct PoolTablesTests {
+    static func pool(_ byWorker: [String: Int], unattributed: Int = 1) -> PoolStatus {
+        PoolStatus(collector: "redis", pool: "redis://127.0.0.1:6390", max: 100, inUse: 10, idle: 2, waiting: 0,
+                   usage: 0.12, byWorker: byWorker, unattributed: unattributed, longRunning: [],
+                   collectedAt: "2026-12-06T10:00:00.000Z")
+    }
+
+    @Test("the default view lists only the workers holding connections, most first; --wide lists them all")
+    func holdersOnly() {
+        let pool = Self.pool(["api:0": 3, "api:1": 0, "worker": 7, "collector:redis": 0])
+        let text = PoolTables.render([pool], width: nil)
+        let lines = text.components(separatedBy: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("COLLECTOR") && lines[0].hasSuffix("UNATTRIBUTED  LONG"))
+        #expect(lines[2] == "  by worker: worker=7, api:0=3")
+        let wide = PoolTables.render([pool])
+        #expect(wide.contains("api:0=3,api:1=0,collector:redis=0,worker=7") && wide.contains("2026-12-06T10:00:00.000Z"))
+        #expect(PoolTables.render([Self.pool(["api:0": 0])], width: nil).hasSuffix("  by worker: none"))
+    }
+
+    @Test("the worker list wraps to the width, at most 4 lines, then says how many more --wide shows; no line is wider")
+    func wraps() {
+        var holders: [String: Int] = [:]
+        for index in 0..<60 { holders["web:\(index)"] = 100 + index }
+        let text = PoolTables.render([Self.pool(holders)], width: 60)
+        let lines = text.components(separatedBy: "\n")
+        #expect(lines.allSatisfy { $0.count <= 60 }, "\(text)")
+        #expect(lines.count == 2 + 4)
+        #expect(lines[2].hasPrefix("  by worker: web:59=159, web:58=158"))
+        #expect(lines[3].hasPrefix(String(repeating: " ", count: 13) + "web:"))
+        let shown = text.components(separatedBy: "=").count - 1
+        #expect(lines[5].hasSuffix("more (--wide)") && lines[5].contains("… and \(60 - shown) more"), "\(lines[5])")
+        // Narrower than the pool row itself: the row is cut with an ellipsis.
+        let narrow = PoolTables.render([Self.pool(["a": 1])], width: 30).components(separatedBy: "\n")
+        #expect(narrow[1].count == 30 && narrow[1].hasSuffix("…"))
     }
 }

@@ -40,7 +40,7 @@ struct TopScreenTests {
         let lines = screen.render(width: 200, height: 40, color: false)
         #expect(lines[0] == "warden top  10:00:00  5 processes, 4 running, 1 open alert  (q quits)")
         #expect(lines[2].hasPrefix("NAME"))
-        #expect(lines[3].hasPrefix("leaky ") && lines[3].contains("critical +40.0MB/min"))
+        #expect(lines[3].hasPrefix("leaky ") && lines[3].contains("critical +40.0MiB/min"))
         #expect(lines.contains("pg  postgres://127.0.0.1:5432/app  45/60 (75%)  top: api:0 30, api:1 10  unattributed 5"))
         #expect(lines.filter { $0.hasPrefix("warning  high-usage") }.count == 1)
         #expect(!lines.contains { $0.contains("idle:0") })
@@ -64,7 +64,7 @@ struct TopScreenTests {
         let plain = screen.render(width: 200, height: 40, color: false)
         let coloured = screen.render(width: 200, height: 40, color: true)
         let leaky = try #require(coloured.first { $0.hasPrefix("leaky") })
-        #expect(leaky.contains("\u{1B}[1;31mcritical\u{1B}[0m +40.0MB/min"))
+        #expect(leaky.contains("\u{1B}[1;31mcritical\u{1B}[0m +40.0MiB/min"))
         let stripped = coloured.map { $0.replacing(#/\x1B\[[0-9;]*m/#, with: "") }
         #expect(stripped == plain)
     }

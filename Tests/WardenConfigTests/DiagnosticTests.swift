@@ -123,8 +123,8 @@ struct DiagnosticTests {
     }
 
     @Test("a wrong-typed leak threshold and limit", arguments: [
-        ("low = \"3\"", "programs.api.leak.low", #"expected number (MB/min), got string "3"; write 3 without quotes (MB/min)"#),
-        ("high = true", "programs.api.leak.high", "expected number (MB/min), got boolean true"),
+        ("low = \"3\"", "programs.api.leak.low", #"expected number (MiB/min), got string "3"; write 3 without quotes (MiB/min)"#),
+        ("high = true", "programs.api.leak.high", "expected number (MiB/min), got boolean true"),
         ("fds_max = \"1024\"", "programs.api.leak.fds_max", #"expected integer, got string "1024"; write 1024 without quotes"#),
         ("rss_max = true", "programs.api.leak.rss_max", #"expected size string such as "100MB", got boolean true"#),
         ("cleanup_signal = 10", "programs.api.leak.cleanup_signal", "expected string, got integer 10"),

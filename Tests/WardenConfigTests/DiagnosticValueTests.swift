@@ -105,8 +105,8 @@ extension DiagnosticTests {
             Diagnostic(file: fixtureFile, line: 2, key: "supervisor.log_backups", message: "must be between 0 and 1000, got -2"),
             Diagnostic(file: fixtureFile, line: 6, key: "programs.api.leak.fds_max", message: "must be >= 1, got 0"),
             Diagnostic(file: fixtureFile, line: 7, key: "programs.api.leak.threads_max", message: "must be >= 1, got -5"),
-            Diagnostic(file: fixtureFile, line: 8, key: "programs.api.leak.critical", message: "must be a finite number >= 0 (MB/min), got -1"),
-            Diagnostic(file: fixtureFile, line: 9, key: "programs.api.leak.low", message: "must be a finite number >= 0 (MB/min), got nan"),
+            Diagnostic(file: fixtureFile, line: 8, key: "programs.api.leak.critical", message: "must be a finite number >= 0 (MiB/min), got -1"),
+            Diagnostic(file: fixtureFile, line: 9, key: "programs.api.leak.low", message: "must be a finite number >= 0 (MiB/min), got nan"),
         ])
     }
 

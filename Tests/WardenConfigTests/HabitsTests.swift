@@ -36,10 +36,11 @@ struct HabitsTests {
             [group:all]
             programs = leak
             """)
-        #expect(headers.map(\.description) == [
-            "/etc/warden/warden.toml:4: supervisord's [program:leak] is [programs.leak] in Warden",
-            "/etc/warden/warden.toml:7: supervisord's [group:all] has no equivalent: name the programs (or all) in each command",
-        ])
+        // Every header is reported, and the first syntax error of the rest (an unquoted command) too.
+        #expect(headers.map(\.line) == [4, 5, 7])
+        #expect(headers[0].description == "/etc/warden/warden.toml:4: supervisord's [program:leak] is [programs.leak] in Warden")
+        #expect(headers[1].message.hasPrefix("syntax error"))
+        #expect(headers[2].description == "/etc/warden/warden.toml:7: supervisord's [group:all] has no equivalent: name the programs (or all) in each command")
         let root = diagnostics(of: "[supervisord]\nlogfile = \"/tmp/s.log\"\n")
         #expect(root.map(\.message) == [#"unknown key "supervisord"; supervisord's [supervisord] is [supervisor]"#])
         let pm2 = diagnostics(of: "[programs.app]\ncommand = [\"node\", \"app.js\"]\ninstances = 4\nmax_memory_restart = \"500M\"\n")
@@ -47,6 +48,29 @@ struct HabitsTests {
             #"unknown key "instances"; PM2's instances is numprocs"#,
             #"unknown key "max_memory_restart"; PM2's max_memory_restart is rss_max in [programs.NAME.leak]: rss_max = "500MB""#,
         ])
+    }
+
+    @Test("after a [program:x] header check goes on: its keys are checked as a program's, and the rest of the file too")
+    func goesOnAfterHeaders() {
+        let found = diagnostics(of: """
+            [program:web]
+            command = "python3 -m http.server"
+            autorestart = true
+
+            [group:all]
+            programs = "web"
+
+            [programs.ok]
+            command = ["sleep", "1"]
+            startsecs = 3
+            """)
+        #expect(found.map(\.line) == [1, 2, 3, 5, 10], "\(found.map(\.description))")
+        #expect(found[0].message == "supervisord's [program:web] is [programs.web] in Warden")
+        #expect(found[1].key == "programs.web.command")
+        #expect(found[2].key == "programs.web.autorestart" && found[2].message.contains("restart"))
+        #expect(found[3].message.hasPrefix("supervisord's [group:all] has no equivalent"))
+        #expect(found[4].key == "programs.ok.startsecs" && found[4].message.contains("start_seconds"))
+        #expect(!found.contains { ($0.key ?? "").contains("__supervisord") })
     }
 
     @Test("no did-you-mean across a word that names another thing; misspellings still get one")

@@ -31,7 +31,8 @@ struct EventsContractTests {
     func kinds() {
         let rows = Set(Self.kindRows.keys).subtracting(["recorded(WardenEvent)", "sampled(SampleRound)", "collected(PoolRound)", "time", "process",
             "event", "reason", "pid", "old_state`, `new_state", "old_severity`, `new_severity", "exit_status", "evidence",
-            "message", "program", "restart_reason", "collector`, `pool", "severity", "alert_reason", "occurrences"])
+            "message", "program", "restart_reason", "collector`, `pool", "severity", "alert_reason", "occurrences",
+            "provisional"])
         #expect(rows == Set(WardenEvent.Kind.allCases.map(\.rawValue)))
     }
 
@@ -43,7 +44,7 @@ struct EventsContractTests {
             exitStatus: "exit status 1", restartReason: .memoryGrowth, collector: "pg", pool: "p", severity: .critical,
             evidence: .init(rssBytes: 1, treeRSSBytes: 1, rssGrowthMBPerMin: 1, fds: 1, fdGrowthPerMin: 1, threads: 1,
                             threadGrowthPerMin: 1, windowSeconds: 1, samples: 1),
-            message: "m")
+            provisional: true, message: "m")
         full.alertReason = "exit"
         full.occurrences = 2
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(full)) as? [String: Any] ?? [:]

@@ -65,7 +65,7 @@ struct LeakDetectorShapeTests {
         #expect(late.count * 20 <= runs, "late: \(late)")
     }
 
-    @Test("sub-critical leaks are graded at their rate and never act; below low (2 MB/min) mostly none, never medium",
+    @Test("sub-critical leaks are graded at their rate and never act; below low (2 MiB/min) mostly none, never medium",
           arguments: scenarios)
     func subCriticalLeaks(scenario: LeakScenario) {
         for shape in LeakShape.subCriticalLeaks.map({ $0.scaled(to: scenario) }) {
@@ -92,7 +92,7 @@ struct LeakDetectorShapeTests {
         }
     }
 
-    @Test("a sub-critical leak (6 MB/min, on the medium threshold) is graded low or medium, reaches medium, never acts",
+    @Test("a sub-critical leak (6 MiB/min, on the medium threshold) is graded low or medium, reaches medium, never acts",
           arguments: scenarios)
     func subCritical(scenario: LeakScenario) {
         let rate = 6 * scenario.critical / 15
@@ -119,14 +119,23 @@ struct LeakDetectorShapeTests {
         }
     }
 
-    @Test("the start is warming up: no severity and no action before 2/3 of the window", arguments: scenarios)
+    @Test("the start: warming up (no severity) before 1/3 of the window, provisional (never an action) until 2/3",
+          arguments: scenarios)
     func warmingUpAtStart(scenario: LeakScenario) {
         var detector = LeakDetector(configuration: scenario.configuration)
         let run = detector.run(LeakShape.leak(rate: 10 * scenario.critical, start: 0)
             .series(scenario, duration: 600, seed: 1))
         for (time, verdict) in zip(run.times, run.verdicts) where time < scenario.window * 2 / 3 - 1e-9 {
-            #expect(verdict.warmingUp && verdict.severity == .none && verdict.action == nil)
+            if time < scenario.window / 3 - 1e-9 {
+                #expect(verdict.warmingUp && !verdict.provisional && verdict.severity == .none)
+            } else {
+                #expect(verdict.warmingUp || verdict.provisional, "t=\(time)")
+            }
+            #expect(verdict.action == nil && verdict.forecast == nil)
         }
+        // A leak 10× critical is graded critical provisionally, from about a third of the window.
+        #expect(run.firstGrade.map { $0 <= scenario.window / 3 + 8 * scenario.interval + 1e-9 } ?? false)
+        #expect(run.provisionalSeverities.last == .critical)
         #expect(run.firstVerdict.map { $0 <= scenario.window * 2 / 3 + scenario.interval + 1e-9 } ?? false)
     }
 

@@ -7,7 +7,7 @@ import Testing
 struct LeakDetectorTests {
     static let mib: UInt64 = 1_048_576
 
-    /// A noise-free linear series: `rate` MB/min from `base` MB, one sample per `interval` seconds.
+    /// A noise-free linear series: `rate` MiB/min from `base` MB, one sample per `interval` seconds.
     static func linear(rate: Double, base: Double = 200, seconds: Double, interval: Double = 1)
         -> [(time: Double, mb: Double)]
     {
@@ -22,22 +22,54 @@ struct LeakDetectorTests {
                        fds: fds, threads: threads)
     }
 
-    @Test("the verdict is warming up, with no severity and no rates, until 2/3 of the window is covered")
+    @Test("warming up (no severity, no rates) until 1/3 of the window, provisional until 2/3, then final")
     func warmUp() {
         var detector = LeakDetector(configuration: LeakDetectorConfiguration())
-        for t in 0..<200 {
-            let verdict = detector.observe(Self.sample(Double(t), mb: 100 + Double(t)))  // 60 MB/min
-            #expect(verdict.warmingUp, "t=\(t)")
+        #expect(detector.provisionalAfter == .seconds(100) && detector.finalAfter == .seconds(200))
+        for t in 0..<100 {
+            let verdict = detector.observe(Self.sample(Double(t), mb: 100 + Double(t)))  // 60 MiB/min
+            #expect(verdict.warmingUp && !verdict.provisional, "t=\(t)")
             #expect(verdict.severity == .none && verdict.action == nil)
             #expect(verdict.rssGrowthMBPerMinute == nil && verdict.fdGrowthPerMinute == nil
                     && verdict.threadGrowthPerMinute == nil)
             #expect(verdict.samples == t + 1)
         }
+        for t in 100..<200 {
+            let verdict = detector.observe(Self.sample(Double(t), mb: 100 + Double(t)))
+            #expect(!verdict.warmingUp && verdict.provisional, "t=\(t)")
+            #expect(verdict.severity == .critical && verdict.action == nil && verdict.forecast == nil, "t=\(t)")
+            #expect(abs((verdict.rssGrowthMBPerMinute ?? 0) - 60) < 0.5)
+        }
         let verdict = detector.observe(Self.sample(200, mb: 300))
-        #expect(!verdict.warmingUp)
+        #expect(!verdict.warmingUp && !verdict.provisional)
         #expect(verdict.windowSeconds == 200)
         #expect(verdict.severity == .critical)
         #expect(abs((verdict.rssGrowthMBPerMinute ?? 0) - 60) < 0.5)
+    }
+
+    @Test("a provisional grade never acts and leaves nothing behind: the final verdicts are those of a detector that never graded provisionally")
+    func provisionalLeavesNoTrace() {
+        // A leak at 10x critical with rss_max close: the forecast would act at once on a final verdict.
+        var configuration = LeakDetectorConfiguration()
+        configuration.rssMaxBytes = 2_000 * Self.mib
+        var detector = LeakDetector(configuration: configuration)
+        var tuning = LeakTuning()
+        tuning.provisionalSpan = tuning.minimumSpan   // no provisional phase
+        var reference = LeakDetector(configuration: configuration, tuning: tuning)
+        var provisionalSeen = false
+        for t in 0..<400 {
+            let sample = Self.sample(Double(t), mb: 100 + 2.5 * Double(t))  // 150 MiB/min
+            let verdict = detector.observe(sample)
+            let expected = reference.observe(sample)
+            if verdict.provisional {
+                provisionalSeen = true
+                #expect(verdict.action == nil && verdict.forecast == nil && !verdict.beforeSustain, "t=\(t)")
+                #expect(expected.warmingUp)
+            } else {
+                #expect(verdict == expected, "t=\(t)")
+            }
+        }
+        #expect(provisionalSeen)
     }
 
     @Test("warm-up also needs a minimum number of samples, not only a covered span")
@@ -49,7 +81,7 @@ struct LeakDetectorTests {
         }
     }
 
-    @Test("severity is graded by the RSS slope in MB/min against the thresholds",
+    @Test("severity is graded by the RSS slope in MiB/min against the thresholds",
           arguments: [(0.0, LeakSeverity.none), (2, .none), (4, .low), (7, .medium), (13, .high), (20, .critical)])
     func grading(rate: Double, expected: LeakSeverity) {
         var detector = LeakDetector(configuration: LeakDetectorConfiguration())
@@ -83,13 +115,13 @@ struct LeakDetectorTests {
 
     @Test("steady critical growth that would reach rss_max or the host's memory before the sustain ends acts at once")
     func forecastActsEarly() throws {
-        // 30 MB/min from 200 MB: critical (and steady) from t = 200 s, at 300 MB.
+        // 30 MiB/min from 200 MB: critical (and steady) from t = 200 s, at 300 MB.
         var near = LeakDetector(configuration: LeakDetectorConfiguration(rssMaxBytes: 320 * Self.mib))
         let early = near.run(Self.linear(rate: 30, seconds: 300))
         #expect(early.firstAction?.reason == .memoryGrowth && early.firstAction?.time == 200)
         let verdict = try #require(early.verdicts.first { $0.action != nil })
         #expect(verdict.beforeSustain && verdict.forecast?.limit == .rssMax)
-        #expect(abs((verdict.forecast?.seconds ?? 0) - 40) < 2, "20 MB at 30 MB/min")
+        #expect(abs((verdict.forecast?.seconds ?? 0) - 40) < 2, "20 MB at 30 MiB/min")
         #expect(verdict.forecast?.summary.hasPrefix("rss_max in ~") == true)
 
         // rss_max 200 s away: the sustain ends first, as without a limit.
@@ -99,7 +131,7 @@ struct LeakDetectorTests {
         #expect(late.verdicts.allSatisfy { !$0.beforeSustain })
         #expect(late.verdicts[200].forecast?.limit == .rssMax)
 
-        // The host has 10 MB left: 20 s at 30 MB/min.
+        // The host has 10 MB left: 20 s at 30 MiB/min.
         var host = LeakDetector(configuration: LeakDetectorConfiguration())
         var first: (Double, LeakVerdict)?
         for (t, mb) in Self.linear(rate: 30, seconds: 300) {
@@ -140,7 +172,7 @@ struct LeakDetectorTests {
         #expect(grade(0, .critical) == .none)
         #expect(grade(16, .none) == .critical)
 
-        // On a series: a slope wandering around 6 MB/min (5.6 ... 6.4) once medium stays medium.
+        // On a series: a slope wandering around 6 MiB/min (5.6 ... 6.4) once medium stays medium.
         var detector = LeakDetector(configuration: LeakDetectorConfiguration())
         var series: [(time: Double, mb: Double)] = []
         var level = 200.0
@@ -164,7 +196,7 @@ struct LeakDetectorTests {
         for t in 0...120 {
             let mb: Double = t < 10 ? 400 : (t == 40 ? 500 : 600)
             let verdict = detector.observe(Self.sample(Double(t), mb: mb))
-            if t < 200 { #expect(verdict.warmingUp) }
+            if t < 200 { #expect(verdict.warmingUp || verdict.provisional) }
             if let action = verdict.action, actionAt == nil {
                 #expect(action == .rssMax)
                 actionAt = Double(t)
@@ -283,7 +315,7 @@ struct LeakScratchTests {
         var sharing = alone
         var scratch = LeakScratch()
         for t in 0..<120 {
-            // One leaks 60 MB/min, the other saws between 100 and 140 MB.
+            // One leaks 60 MiB/min, the other saws between 100 and 140 MB.
             let series = [100 + Double(t), 100 + Double(t % 20) * 2]
             for index in 0..<2 {
                 let sample = LeakDetectorTests.sample(Double(t), mb: series[index])

@@ -15,7 +15,7 @@ struct LeakDetectorTraceTests {
             .appendingPathComponent("shared/leak-traces")
     }
 
-    @Test("every labelled trace: leaks >= 15 MB/min restarted within window + sustain, warm-ups and others never")
+    @Test("every labelled trace: leaks >= 15 MiB/min restarted within window + sustain, warm-ups and others never")
     func traces() throws {
         let configuration = LeakDetectorConfiguration()
         for trace in try LabelledTrace.load(from: Self.directory) {

@@ -11,7 +11,7 @@ struct NotificationTests {
 
     static func restart(_ reason: TransitionReason = .memoryGrowth, process: String = "api:0") -> WardenEvent {
         WardenEvent(time: "2026-12-06T10:00:00.000Z", process: process, program: "api", event: .leakRestart, reason: reason,
-                    pid: 4242, evidence: evidence, message: "RSS growing 240.0 MB/min over 30 s (critical 15.0 MB/min)")
+                    pid: 4242, evidence: evidence, message: "RSS growing 240.0 MiB/min over 30 s (critical 15.0 MiB/min)")
     }
 
     static func fatal(process: String = "api:0") -> WardenEvent {
@@ -69,8 +69,8 @@ struct NotificationTests {
         let object = try #require(try Self.json(NotificationSink.body(of: Self.restart(), format: .slack, host: "web-1")) as? [String: String])
         #expect(object.keys.sorted() == ["text"])
         let text = try #require(object["text"])
-        #expect(text == "[warning] web-1: api:0 restarted for memory-growth: RSS growing 240.0 MB/min over 30 s (critical 15.0 MB/min)"
-            + " — RSS 300.0 MiB (tree 310.0 MiB), growing 240.0 MB/min over 30 s, 12 fds, 4 threads")
+        #expect(text == "[warning] web-1: api:0 restarted for memory-growth: RSS growing 240.0 MiB/min over 30 s (critical 15.0 MiB/min)"
+            + " — RSS 300.0 MiB (tree 310.0 MiB), growing 240.0 MiB/min over 30 s, 12 fds, 4 threads")
         #expect(!text.contains("\n"))
         let fatal = NotificationText.line(Self.fatal(), host: "web-1")
         #expect(fatal == "[critical] web-1: api:0 is FATAL (start-retries-exhausted, last exit status 3)")
@@ -88,7 +88,7 @@ struct NotificationTests {
         ])
         let annotations = try #require(alert["annotations"] as? [String: String])
         #expect(annotations["summary"]?.hasPrefix("api:0 restarted for memory-growth") == true)
-        #expect(annotations["evidence"]?.contains("240.0 MB/min") == true)
+        #expect(annotations["evidence"]?.contains("240.0 MiB/min") == true)
         #expect(alert["startsAt"] as? String == "2026-12-06T10:00:00.000Z" && alert["endsAt"] == nil)
 
         var book = AlertmanagerBook(host: "web-1")

@@ -87,7 +87,7 @@ struct ProcessAlertTests {
         var tracker = ProcessAlertTracker()
         let policy = RestartLoopPolicy(restarts: 2, windowSeconds: 60)
         _ = tracker.restarted(process: "a", program: "a", reason: .exit, cause: nil, policy: policy, at: Self.t0)
-        #expect(tracker.restarted(process: "a", program: "a", reason: .memoryGrowth, cause: "memory-growth 31.2 MB/min",
+        #expect(tracker.restarted(process: "a", program: "a", reason: .memoryGrowth, cause: "memory-growth 31.2 MiB/min",
                                   policy: policy, at: Self.t0 + 1).isEmpty)
         let opened = tracker.restarted(process: "a", program: "a", reason: .memoryGrowth, cause: nil, policy: policy, at: Self.t0 + 2)
         #expect(opened.count == 1)
@@ -101,7 +101,7 @@ struct ProcessAlertTests {
     func reportedLeak() throws {
         var tracker = ProcessAlertTracker()
         let opened = tracker.leakVerdict(process: "leak", program: "leak", reason: .memoryGrowth, evidence: Self.evidence,
-                                         message: "RSS growing 240.0 MB/min", restarted: false, policy: Self.policy, at: Self.t0)
+                                         message: "RSS growing 240.0 MiB/min", restarted: false, policy: Self.policy, at: Self.t0)
         guard case .opened(let alert) = try #require(opened.first) else { Issue.record("not opened"); return }
         #expect(alert.kind == .leak && alert.severity == .critical && alert.evidence?.rssGrowthMBPerMin == 240)
         #expect(tracker.hasReportedLeak("leak"))

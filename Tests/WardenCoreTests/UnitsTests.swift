@@ -11,6 +11,20 @@ struct UnitsTests {
         #expect(try DurationText.parse(text) == expected)
     }
 
+    @Test("an estimate reads in the unit a human uses: seconds, minutes, hours and minutes, days and hours",
+          arguments: [(0.2, "~1 s"), (40, "~40 s"), (119.5, "~120 s"), (240, "~4 min"), (7140, "~119 min"),
+                      (9493, "~2 h 38 min"), (7200, "~2 h"), (200_000, "~2 d 8 h"), (172_800, "~2 d"),
+                      (-5, "~0 s"), (.infinity, "~0 s")])
+    func approximate(seconds: Double, text: String) {
+        #expect(DurationText.approximate(seconds: seconds) == text)
+    }
+
+    @Test("a forecast of 9493 s reads in hours and minutes")
+    func forecastText() {
+        let forecast = MemoryForecast(limit: .rssMax, seconds: 9493, rateMBPerMinute: 2)
+        #expect(forecast.summary == "rss_max in ~2 h 38 min at +2.0 MiB/min")
+    }
+
     @Test("durations without a unit or with a bad unit are rejected", arguments: ["10", "", "5 s", "3x", "-1s", "s", "200000000d"])
     func badDurations(text: String) {
         #expect(throws: DurationText.ParseError.self) { try DurationText.parse(text) }

@@ -132,18 +132,24 @@ struct LeakResponseGateTests {
 
 @Suite("WorkerStateMachine: severity and the cleanup signal")
 struct SeverityTests {
-    /// A 60 s window, default thresholds (3/6/12/15 MB/min), sustain long enough never to restart.
+    /// A 60 s window, default thresholds (3/6/12/15 MiB/min), sustain long enough never to restart.
     let growth = LeakDetectorConfiguration(window: .seconds(60), sustain: .seconds(3600))
 
-    @Test("linear growth of 30 MB/min rises to critical; the cleanup signal goes once, at the first grade ≥ high")
+    @Test("linear growth of 30 MiB/min rises to critical; the cleanup signal goes once, at the first final grade ≥ high")
     func cleanupOnce() {
         var m = running(.init(cleanupSignal: .usr1), detector: growth)
-        let actions = feed(&m, from: 1, to: 200) { 100 + Double($0) * 0.5 }
-        #expect(m.severity == .graded(.critical))
+        // A third of the window: a provisional critical grade, and no cleanup signal for it.
+        let early = feed(&m, from: 1, to: 39) { 100 + Double($0) * 0.5 }
+        #expect(m.severity == .graded(.critical) && m.provisional)
+        #expect(!early.contains(.sendSignal(10)))
+        #expect(records(early).filter { $0.event == .severityChange }.allSatisfy { $0.provisional == true })
+        let actions = feed(&m, from: 40, to: 200) { 100 + Double($0) * 0.5 }
+        #expect(m.severity == .graded(.critical) && !m.provisional)
         #expect(actions.filter { $0 == .sendSignal(10) }.count == 1)
-        let changes = records(actions).filter { $0.event == .severityChange }
+        let changes = records(early + actions).filter { $0.event == .severityChange }
         #expect(!changes.isEmpty)
-        #expect(changes.allSatisfy { $0.reason == "growth-rising" })
+        #expect(changes.allSatisfy { $0.reason == "growth-rising" || $0.reason == "grade-confirmed" })
+        #expect(changes.contains { $0.reason == "grade-confirmed" && $0.provisional == nil })
         #expect(records(actions).filter { $0.event == .cleanupSignal }.count == 1)
     }
 
@@ -161,9 +167,14 @@ struct SeverityTests {
     @Test("a flat process's first grade after warming up is recorded as first-grade, not growth-rising")
     func firstGrade() {
         var m = running(detector: growth)
+        #expect(m.secondsToFirstGrade == 20 && m.secondsToFinalGrade == 40)
         let changes = records(feed(&m, from: 1, to: 120) { _ in 100 }).filter { $0.event == .severityChange }
-        #expect(changes.map(\.reason) == ["first-grade"])
+        // First provisionally (a third of the 60 s window sampled), then confirmed (two thirds).
+        #expect(changes.map(\.reason) == ["first-grade", "grade-confirmed"])
         #expect(changes.first?.oldSeverity == "warming-up" && changes.first?.newSeverity == "none")
+        #expect(changes.first?.provisional == true && changes.last?.provisional == nil)
+        #expect(changes.last?.oldSeverity == "none" && changes.last?.newSeverity == "none")
+        #expect(m.secondsToFirstGrade == nil && m.secondsToFinalGrade == nil && !m.provisional)
     }
 
     @Test("a new process starts at warming-up, recorded as new-process (no stale critical in STARTING)")
@@ -308,7 +319,7 @@ struct ProcessCauseTests {
                                    reason: .startRetriesExhausted) == "directory /x does not exist; gave up after 4 failed starts")
         #expect(ProcessCause.fatal(spawnFailure: nil, exit: .exited(3), failedStarts: 1, reason: .startRetriesExhausted)
                 == "exit status 3; gave up after 1 failed start")
-        #expect(ProcessCause.restart(.memoryGrowth, exit: .exited(0), leakDetail: "31.2 MB/min") == "memory-growth 31.2 MB/min")
+        #expect(ProcessCause.restart(.memoryGrowth, exit: .exited(0), leakDetail: "31.2 MiB/min") == "memory-growth 31.2 MiB/min")
         #expect(ProcessCause.restart(.manual, exit: .signaled(15, coreDumped: false), leakDetail: nil) == "manual")
         let exited = ProcessStateMachine.Transition(from: .running, to: .exited, reason: .exit)
         #expect(ProcessCause.logLine(exited, exit: .exited(1), spawnFailure: nil, restartCause: nil)

@@ -33,7 +33,7 @@ struct RecommendationsTests {
         let advice = Recommendations.derive(processes: [Self.process("api:1", severity: "medium", rate: 7.24)], pools: [],
                                             poolHistory: [], events: events, now: Self.now)
         #expect(advice == [Recommendation(kind: .sustainedGrowth, subject: "api:1", severity: "medium",
-                                          text: "api:1 graded medium (7.2 MB/min) for 40 min: set cleanup_signal or rss_max")])
+                                          text: "api:1 graded medium (7.2 MiB/min) for 40 min: set cleanup_signal or rss_max")])
     }
 
     @Test("low or warming-up gives no advice; a set cleanup_signal changes the advice")
@@ -43,7 +43,7 @@ struct RecommendationsTests {
         #expect(quiet.isEmpty)
         let high = Recommendations.derive(processes: [Self.process("a", severity: "high", rate: 13, cleanup: "SIGUSR1")],
                                           pools: [], poolHistory: [], events: [], now: Self.now)
-        #expect(high.first?.text == "a graded high (13.0 MB/min): cleanup_signal SIGUSR1 is set but growth continues: "
+        #expect(high.first?.text == "a graded high (13.0 MiB/min): cleanup_signal SIGUSR1 is set but growth continues: "
                 + "set rss_max, or check that the worker frees memory on SIGUSR1")
     }
 
@@ -74,7 +74,7 @@ struct RecommendationsTests {
                                             pools: [], poolHistory: [], events: restarts, now: Self.now)
         #expect(advice.map(\.kind) == [.repeatedLeakRestarts, .sustainedGrowth])
         #expect(advice.first?.text == "api:0 restarted 6× for memory-growth in the last 24 h: restarting only hides it, "
-                + "the leak is in the code; see the evidence (last: 31.2 MB/min, RSS 512.0 MB)")
+                + "the leak is in the code; see the evidence (last: 31.2 MiB/min, RSS 512.0 MiB)")
         let two = Recommendations.derive(processes: [Self.process("api:0", severity: "none", rate: 0)], pools: [], poolHistory: [],
                                          events: Array(restarts.prefix(2)), now: Self.now)
         #expect(two.isEmpty)

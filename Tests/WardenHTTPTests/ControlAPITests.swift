@@ -158,6 +158,36 @@ struct ControlAPITests {
         }
     }
 
+    @Test("GET /v1/processes/NAME: one process; 404 naming an unknown one; 400 for a name standing for several")
+    func oneProcess() async throws {
+        try await withControlServer(FakeSupervisor()) { socket async throws in
+            func get(_ path: String) async throws -> (status: Int, head: String, body: String) {
+                try await rawHTTP(socketPath: socket, "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            }
+            for name in ["worker", "api:1", "api%3A1"] {
+                let answer = try await get("/v1/processes/\(name)")
+                #expect(answer.status == 200, "\(name): \(answer.body)")
+                let process = try JSONDecoder().decode(ProcessStatus.self, from: Data(answer.body.utf8))
+                #expect(process == Fixtures.processes.first { $0.name == name.replacingOccurrences(of: "%3A", with: ":") })
+            }
+            let unknown = try await get("/v1/processes/ghost")
+            #expect(unknown.status == 404)
+            let body = try JSONDecoder().decode(APIErrorBody.self, from: Data(unknown.body.utf8))
+            #expect(body == APIErrorBody(field: "name", message: "no such process: ghost"))
+            for (path, message) in [
+                ("/v1/processes/api", "api has 2 instances (api:0, api:1); name one, or use GET /v1/processes?name=api"),
+                ("/v1/processes/all", "all names several processes; use GET /v1/processes?name=all"),
+            ] {
+                let several = try await get(path)
+                #expect(several.status == 400)
+                let error = try JSONDecoder().decode(APIErrorBody.self, from: Data(several.body.utf8))
+                #expect(error == APIErrorBody(field: "name", message: message))
+            }
+            // The history route below a process still answers (404 without a history store here).
+            #expect(try await get("/v1/processes/worker/history").status == 404)
+        }
+    }
+
     @Test("unknown routes and garbage requests get answers, and the server keeps serving")
     func neverCrashes() async throws {
         try await withControlServer(FakeSupervisor()) { socket async throws in

@@ -61,7 +61,11 @@ struct CollectorHostTests {
         let redis = try await RedisServer.start()
         let worker = try writeScript(connectionWorker, named: "conn.py", in: try scriptDirectory())
         let warden = try WardenProcess(config: redisCollectorConfig(port: redis.port, interval: "500ms") + leakerAndSteadyPrograms(
-            leaker: ["python3", worker, String(redis.port), "leak", "0.25"], steady: ["python3", worker, String(redis.port), "hold", "5"]))
+            leaker: ["python3", worker, String(redis.port), "leak", "0.25"], steady: ["python3", worker, String(redis.port), "hold", "5"]) + """
+
+            [programs.idle]
+            command = ["sleep", "1000"]
+            """)
         try waitFor("plugin RUNNING", timeout: 15) { try warden.state("collector:redis") == "RUNNING" }
         try waitFor("steady pool attributed", timeout: 15) {
             let pools = try warden.cliJSON(["pools", "--json"])["pools"] as? [[String: Any]] ?? []
@@ -82,6 +86,16 @@ struct CollectorHostTests {
         #expect((pools["max"] as? Int ?? 0) > 0)
         let table = try warden.cli(["pools"])
         #expect(table.status == 0 && table.stdout.contains("redis://127.0.0.1:\(redis.port)") && table.stdout.contains("steady=5"))
+        // Only the workers holding connections, on their own line; --wide shows the idle one too.
+        #expect(table.stdout.contains("  by worker: ") && !table.stdout.contains("idle=") && !table.stdout.contains("=0"), "\(table.stdout)")
+        let wide = try warden.cli(["pools", "--wide"])
+        #expect(wide.status == 0 && wide.stdout.contains("idle=0") && wide.stdout.contains("steady=5"), "\(wide.stdout)")
+        // $COLUMNS (no terminal here) bounds every line.
+        var environment = ProcessInfo.processInfo.environment
+        environment["COLUMNS"] = "44"
+        let narrow = try ChildProcess.runBlocking(wardenPath, ["pools", "--socket", warden.socketPath], environment: environment)
+        #expect(narrow.status == 0 && narrow.stdout.split(separator: "\n").allSatisfy { $0.count <= 44 }, "\(narrow.stdout)")
+        #expect(narrow.stdout.contains("steady=5"))
 
         // The history has the pool's samples (attributed) and the alert, with its times, severity and message.
         try waitFor("pool samples in the history", timeout: 15) {

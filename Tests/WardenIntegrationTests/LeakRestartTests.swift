@@ -61,9 +61,9 @@ struct LeakRestartTests {
         }
         let status = try warden.status()
         #expect(status["leaky"]?["last_restart_reason"] as? String == "memory-growth")
-        // REASON carries the rate: "memory-growth 861.3 MB/min".
+        // REASON carries the rate: "memory-growth 861.3 MiB/min".
         let cause = status["leaky"]?["last_restart_cause"] as? String ?? ""
-        #expect(cause.wholeMatch(of: #/memory-growth \d+\.\d MB\/min/#) != nil, "\(cause)")
+        #expect(cause.wholeMatch(of: #/memory-growth \d+\.\d MiB\/min/#) != nil, "\(cause)")
         #expect(try warden.cli(["status", "leaky"]).stdout.contains(cause))
         #expect((status["leaky"]?["restarts"] as? Int ?? 0) >= 1)
         #expect(!isAlive(firstPID))
@@ -151,7 +151,7 @@ struct LeakRestartTests {
 
     @Test("a leak that would pass rss_max before its sustain ends is restarted at once, with the forecast in its message")
     func forecastBeforeSustain() throws {
-        // 900 MB/min from ~10 MB: critical ~3 s in, 400 MB some 25 s later; the sustain alone would wait 30 s
+        // 900 MiB/min from ~10 MB: critical ~3 s in, 400 MB some 25 s later; the sustain alone would wait 30 s
         // and rss_max's own clock another 30 s after that.
         let warden = try Self.sampledEvery100ms("leaky", #""leak", "--mb-per-min", "900""#, leak: """
             sustain = "30s"

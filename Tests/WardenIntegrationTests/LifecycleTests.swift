@@ -198,7 +198,7 @@ struct LifecycleTests {
         }
         #expect(try [warden.processPID("web:0"), warden.processPID("web:1")] == first)
         #expect(warden.events().contains {
-            $0["event"] as? String == "reload" && ($0["message"] as? String ?? "").contains("resized web: numprocs 2 → 4")
+            $0["event"] as? String == "reload" && ($0["message"] as? String ?? "").contains("web: numprocs 2 → 4")
         })
 
         let removed = try #require(try warden.processPID("web:3"))

@@ -83,7 +83,7 @@ struct NotificationTests {
             // slack: one readable line naming the process, the reason and the figures; FATAL filtered out.
             let chat = try await receiver.waitForRequest(timeout: 30) { $0.path.hasPrefix("/slack") }
             let text = try #require((try JSONSerialization.jsonObject(with: Data(chat.body)) as? [String: String])?["text"])
-            #expect(text.contains("leaky restarted for memory-growth") && text.contains("MB/min") && text.contains("RSS "))
+            #expect(text.contains("leaky restarted for memory-growth") && text.contains("MiB/min") && text.contains("RSS "))
             #expect(!text.contains("\n") && chat.headers["x-warden-signature-256"] == nil)
             try await Task.sleep(for: .seconds(1))
             #expect(!receiver.requests().contains { $0.path.hasPrefix("/slack") && $0.text.contains("FATAL") })
@@ -152,7 +152,7 @@ struct NotificationTests {
             let restartAlert = try #require(restart)
             let annotations = try #require(restartAlert["annotations"] as? [String: String])
             #expect(annotations["summary"]?.contains("leaky restarted for memory-growth") == true)
-            #expect(annotations["evidence"]?.contains("MB/min") == true)
+            #expect(annotations["evidence"]?.contains("MiB/min") == true)
             #expect((restartAlert["labels"] as? [String: String])?["severity"] == "warning")
 
             // The worker can run now: starting it resolves the FATAL alert (sent with endsAt).

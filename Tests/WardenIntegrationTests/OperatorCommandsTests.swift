@@ -116,6 +116,16 @@ struct OperatorCommandsTests {
         let idle = try warden.cli(["signal", "idle", "HUP"])
         #expect(idle.status == 1)
         #expect(idle.stderr.contains("no process to signal: idle (STOPPED)"))
+        // `all` with one process down: the running one is signalled, the other reported.
+        try waitFor("RUNNING again", timeout: 10) { try warden.state("trapper") == "RUNNING" }
+        let current = try #require(try warden.processPID("trapper"))
+        let all = try warden.cli(["signal", "all", "USR1"])
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(Set(all.stdout.split(separator: "\n")) == ["trapper: RUNNING \(current)", "idle: STOPPED - (not signalled: no process)"],
+                "\(all.stdout)")
+        try waitFor("the trap to run again", timeout: 5) {
+            try warden.cli(["logs", "trapper"]).stdout.components(separatedBy: "got USR1").count == 3
+        }
         let bad = try warden.cli(["signal", "trapper", "BOGUS"])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("unknown signal \"BOGUS\""))
@@ -179,6 +189,69 @@ struct OperatorCommandsTests {
         let known = try ChildProcess.runBlocking(
             "/usr/bin/git", ["-C", BuiltProducts.repository.path, "cat-file", "-t", String(hash)])
         #expect(known.stdout == "commit\n", "\(commit) is not a commit of this repository")
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("warden reload prints what changed per program: numprocs old → new, command changed, added, removed")
+    func reloadLines() throws {
+        func config(numprocs: Int, apiSeconds: Int, extra: String) -> String {
+            """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.web]
+            command = ["sleep", "1000"]
+            numprocs = \(numprocs)
+            start_seconds = "100ms"
+
+            [programs.api]
+            command = ["sleep", "\(apiSeconds)"]
+            start_seconds = "100ms"
+            \(extra)
+            """
+        }
+        let warden = try WardenProcess(config: config(numprocs: 2, apiSeconds: 1000,
+                                                      extra: "[programs.old]\ncommand = [\"sleep\", \"1000\"]"))
+        try waitFor("api running", timeout: 10) { try warden.state("api") == "RUNNING" }
+        try warden.writeConfig(config(numprocs: 3, apiSeconds: 2000,
+                                      extra: "[programs.cron]\ncommand = [\"sleep\", \"1000\"]\nstop_timeout = \"2s\""))
+        let reload = try warden.cli(["reload"])
+        #expect(reload.status == 0)
+        let lines = reload.stdout.split(separator: "\n").map(String.init)
+        #expect(Set(lines) == ["cron: added", "old: removed", "web: numprocs 2 → 3", "api: command changed"], "\(lines)")
+        #expect(warden.events().contains {
+            $0["event"] as? String == "reload" && ($0["message"] as? String ?? "").contains("api: command changed")
+        })
+        #expect(try warden.cli(["reload"]).stdout == "no changes\n")
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("stop twice: the second says the process was not running, not the first stop's pids; start all lists every process")
+    func stopTwiceStartAll() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.web]
+            command = ["sleep", "1000"]
+            numprocs = 2
+            start_seconds = "100ms"
+
+            [programs.broken]
+            command = ["no-such-binary-i13"]
+            autostart = false
+            start_retries = 0
+            """)
+        try waitFor("web running", timeout: 10) { try warden.state("web:1") == "RUNNING" }
+        let pid = try #require(try warden.processPID("web:0"))
+        let first = try warden.cli(["stop", "web:0"])
+        #expect(first.status == 0 && first.stdout == "web:0: STOPPED (ended pids [\(pid)])\n", "\(first.stdout)")
+        let second = try warden.cli(["stop", "web:0"])
+        #expect(second.status == 0 && second.stdout == "web:0: STOPPED (was not running)\n", "\(second.stdout)")
+
+        let start = try warden.cli(["start", "all"])
+        #expect(start.status == 1)
+        #expect(start.stderr.contains("broken is FATAL") && start.stderr.contains("running: web:0, web:1"), "\(start.stderr)")
         #expect(try warden.terminate() == 0)
     }
 }

@@ -135,8 +135,8 @@ struct ProcessAlertTests {
         let evidence = try #require(leak["evidence"] as? [String: Any])
         #expect((evidence["rss_growth_mb_per_min"] as? Double ?? 0) > 15)
         #expect(evidence["window_seconds"] is Double && (evidence["rss_bytes"] as? Int ?? 0) > 0)
-        #expect((leak["message"] as? String ?? "").contains("MB/min"))
-        #expect(warden.stderrText().contains("MB/min"), "the log line carries the rate")
+        #expect((leak["message"] as? String ?? "").contains("MiB/min"))
+        #expect(warden.stderrText().contains("MiB/min"), "the log line carries the rate")
         // The workload stops growing at 90 MiB: the verdict no longer holds and the alert resolves.
         try waitFor("the leak alert resolved", timeout: 40) {
             try Self.alerts(warden).contains { $0["kind"] as? String == "leak" && $0["resolved_at"] is String }

@@ -28,6 +28,8 @@ public enum EventReason: String, Codable, Sendable, CaseIterable, ReasonVocabula
     case leftoversEnded = "leftovers-ended"
     /// `severity-change`: the detector has enough samples for its first grade, and it is `none`.
     case firstGrade = "first-grade"
+    /// `severity-change`: the final grade keeps the provisional one (same severity, no longer provisional).
+    case gradeConfirmed = "grade-confirmed"
     /// `severity-change`: growth raised the severity.
     case growthRising = "growth-rising"
     /// `severity-change`: the growth that raised the severity slowed down.

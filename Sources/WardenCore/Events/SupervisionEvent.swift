@@ -49,7 +49,7 @@ public struct ProcessMeasurement: Sendable, Equatable {
     public var observation: Observation
     /// The grade after this sample.
     public var severity: SeverityGrade
-    /// Robust RSS slope over the detector's window, MB (MiB) per minute; `nil` while warming up.
+    /// Robust RSS slope over the detector's window, MiB per minute; `nil` while warming up.
     public var rssGrowthMBPerMinute: Double?
     /// CPU time of the tree since the main process started (user + system, with waited-for children),
     /// seconds, as of the last round that read it (every fifth); `nil` until then.

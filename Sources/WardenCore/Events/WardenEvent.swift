@@ -2,7 +2,7 @@
 /// happening (reload, shutdown), with the evidence that led to it.
 ///
 /// Encoded as one JSON object per line with snake_case keys; absent values are omitted. Times are
-/// RFC 3339 in UTC with milliseconds. Sizes are bytes, growth MB/min (MiB), windows seconds.
+/// RFC 3339 in UTC with milliseconds. Sizes are bytes, growth MiB/min, windows seconds.
 public struct WardenEvent: Codable, Sendable, Equatable {
     /// The kind of event.
     public enum Kind: String, Codable, Sendable, CaseIterable {
@@ -104,6 +104,9 @@ public struct WardenEvent: Codable, Sendable, Equatable {
     /// (`warden status`'s `last_restart_reason`; a `TransitionReason`).
     public var restartReason: String?
     public var evidence: Evidence?
+    /// `severity-change`: `true` when `new_severity` is a provisional grade (a third of the leak window
+    /// sampled, not yet two thirds; it never restarts anything); absent otherwise.
+    public var provisional: Bool?
     /// Free-form detail for humans.
     public var message: String?
 
@@ -111,7 +114,9 @@ public struct WardenEvent: Codable, Sendable, Equatable {
                 newState: ProcessState? = nil, oldSeverity: String? = nil, newSeverity: String? = nil,
                 reason: (any ReasonVocabulary)? = nil, pid: Int32? = nil, exitStatus: String? = nil,
                 restartReason: TransitionReason? = nil, collector: String? = nil, pool: String? = nil,
-                severity: PoolAlert.Severity? = nil, evidence: Evidence? = nil, message: String? = nil) {
+                severity: PoolAlert.Severity? = nil, evidence: Evidence? = nil, provisional: Bool? = nil,
+                message: String? = nil) {
+        self.provisional = provisional
         self.collector = collector; self.pool = pool; self.severity = severity?.rawValue
         self.time = time; self.process = process; self.program = program; self.event = event
         self.oldState = oldState; self.newState = newState; self.oldSeverity = oldSeverity
@@ -121,7 +126,7 @@ public struct WardenEvent: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case time, process, program, event, reason, pid, evidence, message, collector, pool, severity, occurrences
-        case alertReason = "alert_reason"
+        case provisional, alertReason = "alert_reason"
         case oldState = "old_state", newState = "new_state", restartReason = "restart_reason"
         case oldSeverity = "old_severity", newSeverity = "new_severity", exitStatus = "exit_status"
     }

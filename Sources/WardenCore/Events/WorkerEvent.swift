@@ -32,7 +32,8 @@ public enum WorkerEvent: Sendable, Equatable {
                                message: cause)
         case .severityChanged(let from, let to, let reason, let evidence):
             return WardenEvent(time: time, process: process, event: .severityChange, oldSeverity: from.description,
-                               newSeverity: to.description, reason: reason, pid: pid, evidence: evidence?.record)
+                               newSeverity: to.description, reason: reason, pid: pid, evidence: evidence?.record,
+                               provisional: evidence?.verdict.provisional == true ? true : nil)
         case .cleanupSignalSent(let signal, let severity, let evidence):
             return WardenEvent(time: time, process: process, event: .cleanupSignal, reason: TransitionReason.memoryGrowth,
                                pid: pid, evidence: evidence.record, message: "sent \(signal) at severity \(severity)")
@@ -76,14 +77,14 @@ public struct LeakEvidence: Sendable, Equatable {
 
 /// The human text of leak decisions.
 public enum LeakMessage {
-    /// Why a verdict restarts (or alerts on) a process, e.g. `RSS growing 31.2 MB/min over 300 s
-    /// (critical 15.0 MB/min)` or `41 open fds above fds_max 40`.
+    /// Why a verdict restarts (or alerts on) a process, e.g. `RSS growing 31.2 MiB/min over 300 s
+    /// (critical 15.0 MiB/min)` or `41 open fds above fds_max 40`.
     public static func restart(_ reason: TransitionReason, verdict: LeakVerdict, observation: Observation,
                                configuration: LeakDetectorConfiguration) -> String {
         switch reason {
         case .memoryGrowth:
             let rate = verdict.rssGrowthMBPerMinute.map(oneDecimal) ?? "?"
-            let growth = "RSS growing \(rate) MB/min over \(Int(verdict.windowSeconds)) s (critical \(configuration.thresholds.critical) MB/min)"
+            let growth = "RSS growing \(rate) MiB/min over \(Int(verdict.windowSeconds)) s (critical \(configuration.thresholds.critical) MiB/min)"
             guard let forecast = verdict.forecast, verdict.beforeSustain else { return growth }
             return growth + "; \(forecast.summary): acted before the \(Int(configuration.sustain.seconds)) s sustain"
         case .rssMax:
@@ -98,12 +99,12 @@ public enum LeakMessage {
     }
 
     /// The figure behind a verdict, short, for the status table's REASON after the reason itself:
-    /// `31.2 MB/min`, `1.2 GB > 1 GB`, `41 fds > 40`, `600 threads > 512`.
+    /// `31.2 MiB/min`, `1.2 GB > 1 GB`, `41 fds > 40`, `600 threads > 512`.
     public static func detail(_ reason: TransitionReason, verdict: LeakVerdict, observation: Observation,
                               configuration: LeakDetectorConfiguration) -> String? {
         switch reason {
         case .memoryGrowth:
-            return verdict.rssGrowthMBPerMinute.map { "\(oneDecimal($0)) MB/min" }
+            return verdict.rssGrowthMBPerMinute.map { "\(oneDecimal($0)) MiB/min" }
         case .rssMax:
             return "\(ByteSize(bytes: observation.treeRSSBytes)) > \(configuration.rssMaxBytes.map { "\(ByteSize(bytes: $0))" } ?? "?")"
         case .fdsMax:

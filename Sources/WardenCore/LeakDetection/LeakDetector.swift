@@ -2,7 +2,8 @@
 ///
 /// Pure and deterministic: no clock is read (time comes from `ResourceSample.time`), nothing is logged.
 /// One detector per process; `reset()` when the process is replaced. It grades the robust slope of the RSS
-/// floor over `window` (MB/min, with hysteresis) and demands action (`memory-growth`) only when growth is
+/// floor over `window` (MiB/min, with hysteresis; provisionally from a third of the window, finally from two
+/// thirds — only a final grade ever acts) and demands action (`memory-growth`) only when growth is
 /// critical, still critical in the recent third, not slowing, rising in every recent segment and above
 /// noise, for `sustain`, and then only while its rate is not decaying as a warm-up's does — or before
 /// `sustain` when steady growth would reach `rss_max` or the host's memory first (`MemoryForecast`); the
@@ -28,6 +29,8 @@ public struct LeakDetector: Sendable {
     private var firstTime: Int64?
     private var lastTime: Int64?
     private var severity: LeakSeverity = .none
+    /// The grade of the provisional verdicts (hysteresis among them only; the final grading starts afresh).
+    private var provisionalSeverity: LeakSeverity = .none
     private var growthSince: Int64?
     private var growthShape = GrowthShape.saturating
     private var rssOverSince: Int64?
@@ -59,6 +62,7 @@ public struct LeakDetector: Sendable {
         firstTime = nil
         lastTime = nil
         severity = .none
+        provisionalSeverity = .none
         growthSince = nil
         growthShape = .saturating
         rssOverSince = nil
@@ -83,7 +87,9 @@ public struct LeakDetector: Sendable {
         let limitAction = checkLimits(sample, now: now, sustain: sustain)
 
         var verdict = analyse(now: now)
-        if verdict.warmingUp {
+        if verdict.warmingUp || verdict.provisional {
+            // Nothing before the final verdict counts towards an action: the final grading starts from `none`
+            // with no sustain clock, exactly as it did before provisional grades existed.
             severity = .none
             growthSince = nil
         }
@@ -174,9 +180,11 @@ public struct LeakDetector: Sendable {
         var verdict = LeakVerdict(
             warmingUp: true, severity: .none, rssGrowthMBPerMinute: nil, fdGrowthPerMinute: nil,
             threadGrowthPerMinute: nil, samples: samples, windowSeconds: covered, action: nil)
-        guard covered >= tuning.minimumSpan * windowSeconds, samples >= tuning.minimumSamples, covered > 0 else {
+        guard covered >= tuning.provisionalSpan * windowSeconds, samples >= tuning.minimumSamples, covered > 0 else {
+            provisionalSeverity = .none
             return verdict
         }
+        let provisional = covered < tuning.minimumSpan * windowSeconds
 
         // Floor points: x = bucket centre (clipped to the covered span), seconds relative to now.
         buffers.xs.removeAll(keepingCapacity: true)
@@ -229,6 +237,14 @@ public struct LeakDetector: Sendable {
         verdict.fdGrowthPerMinute = fdSlope * 60
         verdict.threadGrowthPerMinute = threadSlope * 60
         let recent = recentSlope(covered: fitted, count: m)
+        if provisional {
+            provisionalSeverity = Self.grade(rate, recent: recent.map { $0 * 60 }, previous: provisionalSeverity,
+                                             thresholds: configuration.thresholds, margin: tuning.hysteresis)
+            verdict.severity = provisionalSeverity
+            verdict.provisional = true
+            return verdict
+        }
+        provisionalSeverity = .none
         severity = Self.grade(rate, recent: recent.map { $0 * 60 }, previous: severity,
                               thresholds: configuration.thresholds, margin: tuning.hysteresis)
         verdict.severity = severity
@@ -323,13 +339,18 @@ public struct LeakDetector: Sendable {
         return true
     }
 
+    /// Span of samples before the first, provisional grade: a third of `window` (100 s at the default 5 min).
+    public var provisionalAfter: Duration { configuration.window * tuning.provisionalSpan }
+    /// Span of samples before the final grade, the first that may act: two thirds of `window`.
+    public var finalAfter: Duration { configuration.window * tuning.minimumSpan }
+
     /// Buckets currently held (internal: the memory bound is `bucketCapacity`).
     var retainedBuckets: Int { ring.count }
     /// The most buckets the detector ever holds for its window.
     var bucketCapacity: Int { geometry.ringCapacity }
 
-    /// Grades `rate` (MB/min): up at once, down only below `(1 - margin)` of the current level's threshold.
-    /// The severity for a window slope `rate` and a `recent` slope (MB/min): up to the highest level both
+    /// Grades `rate` (MiB/min): up at once, down only below `(1 - margin)` of the current level's threshold.
+    /// The severity for a window slope `rate` and a `recent` slope (MiB/min): up to the highest level both
     /// reach, down only when `rate` falls below `1 - margin` of the current level (see Severity and
     /// Hysteresis on the type).
     static func grade(_ rate: Double, recent: Double? = nil, previous: LeakSeverity, thresholds: LeakThresholds,
@@ -377,62 +398,5 @@ private struct Geometry: Sendable {
     func bucketIndex(of time: Int64) -> Int64 {
         let (quotient, remainder) = time.quotientAndRemainder(dividingBy: bucketNanoseconds)
         return remainder < 0 ? quotient - 1 : quotient
-    }
-}
-
-/// Aggregate of the samples whose time falls in one bucket.
-private struct Bucket: Sendable {
-    var index: Int64
-    var count: Int
-    var firstTime: Int64
-    var rss: Double  // minimum, MiB
-    var fds: Double  // minimum
-    var threads: Double  // minimum
-}
-
-/// Fixed-capacity ring of buckets in ascending index order.
-private struct BucketRing: Sendable {
-    private var storage: [Bucket] = []
-    private var head = 0
-    private(set) var count = 0
-    let capacity: Int
-
-    init(capacity: Int) {
-        self.capacity = capacity
-        storage.reserveCapacity(capacity)
-    }
-
-    subscript(position: Int) -> Bucket {
-        get { storage[(head + position) % capacity] }
-        set { storage[(head + position) % capacity] = newValue }
-    }
-
-    /// Adds a sample to bucket `index` (the newest or a new one) and drops buckets older than `oldest`.
-    mutating func add(index: Int64, time: Int64, rss: Double, fds: Double, threads: Double, keepingFrom oldest: Int64) {
-        while count > 0, self[0].index < oldest {
-            head = (head + 1) % capacity
-            count -= 1
-        }
-        if count > 0, self[count - 1].index >= index {
-            var bucket = self[count - 1]
-            bucket.count += 1
-            bucket.rss = min(bucket.rss, rss)
-            bucket.fds = min(bucket.fds, fds)
-            bucket.threads = min(bucket.threads, threads)
-            self[count - 1] = bucket
-            return
-        }
-        let bucket = Bucket(index: index, count: 1, firstTime: time, rss: rss, fds: fds, threads: threads)
-        if count == capacity {  // cannot happen after the drop above, kept for safety
-            head = (head + 1) % capacity
-            count -= 1
-        }
-        if storage.count < capacity {
-            // Storage fills once; until then the ring has never wrapped and head is 0.
-            storage.append(bucket)
-        } else {
-            storage[(head + count) % capacity] = bucket
-        }
-        count += 1
     }
 }

@@ -1,13 +1,13 @@
-/// Growth thresholds of the leak detector, in MB of RSS per minute (MB means MiB, 1 048 576 bytes, as
-/// `/proc` reports). A slope at or above a threshold grades the trend at that `LeakSeverity`.
+/// Growth thresholds of the leak detector, in MiB of RSS per minute (1 MiB = 1 048 576 bytes, the unit of
+/// every RSS figure Warden prints). A slope at or above a threshold grades the trend at that `LeakSeverity`.
 public struct LeakThresholds: Sendable, Equatable {
-    /// Slope of `LeakSeverity.low`, MB/min.
+    /// Slope of `LeakSeverity.low`, MiB/min.
     public var low: Double
-    /// Slope of `LeakSeverity.medium`, MB/min.
+    /// Slope of `LeakSeverity.medium`, MiB/min.
     public var medium: Double
-    /// Slope of `LeakSeverity.high`, MB/min.
+    /// Slope of `LeakSeverity.high`, MiB/min.
     public var high: Double
-    /// Slope of `LeakSeverity.critical`, MB/min: the only grade that can lead to a `memory-growth` restart.
+    /// Slope of `LeakSeverity.critical`, MiB/min: the only grade that can lead to a `memory-growth` restart.
     public var critical: Double
 
     public init(low: Double, medium: Double, high: Double, critical: Double) {
@@ -17,7 +17,7 @@ public struct LeakThresholds: Sendable, Equatable {
         self.critical = critical
     }
 
-    /// 3 / 6 / 12 / 15 MB/min.
+    /// 3 / 6 / 12 / 15 MiB/min.
     public static let defaults = LeakThresholds(low: 3, medium: 6, high: 12, critical: 15)
 
     /// The threshold of `severity` (`.none` has threshold 0).
@@ -40,7 +40,7 @@ public struct LeakDetectorConfiguration: Sendable, Equatable {
     /// How long critical growth, or an exceeded limit, must hold before the verdict demands action.
     /// Default 1 min.
     public var sustain: Duration
-    /// Growth thresholds (MB/min).
+    /// Growth thresholds (MiB/min).
     public var thresholds: LeakThresholds
     /// RSS limit in bytes; `nil` means none.
     public var rssMaxBytes: UInt64?
@@ -103,28 +103,32 @@ public struct MemoryForecast: Sendable, Equatable {
     public var limit: Limit
     /// Seconds until the tree's RSS reaches the limit at `rateMBPerMinute` (0 when it already has).
     public var seconds: Double
-    /// The growth the forecast extrapolates: the window's robust RSS slope, MB (MiB) per minute (> 0).
+    /// The growth the forecast extrapolates: the window's robust RSS slope, MiB per minute (> 0).
     public var rateMBPerMinute: Double
 
     public init(limit: Limit, seconds: Double, rateMBPerMinute: Double) {
         self.limit = limit; self.seconds = seconds; self.rateMBPerMinute = rateMBPerMinute
     }
 
-    /// "rss_max in ~4 min at +31.2 MB/min", "host memory in ~40 s at +31.2 MB/min".
+    /// "rss_max in ~4 min at +31.2 MiB/min", "host memory in ~40 s at +31.2 MiB/min".
     public var summary: String {
-        let time = seconds >= 120 ? "~\(Int((seconds / 60).rounded())) min" : "~\(Int(seconds.rounded(.up))) s"
-        return "\(limit.rawValue) in \(time) at +\(LeakMessage.oneDecimal(rateMBPerMinute)) MB/min"
+        let time = DurationText.approximate(seconds: seconds)
+        return "\(limit.rawValue) in \(time) at +\(LeakMessage.oneDecimal(rateMBPerMinute)) MiB/min"
     }
 }
 
 /// The detector's judgement after one sample.
 public struct LeakVerdict: Sendable, Equatable {
-    /// `true` until the window holds enough samples for a trend (see `LeakDetector`); `severity` is then
+    /// `true` until the window holds enough samples for a trend, even a provisional one (see `LeakDetector`); `severity` is then
     /// `.none` and the growth rates are `nil`. The absolute limits are enforced while warming up too.
     public var warmingUp: Bool
     /// Grade of the RSS growth trend (with hysteresis; see `LeakDetector`).
     public var severity: LeakSeverity
-    /// Robust RSS slope over the window, MB (MiB) per minute; `nil` while warming up.
+    /// `severity` and the rates are a first look: the samples cover at least a third of the window but
+    /// less than the two thirds a final grade needs. A provisional verdict never has a `memory-growth`
+    /// action, never starts the sustain clock and leaves no hysteresis behind for the final grading.
+    public var provisional = false
+    /// Robust RSS slope over the window, MiB per minute; `nil` while warming up.
     public var rssGrowthMBPerMinute: Double?
     /// Robust slope of the open file descriptor count over the window, per minute; `nil` while warming up.
     public var fdGrowthPerMinute: Double?

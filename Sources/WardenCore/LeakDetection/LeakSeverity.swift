@@ -1,4 +1,4 @@
-/// Grade of a growth trend, by the slope of RSS (MB/min) against the program's thresholds
+/// Grade of a growth trend, by the slope of RSS (MiB/min) against the program's thresholds
 /// (`low`, `medium`, `high`, `critical` in `[programs.X.leak]`).
 ///
 /// Ordered: `none < low < medium < high < critical`. "Warming up" (not enough samples for a verdict) is

@@ -15,8 +15,10 @@ struct LeakTuning: Sendable, Equatable {
     var buckets = 60
     /// Half width of the floor's moving minimum, as a fraction of the window.
     var floorHalfWidth = 0.125
-    /// Fraction of the window the samples must cover before a verdict.
+    /// Fraction of the window the samples must cover before a final verdict (one that may act).
     var minimumSpan = 2.0 / 3
+    /// Fraction of the window the samples must cover before a provisional grade (never acts).
+    var provisionalSpan = 1.0 / 3
     /// Samples in the window before a verdict.
     var minimumSamples = 8
     /// Minimum separation of a Theil–Sen pair, as a fraction of the span fitted.

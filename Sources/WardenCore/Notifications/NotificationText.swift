@@ -1,8 +1,8 @@
 /// The human text of notifications: one line naming the process, what happened and the key figures
 /// (Slack's `text`, Alertmanager's `summary` and `evidence`).
 public enum NotificationText {
-    /// What happened, e.g. `api:0 restarted for memory-growth: RSS growing 240.0 MB/min over 30 s
-    /// (critical 15.0 MB/min)` or `high-usage alert on postgres://db:5432/app (collector pg): usage 85 %`.
+    /// What happened, e.g. `api:0 restarted for memory-growth: RSS growing 240.0 MiB/min over 30 s
+    /// (critical 15.0 MiB/min)` or `high-usage alert on postgres://db:5432/app (collector pg): usage 85 %`.
     public static func summary(_ event: WardenEvent) -> String {
         let subject = event.process ?? event.collector ?? "warden"
         let reason = event.reason ?? event.event.rawValue
@@ -29,7 +29,7 @@ public enum NotificationText {
         return text
     }
 
-    /// The evidence's figures, e.g. `RSS 300.0 MiB (tree 310.2 MiB), growing 240.0 MB/min over 30 s,
+    /// The evidence's figures, e.g. `RSS 300.0 MiB (tree 310.2 MiB), growing 240.0 MiB/min over 30 s,
     /// 12 fds, 4 threads`; `nil` without evidence.
     public static func figures(_ evidence: WardenEvent.Evidence?) -> String? {
         guard let evidence else { return nil }
@@ -38,7 +38,7 @@ public enum NotificationText {
             parts.append("RSS \(ByteSize(bytes: rss))" + (evidence.treeRSSBytes.map { " (tree \(ByteSize(bytes: $0)))" } ?? ""))
         }
         if let growth = evidence.rssGrowthMBPerMin {
-            parts.append("growing \(LeakMessage.oneDecimal(growth)) MB/min"
+            parts.append("growing \(LeakMessage.oneDecimal(growth)) MiB/min"
                 + (evidence.windowSeconds.map { " over \(Int($0)) s" } ?? ""))
         }
         if let fds = evidence.fds {

@@ -63,7 +63,7 @@ public struct ConnectionLeakForecast: Sendable, Equatable {
     public var summary: String {
         let rate = "+\((connectionsPerSecond * 10).rounded() / 10) conn/s"
         if secondsToExhaustion <= 0 { return "pool already exhausted (\(used) of \(exhaustedAt)) at \(rate)" }
-        return "pool exhausted in ~\(Int(secondsToExhaustion.rounded(.up))) s at \(rate)"
+        return "pool exhausted in \(DurationText.approximate(seconds: secondsToExhaustion)) at \(rate)"
     }
 }
 

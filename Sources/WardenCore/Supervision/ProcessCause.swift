@@ -48,7 +48,7 @@ public enum SpawnFailure: Sendable, Equatable, CustomStringConvertible {
 /// why it restarted. Pure rendering of the state machine's books.
 public enum ProcessCause {
     /// Why a process restarted: how the last one ended for an exit (`exit status 1`, `killed by signal 9
-    /// (SIGKILL)`), the verdict with its figure for a leak or limit (`memory-growth 31.2 MB/min`), else the
+    /// (SIGKILL)`), the verdict with its figure for a leak or limit (`memory-growth 31.2 MiB/min`), else the
     /// reason (`manual`, `watchdog`, `config-changed`).
     public static func restart(_ reason: TransitionReason, exit: TerminationStatus?, leakDetail: String?) -> String {
         if reason == .exit, let exit { return exit.description }

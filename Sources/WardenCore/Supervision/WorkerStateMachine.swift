@@ -63,6 +63,8 @@ public struct WorkerStateMachine: Sendable {
     public private(set) var verdict: LeakVerdict?
     /// The current grade, `warming-up` until the detector has a trend.
     public private(set) var severity: SeverityGrade = .warmingUp
+    /// `severity` is provisional (`LeakVerdict.provisional`): a first look that never acts.
+    public private(set) var provisional = false
     /// The last `STATUS=` text of the current process.
     public private(set) var statusText: String?
     /// The last `ERRNO=` of the current process.
@@ -72,7 +74,7 @@ public struct WorkerStateMachine: Sendable {
     /// Why the last restart happened.
     public private(set) var lastRestartReason: TransitionReason?
     /// The last restart's cause in words (`ProcessCause.restart`): `exit status 1`,
-    /// `killed by signal 9 (SIGKILL)`, `memory-growth 31.2 MB/min`, `manual`.
+    /// `killed by signal 9 (SIGKILL)`, `memory-growth 31.2 MiB/min`, `manual`.
     public private(set) var lastRestartCause: String?
     /// How the last process ended.
     public private(set) var lastExit: TerminationStatus?
@@ -104,6 +106,19 @@ public struct WorkerStateMachine: Sendable {
 
     /// The supervisord state.
     public var state: ProcessState { lifecycle.state }
+
+    /// While warming up: seconds of sampling left before the first (provisional) grade, from the span the
+    /// last verdict covered; `nil` once graded.
+    public var secondsToFirstGrade: Double? {
+        guard severity == .warmingUp else { return nil }
+        return max(0, detector.provisionalAfter.seconds - (verdict?.windowSeconds ?? 0))
+    }
+
+    /// Until the grade is final (warming up or provisional): seconds of sampling left before it is; `nil` once final.
+    public var secondsToFinalGrade: Double? {
+        guard severity == .warmingUp || provisional else { return nil }
+        return max(0, detector.finalAfter.seconds - (verdict?.windowSeconds ?? 0))
+    }
 
     /// Applies new settings without a restart (a reload that changed nothing requiring one). A new detector
     /// configuration starts the detector over.
@@ -159,6 +174,7 @@ public struct WorkerStateMachine: Sendable {
             actions.append(.record(.severityChanged(from: severity, to: .warmingUp, reason: .newProcess, evidence: nil)))
             severity = .warmingUp
         }
+        provisional = false
         return actions + lift(lifecycle.spawned(now: now), now: now)
     }
 
@@ -230,12 +246,15 @@ public struct WorkerStateMachine: Sendable {
         self.verdict = verdict
         var actions: [Action] = []
         let grade: SeverityGrade = verdict.warmingUp ? .warmingUp : .graded(verdict.severity)
-        if grade != severity {
-            actions.append(.record(.severityChanged(
-                from: severity, to: grade, reason: SeverityGrade.reason(from: severity, to: grade),
-                evidence: evidence(verdict))))
+        if grade != severity || verdict.provisional != provisional {
+            // A provisional grade that the final one keeps is recorded once more, as confirmed.
+            let reason = grade == severity ? EventReason.gradeConfirmed : SeverityGrade.reason(from: severity, to: grade)
+            actions.append(.record(.severityChanged(from: severity, to: grade, reason: reason, evidence: evidence(verdict))))
             severity = grade
-            if let cleanup = leakResponse.cleanupSignal, !cleanupSent, grade >= .graded(.high) {
+            provisional = verdict.provisional
+        }
+        if !provisional, grade >= .graded(.high) {
+            if let cleanup = leakResponse.cleanupSignal, !cleanupSent {
                 cleanupSent = true
                 actions.append(.sendSignal(cleanup.number))
                 actions.append(.record(.cleanupSignalSent(cleanup, severity: grade, evidence: evidence(verdict))))

@@ -48,6 +48,18 @@ public enum DurationText {
         return total
     }
 
+    /// An estimate for humans, rounded to what a reader can use: `~40 s` (rounded up, under 2 min), `~4 min`
+    /// (under 2 h), `~2 h 38 min` (under 2 days), `~3 d 4 h`. Negative or non-finite seconds read as `~0 s`.
+    public static func approximate(seconds: Double) -> String {
+        let value = seconds.isFinite ? max(0, seconds) : 0
+        if value < 120 { return "~\(Int(value.rounded(.up))) s" }
+        let minutes = Int((value / 60).rounded())
+        if minutes < 120 { return "~\(minutes) min" }
+        if minutes < 48 * 60 { return "~\(minutes / 60) h" + (minutes % 60 == 0 ? "" : " \(minutes % 60) min") }
+        let hours = Int((value / 3600).rounded())
+        return "~\(hours / 24) d" + (hours % 24 == 0 ? "" : " \(hours % 24) h")
+    }
+
     /// Formats a duration the way the config writes it, choosing the largest exact unit (`"1500ms"`, `"5m"`).
     public static func format(_ duration: Duration) -> String {
         let ns = duration.nanoseconds

@@ -2,7 +2,7 @@
 'use strict';
 W.COLUMNS = [
   ['state', 'State', ''], ['pid', 'PID', 'num'], ['uptime', 'Uptime', 'num'], ['rss', 'RSS', 'num'],
-  ['growth', 'MB/min', 'num'], ['severity', 'Severity', ''], ['fds', 'FDs', 'num'], ['threads', 'Threads', 'num'],
+  ['growth', 'MiB/min', 'num'], ['severity', 'Severity', ''], ['fds', 'FDs', 'num'], ['threads', 'Threads', 'num'],
   ['cpu', 'CPU %', 'num'], ['restarts', 'Restarts', 'num'], ['reason', 'Last reason', 'reason'],
 ];
 W.UP = new Set(['RUNNING', 'STARTING', 'BACKOFF']);

@@ -29,7 +29,7 @@ W.pages.process = function (main, path) {
       ...fact('Severity', W.severity(p.leak.severity)),
       ...fact('PID', p.pid ?? '—'), ...fact('Uptime', W.fmt.duration(p.uptime_seconds)),
       ...fact('RSS (tree)', W.fmt.bytes(p.rss_bytes) + ' (' + W.fmt.bytes(p.tree_rss_bytes) + ')'),
-      ...fact('Growth', W.fmt.rate(p.leak.rss_growth_mb_per_min) + ' MB/min, ' + W.fmt.rate(p.leak.fd_growth_per_min)
+      ...fact('Growth', W.fmt.rate(p.leak.rss_growth_mb_per_min) + ' MiB/min, ' + W.fmt.rate(p.leak.fd_growth_per_min)
         + ' fds/min, ' + W.fmt.rate(p.leak.thread_growth_per_min) + ' threads/min'),
       ...fact('FDs / threads / CPU', W.fmt.num(p.fds) + ' / ' + W.fmt.num(p.threads) + ' / ' + W.fmt.num(p.cpu_percent, 1) + ' %'),
       ...fact('Restarts', p.restarts + (p.last_restart_cause ? ' — last: ' + p.last_restart_cause : '')),
@@ -44,7 +44,7 @@ W.pages.process = function (main, path) {
     const ev = last.evidence;
     const rows = [
       ['Verdict', last.event + (last.reason ? ' (' + last.reason + ')' : '') + (last.new_severity ? ', ' + last.new_severity : '')],
-      ['When', W.fmt.when(last.time)], ['RSS growth', W.fmt.rate(ev.rss_growth_mb_per_min) + ' MB/min'],
+      ['When', W.fmt.when(last.time)], ['RSS growth', W.fmt.rate(ev.rss_growth_mb_per_min) + ' MiB/min'],
       ['RSS (tree)', W.fmt.bytes(ev.rss_bytes) + ' (' + W.fmt.bytes(ev.tree_rss_bytes) + ')'],
       ['FDs', W.fmt.num(ev.fds) + ' (' + W.fmt.rate(ev.fd_growth_per_min) + '/min)'],
       ['Threads', W.fmt.num(ev.threads) + ' (' + W.fmt.rate(ev.thread_growth_per_min) + '/min)'],
@@ -74,7 +74,7 @@ W.pages.process = function (main, path) {
     const markers = evs.events.filter(e => (e.event === 'state-change' && e.restart_reason) || e.event === 'leak-restart')
       .map(e => ({ t: W.seconds(e.time), leak: e.event === 'leak-restart', label: (e.event === 'leak-restart' ? 'leak restart: ' : 'restart: ') + (e.reason || e.restart_reason) + ' at ' + W.fmt.when(e.time) }));
     const width = charts.clientWidth >= 1000 ? charts.clientWidth / 2 - 40 : charts.clientWidth - 26;
-    const mb = v => (v >= 10 || v === 0 ? v.toFixed(0) : v.toFixed(1)) + ' MB';
+    const mb = v => (v >= 10 || v === 0 ? v.toFixed(0) : v.toFixed(1)) + ' MiB';
     const toMB = b => (b === null || b === undefined ? undefined : b / 1048576);
     const specs = [
       { id: 'rss', title: 'RSS', format: mb, wide: true, points: points.map(({ t, p }) => ({ t, v: toMB(p.rss_bytes), lo: toMB(p.rss_bytes_min), hi: toMB(p.rss_bytes_max) })) },

@@ -15,7 +15,7 @@ func writeScript(_ text: String, named name: String, in dir: URL) throws -> Stri
     return path
 }
 
-/// A program that leaks 900 MB/min, graded over 5 s and restarted for memory-growth within seconds.
+/// A program that leaks 900 MiB/min, graded over 5 s and restarted for memory-growth within seconds.
 let fastLeakingProgram = """
     [programs.leaky]
     command = ["WORKLOAD", "leak", "--mb-per-min", "900"]
