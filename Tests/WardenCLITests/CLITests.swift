@@ -54,7 +54,7 @@ struct CLITests {
         try await withControlServer(control) { socket async throws in
             let stop = try await warden(["stop", "--socket", socket, "api:*"])
             #expect(stop.status == 0)
-            #expect(stop.out == "api:0: STOPPED\napi:1: STOPPED\n")
+            #expect(stop.out == "api:0: STOPPED (ended pids [101])\napi:1: STOPPED (ended pids [102])\n")
 
             let start = try await warden(["start", "--socket", socket, "batch", "api:0"])
             #expect(start.out == "api:0: RUNNING\nbatch: RUNNING\n")
@@ -140,7 +140,7 @@ struct CLITests {
             #expect(refused.err.hasPrefix("\(config):2: "))
             let bySocket = try await warden(["stop", "--socket", socket, "worker"])
             #expect(bySocket.status == 0)
-            #expect(bySocket.out == "worker: STOPPED\n")
+            #expect(bySocket.out == "worker: STOPPED (ended pids [201])\n")
             #expect(try await warden(["check", "-c", config]).status == 2)
         }
     }

@@ -96,6 +96,8 @@ package actor FakeSupervisor: SupervisorControl {
                     .actionFailed, field: "names",
                     message: "\(processes[index].name) could not be started: exited too quickly (FATAL)")
             }
+            // As the real supervisor: a stop reports the pids it ended, none when nothing was running.
+            if state == .stopped { processes[index].lastStopPIDs = processes[index].pid.map { [$0] } }
             processes[index].state = state
             processes[index].pid = state == .running ? 4242 + Int32(index) : nil
         }

@@ -77,8 +77,11 @@ struct UnixSocketPoolTests {
         #expect(memory["backends"] as? Int == 2)
         let rss = try #require(memory["rss_bytes"] as? Int), pss = try #require(memory["pss_bytes"] as? Int)
         #expect(rss > 2_000_000 && pss > 0 && pss < rss)
+        // The default view: each holder with its backends' Rss/Pss; --wide: the BACKEND RSS/PSS column.
         let table = try warden.cli(["pools"])
-        #expect(table.status == 0 && table.stdout.contains("BACKEND RSS/PSS") && table.stdout.contains("db="))
+        #expect(table.status == 0 && table.stdout.contains(#/by worker: db=2 \(\d+\.\d/\d+\.\dMiB\)/#), "\(table.stdout)")
+        let wide = try warden.cli(["pools", "--wide"])
+        #expect(wide.status == 0 && wide.stdout.contains("BACKEND RSS/PSS") && wide.stdout.contains(#/db=\d+\.\d/\d+\.\dMiB/#), "\(wide.stdout)")
         let metrics = try warden.metrics()
         #expect(metrics.contains("warden_pool_backend_resident_memory_bytes{collector=\"pg\""))
         #expect(metrics.contains("warden_pool_backend_proportional_memory_bytes{collector=\"pg\""))
