@@ -227,7 +227,7 @@ public actor Supervisor: Service {
             logger.log(level: level, "\(instance.name): \(line)\(stopText)", metadata: metadata)
         case .severityChanged(_, let to, _, let evidence) where to >= .graded(.high):
             metadata["rss_growth_mb_per_min"] = "\(evidence?.verdict.rssGrowthMBPerMinute ?? 0)"
-            let rate = evidence.flatMap(\.record.rssGrowthMBPerMin).map { ", \(LeakMessage.oneDecimal($0)) MB/min" } ?? ""
+            let rate = evidence.flatMap(\.record.rssGrowthMBPerMin).map { ", \(LeakMessage.oneDecimal($0)) MiB/min" } ?? ""
             let window = evidence.flatMap(\.record.windowSeconds).map { " over \(Int($0)) s" } ?? ""
             logger.warning("\(instance.name): memory growth \(to)\(rate)\(window)", metadata: metadata)
         case .leakRestart(_, _, let message):

@@ -29,7 +29,7 @@ W.fmt = {
   bytes(b) {
     if (b === null || b === undefined) return '—';
     const mb = b / 1048576;
-    return mb >= 1024 ? (mb / 1024).toFixed(2) + ' GiB' : mb >= 10 ? mb.toFixed(0) + ' MB' : mb.toFixed(1) + ' MiB';
+    return mb >= 1024 ? (mb / 1024).toFixed(2) + ' GiB' : mb >= 10 ? mb.toFixed(0) + ' MiB' : mb.toFixed(1) + ' MiB';
   },
   num(v, digits) { return v === null || v === undefined ? '—' : Number(v).toFixed(digits || 0); },
   rate(v) { return v === null || v === undefined ? '—' : (v > 0 ? '+' : '') + v.toFixed(1); },
