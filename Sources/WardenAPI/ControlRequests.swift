@@ -31,6 +31,13 @@ public struct APIErrorBody: Codable, Sendable, Equatable, Error {
         /// The request field at fault (`names`, `body`), or `nil` when the fault is not a field's.
         public var field: String?
         public var message: String
+
+        /// Explicit so that a missing field is written `"field": null` (the README's error shape), not left out.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(field, forKey: .field)
+            try c.encode(message, forKey: .message)
+        }
     }
     public var error: Detail
     public init(field: String?, message: String) { error = Detail(field: field, message: message) }

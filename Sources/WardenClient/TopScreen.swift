@@ -23,10 +23,18 @@ public struct TopScreen: Sendable {
         self.problem = problem
     }
 
-    /// Processes fastest-growing first: by RSS growth (unknown or warming-up last), then by severity, then by
-    /// name, so the order is stable from one frame to the next.
+    /// Processes needing attention first: those in a restart loop, then the running ones by RSS growth
+    /// (fastest first; warming-up and unknown growth after every graded one), then those without a process
+    /// (STOPPED, EXITED, FATAL, BACKOFF; by name: their last growth is stale); ties by severity, then by name, so the
+    /// order is stable from one frame to the next.
     public static func sorted(_ processes: [ProcessStatus]) -> [ProcessStatus] {
-        processes.sorted { a, b in
+        func group(_ process: ProcessStatus) -> Int {
+            if process.restartLoop != nil { return 0 }
+            return process.pid == nil ? 2 : 1
+        }
+        return processes.sorted { a, b in
+            if group(a) != group(b) { return group(a) < group(b) }
+            if group(a) == 2 { return a.name < b.name }
             let (ga, gb) = (growth(a), growth(b))
             if ga != gb { return (ga ?? -.infinity) > (gb ?? -.infinity) }
             let (sa, sb) = (rank(a.leak.severity), rank(b.leak.severity))
@@ -37,7 +45,10 @@ public struct TopScreen: Sendable {
 
     /// The frame's lines, at most `height`, each at most `width` characters wide (before colour codes).
     public func render(width: Int, height: Int, color: Bool) -> [String] {
-        let width = max(width, 20), height = max(height, 3)
+        // Below 20×3 no table is readable: one line saying so, cut to the window.
+        guard width >= 20, height >= 3 else {
+            return height < 1 || width < 1 ? [] : [String("warden top: window too small".prefix(width))]
+        }
         let running = processes.filter { $0.state == .running }.count
         let open = alerts.filter { $0.resolvedAt == nil }
         var lines: [Line] = [
@@ -70,7 +81,7 @@ public struct TopScreen: Sendable {
             tail.append(Line(""))
             tail.append(Line("ALERTS", style: .bold))
             for alert in open {
-                tail.append(Line("\(alert.severity)  \(alert.kind)  \(alert.message)", style: Style(severity: alert.severity)))
+                tail.append(Line(Self.alertLine(alert), style: Style(severity: alert.severity)))
             }
         }
         // The tail (pools, alerts) is kept whole where it fits; the process table gives up rows first.
@@ -87,7 +98,8 @@ public struct TopScreen: Sendable {
     static func cells(_ process: ProcessStatus) -> [String] {
         let down: Set<ProcessState> = [.fatal, .backoff, .exited]
         let reason = down.contains(process.state) ? (process.description ?? "-") : (process.restartCauseText ?? "-")
-        var cells = [process.name, process.state.rawValue, process.pid.map(String.init) ?? "-"]
+        let state = process.state.rawValue + (process.restartLoop == nil ? "" : " " + StatusTable.loopFlag)
+        var cells = [process.name, state, process.pid.map(String.init) ?? "-"]
         cells.append(process.uptimeSeconds.map(StatusTable.uptime) ?? "-")
         cells.append(process.rssBytes.map(StatusTable.mebibytes) ?? "-")
         cells.append(process.fds.map(String.init) ?? "-")
@@ -109,6 +121,13 @@ public struct TopScreen: Sendable {
         if !holders.isEmpty { line += "  top: " + holders.joined(separator: ", ") }
         if pool.unattributed > 0 { line += "  unattributed \(pool.unattributed)" }
         return line
+    }
+
+    /// `critical  restart-loop  crasher  restart loop: 16 restarts …`: severity, kind, what it is about (the
+    /// process or worker, else the pool, else the collector), message.
+    static func alertLine(_ alert: AlertStatus) -> String {
+        let subject = alert.process ?? alert.worker ?? alert.pool ?? alert.collector ?? "-"
+        return "\(alert.severity)  \(alert.kind)  \(subject)  \(alert.message)"
     }
 
     static func growth(_ process: ProcessStatus) -> Double? {

@@ -46,7 +46,7 @@ struct HistoryRoutes: Sendable {
             var kind: WardenEvent.Kind?
             if let text = try Self.single(request, "kind") {
                 guard let parsed = WardenEvent.Kind(rawValue: text) else {
-                    throw APIFailure(.badRequest, field: "kind", message: "unknown event kind \"\(text)\"; one of "
+                    throw APIFailure(.badRequest, field: "kind", message: "unknown event kind \(ProgramNames.clipped(text)); one of "
                                      + WardenEvent.Kind.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 kind = parsed
@@ -58,6 +58,7 @@ struct HistoryRoutes: Sendable {
     /// The instances `name` stands for: itself, or a program's; a name neither configured nor in the
     /// history (a removed process keeps its history) is a 404 naming `field`.
     func instances(of name: String, field: String) async throws -> [String] {
+        try ProcessNames.checkLength([name], field: field)
         let answer: Result<[ProcessStatus], ControlError>
         do { answer = .success(try await control.status(names: [name])) } catch { answer = .failure(error) }
         switch answer {
@@ -104,7 +105,10 @@ struct HistoryRoutes: Sendable {
             guard since == nil, until == nil else {
                 throw APIFailure(.badRequest, field: "hours", message: "give hours or since/until, not both")
             }
-            guard let value = Double(hours), value.isFinite, value > 0 else {
+            // Plain decimals only: Double("1\0abc") stops at the NUL and Double("0x10") reads hex.
+            let decimal = !hours.isEmpty && hours.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
+                && hours.filter { $0 == "." }.count <= 1
+            guard decimal, let value = Double(hours), value.isFinite, value > 0 else {
                 throw APIFailure(.badRequest, field: "hours", message: "\"\(hours)\" is not a positive number of hours, e.g. hours=6 or hours=0.5")
             }
             guard value <= maximumHours else {

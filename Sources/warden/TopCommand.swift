@@ -12,7 +12,7 @@ struct TopCommand: AsyncParsableCommand {
         abstract: "A live view of the processes (fastest-growing first), the pools and the open alerts.",
         discussion: """
             Redraws every --interval seconds on the terminal's alternate screen; q (or Ctrl-C) quits and \
-            restores the terminal. Severity is written as text and, unless --no-color or NO_COLOR is set, \
+            restores the terminal (so do SIGTERM, SIGHUP and Ctrl-\\). Severity is written as text and, unless --no-color or NO_COLOR is set, \
             coloured: critical bold red, high red, medium yellow, low cyan. When stdout is not a terminal, or \
             with --once, one frame is printed without colour or screen control.
 
@@ -85,7 +85,7 @@ struct TopCommand: AsyncParsableCommand {
 }
 
 /// The terminal in top's mode: no echo, no line buffering, alternate screen, cursor hidden. `leave()` (also
-/// run on SIGINT, SIGTERM and SIGHUP, which then exit 128 + signal) puts back what `enter()` found.
+/// run on SIGINT, SIGTERM, SIGHUP and SIGQUIT, which then exit 128 + signal) puts back what `enter()` found.
 final class RawTerminal {
     private let saved: termios
     private let signals: [any DispatchSourceSignal]
@@ -113,7 +113,8 @@ final class RawTerminal {
             throw ValidationError("cannot set the terminal's mode: \(String(cString: strerror(errno)))")
         }
         let restore = saved
-        let signals = [SIGINT, SIGTERM, SIGHUP].map { number -> any DispatchSourceSignal in
+        // SIGQUIT too: ISIG stays on, so Ctrl-\ is a key away (it would otherwise leave the terminal raw).
+        let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT].map { number -> any DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {

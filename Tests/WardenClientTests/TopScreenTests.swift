@@ -23,9 +23,18 @@ struct TopScreenTests {
         kind: "high-usage", severity: "warning", collector: "pg", pool: "postgres://127.0.0.1:5432/app", worker: nil,
         startedAt: "2026-12-06T10:00:00.000Z", resolvedAt: nil, message: "pool at 85 % for 3 checks")
 
-    @Test("processes are sorted fastest-growing first; warming-up and unknown growth last, by name")
+    @Test("order: restart loops first, then running processes fastest-growing first (warming-up after), then those without a process")
     func order() {
-        #expect(TopScreen.sorted(Self.processes).map(\.name) == ["leaky", "slow", "steady", "batch", "young"])
+        #expect(TopScreen.sorted(Self.processes).map(\.name) == ["leaky", "slow", "steady", "young", "batch"])
+        var looping = Self.process("crasher", severity: "warming-up", growth: nil)
+        looping.restartLoop = RestartLoopStatus(reason: "exit", restarts: 16, since: "2026-12-06T10:00:00.000Z")
+        var stopped = Self.process("stale", severity: "critical", growth: 90)
+        stopped.pid = nil
+        stopped.state = .stopped
+        #expect(TopScreen.sorted(Self.processes + [looping, stopped]).map(\.name)
+            == ["crasher", "leaky", "slow", "steady", "young", "batch", "stale"])
+        let frame = TopScreen(processes: [looping], pools: [], alerts: [], clock: "10:00:00").render(width: 200, height: 10, color: false)
+        #expect(frame[3].hasPrefix("crasher  RUNNING LOOP  "), "\(frame[3])")
     }
 
     @Test("a frame: header counts, table rows in order, pools and open alerts; resolved alerts left out")
@@ -42,7 +51,7 @@ struct TopScreenTests {
         #expect(lines[2].hasPrefix("NAME"))
         #expect(lines[3].hasPrefix("leaky ") && lines[3].contains("critical +40.0MiB/min"))
         #expect(lines.contains("pg  postgres://127.0.0.1:5432/app  45/60 (75%)  top: api:0 30, api:1 10  unattributed 5"))
-        #expect(lines.filter { $0.hasPrefix("warning  high-usage") }.count == 1)
+        #expect(lines.filter { $0 == "warning  high-usage  postgres://127.0.0.1:5432/app  pool at 85 % for 3 checks" }.count == 1)
         #expect(!lines.contains { $0.contains("idle:0") })
     }
 
@@ -56,6 +65,14 @@ struct TopScreenTests {
         #expect(lines.contains { $0.hasPrefix("… ") && $0.contains("more processes") })
         #expect(lines.last?.hasPrefix("warning  high-usage") == true)
         #expect(lines[3].hasPrefix("w29"))
+    }
+
+    @Test("below 20×3 one line says the window is too small, cut to its width")
+    func tiny() {
+        let screen = TopScreen(processes: Self.processes, pools: [], alerts: [Self.alert], clock: "10:00:00")
+        #expect(screen.render(width: 10, height: 3, color: true) == ["warden top"])
+        #expect(screen.render(width: 80, height: 2, color: false) == ["warden top: window too small"])
+        #expect(screen.render(width: 0, height: 0, color: false).isEmpty)
     }
 
     @Test("with colour only the severity word is coloured, and the text stays the same without the codes")

@@ -196,6 +196,7 @@ struct ControlAPITests {
             #expect(notFound.status == 404)
             let body = try JSONDecoder().decode(APIErrorBody.self, from: Data(notFound.body.utf8))
             #expect(body.error.message == "no route GET /v2/nothing")
+            #expect(notFound.body.contains(#""field":null"#), "the README's error shape: field null when no field is at fault")
 
             let wrongMethod = try await rawHTTP(
                 socketPath: socket, "GET /v1/processes/start HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

@@ -81,6 +81,13 @@ struct TopCommandTests {
         try waitFor("top to end on SIGINT", timeout: 5) { try tmux.screen().contains("top-exit=130") }
         try expectTerminalRestored(tmux)
 
+        // Ctrl-\ (SIGQUIT) too: the terminal comes back, exit 131.
+        try tmux.type("clear; \(wardenPath) top -c \(warden.configPath); echo top-exit=$?", "Enter")
+        try waitFor("top again", timeout: 10) { try tmux.screen().contains("(q quits)") }
+        try tmux.type("C-\\")
+        try waitFor("top to end on SIGQUIT", timeout: 10) { try tmux.screen().contains("top-exit=131") }
+        try expectTerminalRestored(tmux)
+
         // Not a terminal: one plain frame.
         let once = try warden.cli(["top", "--once"])
         #expect(once.status == 0 && once.stdout.hasPrefix("warden top  ") && !once.stdout.contains("\u{1B}["), "\(once)")
@@ -90,7 +97,8 @@ struct TopCommandTests {
     /// Line editing and echo are back (icanon, echo, min = 1), and the alternate screen is gone.
     func expectTerminalRestored(_ tmux: Tmux) throws {
         try tmux.type("clear; stty -a | tr ';' '\\n' | grep -E -- '^ *min = |(^| )-?icanon|(^| )-?echo( |$)'", "Enter")
-        try waitFor("stty's answer", timeout: 5) { try tmux.screen().contains("min = ") }
+        // The typed command line holds "min = " too: wait for stty's own line, a digit after it.
+        try waitFor("stty's answer", timeout: 5) { try tmux.screen().contains(#/min = \d/#) }
         let settings = try tmux.screen()
         #expect(settings.contains("min = 1"), "\(settings)")
         #expect(!settings.contains("-icanon") && !settings.contains("-echo "), "\(settings)")
