@@ -92,7 +92,7 @@ actor RedisCollector: Collector {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let round = RedisPoolBuilder.Round(
-            pool: url.pool, maxClients: maxClients, blockedClients: info["blocked_clients"].flatMap { Int($0) },
+            pool: url.pool, maxClients: maxClients, blockedClients: info["blocked_clients"].flatMap { Int($0) }.map { max($0, 0) },
             clients: list, ownClientID: ownClientID, workers: request.workers,
             longRunningSeconds: longRunningSeconds, collectedAt: formatter.string(from: Date()), unixHolders: unixHolders)
         return RedisPoolBuilder.sample(round) { attribution.holder(forClientHost: $0, port: $1) }
@@ -118,11 +118,16 @@ actor RedisCollector: Collector {
     /// `CONFIG GET maxclients` → `["maxclients", "10000"]`; servers that block CONFIG report it in INFO.
     private func maxClients(_ connection: RedisConnection) async throws -> Int {
         let reply = try await connection.send(["CONFIG", "GET", "maxclients"], timeout: timeout)
-        if case .array(let items?) = reply, items.count == 2, let value = items[1].text.flatMap({ Int($0) }) {
+        // A count below 1 is no limit a pool can be measured against (a fake or broken server): say so.
+        func checked(_ value: Int) throws -> Int {
+            guard value >= 1 else { throw RedisCollectorError(description: "maxclients \(value) is not a client limit") }
             return value
         }
+        if case .array(let items?) = reply, items.count == 2, let value = items[1].text.flatMap({ Int($0) }) {
+            return try checked(value)
+        }
         let info = RedisText.info(try await text(of: ["INFO", "clients"], name: "INFO clients", on: connection))
-        if let value = info["maxclients"].flatMap({ Int($0) }) { return value }
+        if let value = info["maxclients"].flatMap({ Int($0) }) { return try checked(value) }
         throw RedisCollectorError(description: "maxclients is unknown (CONFIG GET and INFO clients do not report it)")
     }
 
