@@ -10,9 +10,14 @@ public struct APILimits: Sendable, Equatable {
     /// body) may take to arrive; then the connection is closed. Default 30 s.
     public var idleTimeout: Duration
 
-    public init(maxConnections: Int = 128, idleTimeout: Duration = .seconds(30)) {
+    /// Connections open at once from one IP address (TCP listener only: a unix socket's clients are the
+    /// owner's). One client cannot take every slot; default an eighth of `maxConnections` (16 of 128).
+    public var maxConnectionsPerClient: Int
+
+    public init(maxConnections: Int = 128, idleTimeout: Duration = .seconds(30), maxConnectionsPerClient: Int? = nil) {
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
+        self.maxConnectionsPerClient = maxConnectionsPerClient ?? max(1, maxConnections / 8)
     }
 }
 
@@ -20,12 +25,33 @@ public struct APILimits: Sendable, Equatable {
 final class ConnectionCounter: Sendable {
     let open = Atomic<Int>(0)
     let refused = Atomic<Int>(0)
+    /// Open connections by client IP address (TCP only).
+    let byClient = Mutex<[String: Int]>([:])
+
+    /// Counts a connection from `address`; `false` (and nothing counted) when it already has `limit`.
+    func admit(_ address: String, limit: Int) -> Bool {
+        byClient.withLock { counts in
+            let count = counts[address, default: 0]
+            guard count < limit else { return false }
+            counts[address] = count + 1
+            return true
+        }
+    }
+
+    func release(_ address: String) {
+        byClient.withLock { counts in
+            let count = (counts[address] ?? 1) - 1
+            counts[address] = count > 0 ? count : nil
+        }
+    }
 }
 
 /// The first handler after the HTTP codec on each control connection.
 ///
 /// - Refuses a connection beyond `maxConnections` (closes it at once): idle clients cannot pile up fds
-///   and memory without bound (2,000 idle connections had raised Warden's RSS for good).
+///   and memory without bound (2,000 idle connections had raised Warden's RSS for good). On TCP, also one
+///   beyond `maxConnectionsPerClient` from the same address: 140 half-sent logins from one client without
+///   a token had held every slot, locking Prometheus and the dashboard out.
 /// - Closes a connection whose request has not fully arrived `idleTimeout` after the connection opened
 ///   or the request's head came: slow headers and slow bodies (Slowloris) are cut off. The wait for a
 ///   *next* request on a kept-alive connection is Hummingbird's idle timeout, set to the same value.
@@ -36,6 +62,8 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     private let counter: ConnectionCounter
     private let limits: APILimits
     private var counted = false
+    /// The client address counted in `counter.byClient`, released with the connection.
+    private var client: String?
     private var deadline: Scheduled<Void>?
 
     init(counter: ConnectionCounter, limits: APILimits) {
@@ -50,6 +78,14 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
+        if let address = context.channel.remoteAddress?.ipAddress {
+            guard counter.admit(address, limit: limits.maxConnectionsPerClient) else {
+                counter.refused.add(1, ordering: .relaxed)
+                context.close(promise: nil)
+                return
+            }
+            client = address
+        }
         armDeadline(context)   // the first request's head and body
     }
 
@@ -58,6 +94,8 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
         deadline = nil
         if counted { counter.open.subtract(1, ordering: .relaxed) }
         counted = false
+        if let client { counter.release(client) }
+        client = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

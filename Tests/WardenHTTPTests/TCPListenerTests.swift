@@ -32,6 +32,51 @@ struct TCPListenerTests {
         return (status, result.stderr, lines.joined(separator: "\n"))
     }
 
+    @Test("one client address holds at most 16 of the 128 connections; another address is still served")
+    func perClientCap() async throws {
+        try await Self.withTCPServer { port in
+            let held = try await onThread { try (0..<16).map { _ in try Self.connect(port: port, from: "127.0.0.1") } }
+            defer { for fd in held { close(fd) } }
+            let extra = try await onThread { try Self.connect(port: port, from: "127.0.0.1") }
+            defer { close(extra) }
+            let closedAtOnce = try await onThread { Self.readsEOF(extra, within: 5) }
+            #expect(closedAtOnce, "the 17th connection from one address is closed when accepted")
+            let other = try await Self.get(port, "/v1/health", ["--interface", "127.0.0.2", "-H", "Authorization: Bearer \(Self.token)"])
+            #expect(other.status == 200, "\(other)")
+        }
+    }
+
+    /// A TCP connection to 127.0.0.1:`port` from the loopback address `source` (any 127.x.y.z works on Linux).
+    static func connect(port: Int, from source: String) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
+        func address(_ text: String, _ port: Int) -> sockaddr_in {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            inet_pton(AF_INET, text, &address.sin_addr)
+            return address
+        }
+        var local = address(source, 0), remote = address("127.0.0.1", port)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        let connected = withUnsafePointer(to: &remote) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, connected == 0 else { close(fd); throw HarnessError("bind/connect: errno \(errno)") }
+        return fd
+    }
+
+    /// Whether the server closes `fd` (EOF or reset) within `seconds`, nothing sent.
+    static func readsEOF(_ fd: Int32, within seconds: Int) -> Bool {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var byte: UInt8 = 0
+        let count = recv(fd, &byte, 1, 0)
+        return count == 0 || (count < 0 && errno == ECONNRESET)
+    }
+
     @Test("no token, a wrong one, another scheme or a prefix of the right one: 401 with WWW-Authenticate: Bearer, before any route")
     func refused() async throws {
         try await Self.withTCPServer { port in
