@@ -57,6 +57,11 @@ extension Supervisor {
         for (name, result) in plugins.resolveQuiet(at: now) { apply(result, collector: name) }
     }
 
+    /// `name`'s program was reloaded with `policy`: loop detection turned off closes its open loop alert.
+    func restartLoopPolicyChanged(of name: String, to policy: RestartLoopPolicy) {
+        performAlerts(processAlerts.policyChanged(process: name, policy: policy, at: wallNow))
+    }
+
     /// `name` left the supervised set: its process alerts resolve.
     func forgetAlerts(of name: String) {
         performAlerts(processAlerts.removed(name, at: wallNow))

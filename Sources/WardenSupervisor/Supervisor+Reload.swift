@@ -64,6 +64,7 @@ extension Supervisor {
     /// instances at the end (`api:2`, `api:3`…), as supervisord's `update` does with a process group.
     private func replace(_ program: ProgramConfiguration) {
         let names = program.instanceNames
+        for name in names where registry[name] != nil { restartLoopPolicyChanged(of: name, to: program.restartLoop) }
         for instance in registry.all where instance.program.name == program.name && !names.contains(instance.name) {
             retire(instance.name)
         }

@@ -133,6 +133,24 @@ struct ProcessAlertTests {
         #expect(tracker.tick(at: Self.t0 + 60 + 60).count == 1)
     }
 
+    @Test("a reload turning loop detection off resolves the open loop alert; new settings give it the new quiet period")
+    func policyChanged() throws {
+        var tracker = ProcessAlertTracker()
+        let policy = RestartLoopPolicy(restarts: 2, windowSeconds: 3600, quietSeconds: 3600)
+        for i in 0..<2 { _ = tracker.restarted(process: "a", program: "a", reason: .exit, cause: nil, policy: policy, at: Self.t0 + Double(i)) }
+        // Shorter quiet period: the open alert resolves after it, not after the hour it opened with.
+        #expect(tracker.policyChanged(process: "a", policy: RestartLoopPolicy(restarts: 2, windowSeconds: 60, quietSeconds: 10), at: Self.t0 + 2).isEmpty)
+        #expect(tracker.tick(at: Self.t0 + 12).count == 1 && tracker.loop(of: "a") == nil)
+        for i in 20..<22 { _ = tracker.restarted(process: "a", program: "a", reason: .exit, cause: nil, policy: policy, at: Self.t0 + Double(i)) }
+        #expect(tracker.loop(of: "a") != nil)
+        let off = tracker.policyChanged(process: "a", policy: RestartLoopPolicy(restarts: 0), at: Self.t0 + 30)
+        guard case .resolved(let alert) = try #require(off.first) else { Issue.record("not resolved"); return }
+        #expect(alert.resolvedAt == Self.t0 + 30 && tracker.openAlerts.isEmpty)
+        // Counting starts afresh: one restart after detection is back on is no loop.
+        _ = tracker.restarted(process: "a", program: "a", reason: .exit, cause: nil, policy: policy, at: Self.t0 + 31)
+        #expect(tracker.loop(of: "a") == nil)
+    }
+
     @Test("a reload removing the process resolves its alerts")
     func removed() {
         var tracker = ProcessAlertTracker()

@@ -133,6 +133,21 @@ public struct ProcessAlertTracker: Sendable {
         keys(of: process, kind: .leak).filter { open[$0]?.quietSeconds == nil }.flatMap { resolve($0, at: now) }
     }
 
+    /// `process`'s program got new restart-loop settings (a reload). With detection turned off
+    /// (`loop_restarts = 0`) its open restart-loop alerts resolve and its counts are forgotten; else the
+    /// detector and the open alerts that wait out a quiet period take the new settings.
+    public mutating func policyChanged(process: String, policy: RestartLoopPolicy, at now: Double) -> [ProcessAlertAction] {
+        if policy.restarts == 0 {
+            detectors[process] = nil
+            return keys(of: process, kind: .restartLoop).flatMap { resolve($0, at: now) }
+        }
+        detectors[process]?.policy = policy
+        for key in open.keys where key.process == process && open[key]?.quietSeconds != nil {
+            open[key]?.quietSeconds = policy.quietSeconds
+        }
+        return []
+    }
+
     /// Resolves the alerts whose quiet period has passed without a new occurrence.
     public mutating func tick(at now: Double) -> [ProcessAlertAction] {
         for name in detectors.keys.sorted() {
