@@ -41,14 +41,15 @@ extension AlertList {
 }
 
 extension AlertStatus {
-    /// What tells one alert from another: its subject and when it started.
+    /// What tells one alert from another: its subject (for `long-running`, its connection) and when it started.
     public struct Identity: Hashable, Sendable {
-        var kind: String, collector: String?, pool: String?, worker: String?, process: String?, reason: String?
+        var kind: String, collector: String?, pool: String?, worker: String?, connection: String?, process: String?
+        var reason: String?
         var startedAt: String
     }
 
     public var identity: Identity {
-        Identity(kind: kind, collector: collector, pool: pool, worker: worker, process: process, reason: reason,
+        Identity(kind: kind, collector: collector, pool: pool, worker: worker, connection: connection, process: process, reason: reason,
                  startedAt: startedAt)
     }
 
@@ -56,7 +57,7 @@ extension AlertStatus {
     public init(alert: PoolAlert) {
         self.init(
             kind: alert.kind.rawValue, severity: alert.severity.rawValue, collector: alert.collector, pool: alert.pool,
-            worker: alert.worker, startedAt: RFC3339Text.string(secondsSinceEpoch: alert.startedAt),
+            worker: alert.worker, connection: alert.connection, startedAt: RFC3339Text.string(secondsSinceEpoch: alert.startedAt),
             resolvedAt: alert.resolvedAt.map { RFC3339Text.string(secondsSinceEpoch: $0) }, message: alert.message)
         occurrences = alert.occurrences
     }

@@ -27,6 +27,8 @@ public struct AlertStatus: Codable, Sendable, Equatable {
     public var pool: String?
     /// Worker instance name for `connection-leak` and attributed `long-running`; else `null`.
     public var worker: String?
+    /// `long-running`: the connection's id (its backend pid); else `null`.
+    public var connection: String?
     /// Instance name of a process alert; `null` for pool alerts.
     public var process: String?
     /// Process alerts: the restart reason that loops (`exit`, `memory-growth`, …) or the leak verdict
@@ -47,16 +49,16 @@ public struct AlertStatus: Codable, Sendable, Equatable {
 
     public init(
         kind: String, severity: String, collector: String?, pool: String?, worker: String?, process: String? = nil,
-        reason: String? = nil, occurrences: Int = 1, evidence: WardenEvent.Evidence? = nil, startedAt: String,
+        connection: String? = nil, reason: String? = nil, occurrences: Int = 1, evidence: WardenEvent.Evidence? = nil, startedAt: String,
         resolvedAt: String?, message: String
     ) {
         self.kind = kind; self.severity = severity; self.collector = collector; self.pool = pool
-        self.worker = worker; self.process = process; self.reason = reason; self.occurrences = occurrences
+        self.worker = worker; self.process = process; self.connection = connection; self.reason = reason; self.occurrences = occurrences
         self.evidence = evidence; self.startedAt = startedAt; self.resolvedAt = resolvedAt; self.message = message
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, severity, collector, pool, worker, process, reason, occurrences, evidence, message
+        case kind, severity, collector, pool, worker, process, connection, reason, occurrences, evidence, message
         case startedAt = "started_at", resolvedAt = "resolved_at"
     }
 
@@ -67,6 +69,7 @@ public struct AlertStatus: Codable, Sendable, Equatable {
             collector: try c.decodeIfPresent(String.self, forKey: .collector),
             pool: try c.decodeIfPresent(String.self, forKey: .pool), worker: try c.decodeIfPresent(String.self, forKey: .worker),
             process: try c.decodeIfPresent(String.self, forKey: .process),
+            connection: try c.decodeIfPresent(String.self, forKey: .connection),
             reason: try c.decodeIfPresent(String.self, forKey: .reason),
             occurrences: try c.decodeIfPresent(Int.self, forKey: .occurrences) ?? 1,
             evidence: try c.decodeIfPresent(WardenEvent.Evidence.self, forKey: .evidence),
@@ -79,6 +82,7 @@ public struct AlertStatus: Codable, Sendable, Equatable {
         try c.encode(kind, forKey: .kind); try c.encode(severity, forKey: .severity)
         try c.encode(collector, forKey: .collector); try c.encode(pool, forKey: .pool)
         try c.encode(worker, forKey: .worker); try c.encode(process, forKey: .process)
+        try c.encodeIfPresent(connection, forKey: .connection)
         try c.encode(reason, forKey: .reason); try c.encode(occurrences, forKey: .occurrences)
         try c.encode(evidence, forKey: .evidence); try c.encode(startedAt, forKey: .startedAt)
         try c.encode(resolvedAt, forKey: .resolvedAt); try c.encode(message, forKey: .message)

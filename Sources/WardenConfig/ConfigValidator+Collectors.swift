@@ -9,10 +9,11 @@ import WardenPluginProtocol
 extension ConfigValidator {
     static let collectorKeys = ["plugin", "interval", "timeout", "config", "thresholds"]
     static let collectorThresholdKeys = [
-        "high_usage", "high_usage_checks", "exhaustion", "leak_growth", "leak_checks", "leak_min_connections",
+        "high_usage", "high_usage_checks", "exhaustion", "leak_growth", "leak_checks", "leak_flat_checks", "leak_min_connections",
         "long_running",
     ]
     static let checksRange = 1...100
+    static let flatChecksRange = 0...100
     static let minConnectionsRange = 1...1_000_000
 
     /// Validates the `collectors` table of `root`, if any.
@@ -110,6 +111,11 @@ extension ConfigValidator {
         }
         if let value = table["leak_checks"], let checks = integer(value, at: path + ["leak_checks"], in: Self.checksRange) {
             thresholds.leakChecks = checks
+        }
+        if let value = table["leak_flat_checks"],
+            let checks = integer(value, at: path + ["leak_flat_checks"], in: Self.flatChecksRange)
+        {
+            thresholds.leakFlatChecks = checks
         }
         if let value = table["leak_min_connections"],
             let count = integer(value, at: path + ["leak_min_connections"], in: Self.minConnectionsRange)

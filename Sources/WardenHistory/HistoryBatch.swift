@@ -35,6 +35,8 @@ struct HistoryBatch: Sendable {
         var collector: String?
         var pool: String?
         var worker: String?
+        /// `long-running`: the connection's id.
+        var connection: String?
         var message: String?
         var severity: String?
         /// Process alerts: the `alert_reason` (the `worker` column holds the instance).

@@ -23,7 +23,7 @@ final class HistoryStore: Sendable {
     private let rawLayout = Mutex<(names: [String], ids: [Int])>(([], []))
 
     /// The schema version this code writes (`PRAGMA user_version`).
-    static let schemaVersion = 3
+    static let schemaVersion = 4
 
     private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
         self.path = path
@@ -63,6 +63,8 @@ final class HistoryStore: Sendable {
                     _ = try await writer.query("ALTER TABLE alerts ADD COLUMN \(column)")
                 }
             }
+            // Version 4: a long-running alert's connection id, so two connections' alerts stay apart.
+            if (1...3).contains(version) { _ = try await writer.query("ALTER TABLE alerts ADD COLUMN connection TEXT") }
             _ = try await writer.query("PRAGMA user_version = \(schemaVersion)")
             // Alerts still open belong to a Warden that ended without resolving them (killed, or stopped
             // while they held): they end with its last record. This Warden raises them again if they hold.
@@ -99,7 +101,7 @@ final class HistoryStore: Sendable {
         """
         CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, collector TEXT, pool TEXT,
             worker TEXT, message TEXT, started_at INTEGER NOT NULL, resolved_at INTEGER, severity TEXT, reason TEXT,
-            occurrences INTEGER, evidence TEXT)
+            occurrences INTEGER, evidence TEXT, connection TEXT)
         """,
         "CREATE INDEX IF NOT EXISTS alerts_open ON alerts (kind, collector, pool, worker) WHERE resolved_at IS NULL",
     ]
@@ -203,20 +205,21 @@ final class HistoryStore: Sendable {
             for event in batch.events {
                 if let alert = event.alert {
                     let text = { (value: String?) -> SQLiteData in value.map { .text($0) } ?? .null }
-                    let identity = [.text(alert.kind), text(alert.collector), text(alert.pool), text(alert.worker), text(alert.reason)]
+                    let identity = [.text(alert.kind), text(alert.collector), text(alert.pool), text(alert.worker), text(alert.reason),
+                                    text(alert.connection)]
                     let figures = [text(alert.message), alert.occurrences.map { .integer($0) } ?? .null, text(alert.evidenceJSON)]
                     if alert.opened {
                         _ = try await connection.query(
                             """
-                            INSERT INTO alerts (kind, collector, pool, worker, reason, message, occurrences, evidence, started_at,
-                                severity) VALUES (?,?,?,?,?,?,?,?,?,?)
+                            INSERT INTO alerts (kind, collector, pool, worker, reason, connection, message, occurrences, evidence,
+                                started_at, severity) VALUES (?,?,?,?,?,?,?,?,?,?,?)
                             """, identity + figures + [.integer(event.time), text(alert.severity)])
                     } else {
                         _ = try await connection.query(
                             """
                             UPDATE alerts SET message = coalesce(?, message), occurrences = coalesce(?, occurrences),
                                 evidence = coalesce(?, evidence), resolved_at = ? WHERE resolved_at IS NULL AND kind IS ?
-                                AND collector IS ? AND pool IS ? AND worker IS ? AND reason IS ?
+                                AND collector IS ? AND pool IS ? AND worker IS ? AND reason IS ? AND connection IS ?
                             """, figures + [.integer(event.time)] + identity)
                     }
                 }
@@ -391,7 +394,8 @@ final class HistoryStore: Sendable {
     func resolvedAlerts(from: Int, to: Int) async throws -> [AlertStatus] {
         try await reader.query(
             """
-            SELECT kind, severity, collector, pool, worker, reason, occurrences, evidence, message, started_at, resolved_at
+            SELECT kind, severity, collector, pool, worker, reason, connection, occurrences, evidence, message, started_at,
+                resolved_at
             FROM alerts
             WHERE resolved_at BETWEEN ? AND ? ORDER BY started_at, id
             """, [.integer(from), .integer(to)]
@@ -406,7 +410,8 @@ final class HistoryStore: Sendable {
             return AlertStatus(
                 kind: kind, severity: row.column("severity")?.string ?? "warning", collector: row.column("collector")?.string,
                 pool: row.column("pool")?.string, worker: isProcess ? nil : row.column("worker")?.string,
-                process: isProcess ? row.column("worker")?.string : nil, reason: row.column("reason")?.string,
+                process: isProcess ? row.column("worker")?.string : nil, connection: row.column("connection")?.string,
+                reason: row.column("reason")?.string,
                 occurrences: row.column("occurrences")?.integer ?? 1, evidence: evidence,
                 startedAt: time("started_at") ?? "", resolvedAt: time("resolved_at"), message: row.column("message")?.string ?? "")
         }

@@ -238,7 +238,8 @@ private struct HistoryWriter {
                let kind = record.reason {
                 let evidence = record.evidence.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
                 alert = .init(opened: !record.event.isAlertResolution, kind: kind, collector: record.collector,
-                              pool: record.pool, worker: record.process, message: record.message, severity: record.severity,
+                              pool: record.pool, worker: record.process, connection: record.connection,
+                              message: record.message, severity: record.severity,
                               reason: record.alertReason, occurrences: record.occurrences, evidenceJSON: evidence)
             }
             batch.events.append(.init(time: time, kind: record.event.rawValue, process: record.process, json: json, alert: alert))

@@ -253,9 +253,11 @@ extension Supervisor {
     func apply(_ result: PoolCheckResult, collector: String) {
         // The records carry the alert's own times, so the history's alert rows match the live alerts.
         for alert in result.opened {
-            publish(WardenEvent(time: RFC3339Text.string(secondsSinceEpoch: alert.startedAt), process: alert.worker,
-                               event: .poolAlert, reason: alert.kind, collector: alert.collector, pool: alert.pool,
-                               severity: alert.severity, message: alert.message))
+            var opened = WardenEvent(time: RFC3339Text.string(secondsSinceEpoch: alert.startedAt), process: alert.worker,
+                                     event: .poolAlert, reason: alert.kind, collector: alert.collector, pool: alert.pool,
+                                     severity: alert.severity, message: alert.message)
+            opened.connection = alert.connection
+            publish(opened)
             var metadata: Logger.Metadata = ["event": "\(WardenEvent.Kind.poolAlert.rawValue)"]
             if let worker = alert.worker { metadata["process"] = "\(worker)" }
             logger.warning("pool alert \(alert.kind.rawValue) (\(alert.severity.rawValue)) \(alert.pool ?? collector): \(alert.message)",
@@ -267,6 +269,7 @@ extension Supervisor {
                                      collector: alert.collector, pool: alert.pool, severity: alert.severity,
                                      message: alert.message)
             record.occurrences = alert.occurrences
+            record.connection = alert.connection
             publish(record)
         }
         let context = WorkerStateMachine.Context(shuttingDown: shutdown.begun)

@@ -32,7 +32,7 @@ struct EventsContractTests {
         let rows = Set(Self.kindRows.keys).subtracting(["recorded(WardenEvent)", "sampled(SampleRound)", "collected(PoolRound)", "time", "process",
             "event", "reason", "pid", "old_state`, `new_state", "old_severity`, `new_severity", "exit_status", "evidence",
             "message", "program", "restart_reason", "collector`, `pool", "severity", "alert_reason", "occurrences",
-            "provisional"])
+            "provisional", "connection"])
         #expect(rows == Set(WardenEvent.Kind.allCases.map(\.rawValue)))
     }
 
@@ -47,6 +47,7 @@ struct EventsContractTests {
             provisional: true, message: "m")
         full.alertReason = "exit"
         full.occurrences = 2
+        full.connection = "4242"
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(full)) as? [String: Any] ?? [:]
         var documented: Set<String> = []
         for (first, _) in Self.kindRows where WardenEvent.Kind(rawValue: first) == nil && !first.contains("(") {

@@ -113,3 +113,56 @@ struct PoolsLeakTests {
         #expect(run.open(.connectionLeak).map(\.worker) == ["leaky:0"])
     }
 }
+
+/// Leaks slower than the collect interval: flat checks between growing ones (field report: one PostgreSQL
+/// connection every 6 s, checked every 3 s, filled the pool with no verdict).
+@Suite("Pool alerts: slow connection leaks")
+struct PoolsSlowLeakTests {
+    /// One connection every second check, from 0 to `top`.
+    static func everyOtherCheck(to top: Int) -> [Int] { (0...(2 * top)).map { $0 / 2 } }
+
+    @Test("one connection every 6 s checked every 3 s is a verdict after its sustain, its flat checks in the evidence")
+    func leakSlowerThanInterval() throws {
+        var run = PoolRun(sustain: .seconds(60), interval: 3)
+        run.counts(Self.everyOtherCheck(to: 26), worker: "pgleak:0")
+        let verdict = try #require(run.verdicts.first)
+        #expect(run.verdicts.count == 1 && !verdict.evidence.beforeSustain)
+        #expect(verdict.evidence.baseline == 5)
+        #expect(verdict.evidence.counts.prefix(4) == [5, 6, 6, 7])
+        #expect(verdict.evidence.checks < verdict.evidence.growthPerCheck.count)
+        #expect(run.open(.connectionLeak).first?.message.contains("growing)") == true)
+    }
+
+    @Test("one connection every 4th check still is a leak; every 5th (more flat checks than leak_flat_checks) is not")
+    func flatToleranceBound() {
+        var slow = PoolRun(sustain: .seconds(30), interval: 3)
+        slow.counts((0...120).map { $0 / 4 })
+        #expect(slow.verdicts.count == 1)
+        var slower = PoolRun(sustain: .seconds(30), interval: 3)
+        slower.counts((0...150).map { $0 / 5 })
+        #expect(slower.verdicts.isEmpty)
+    }
+
+    @Test("a pool already exhausted with a slowly leaking suspect is a verdict at once, at a flat check too")
+    func exhaustedPoolSlowLeak() throws {
+        var run = PoolRun(sustain: .seconds(600), interval: 3)
+        // pgleak grows one every 6 s beside a steady worker in a pool of 100 (exhausted at 95): suspected at
+        // 8 far from exhaustion; then the other worker fills the pool while pgleak is flat.
+        for (leaker, other) in [(5, 20), (5, 20), (6, 20), (6, 20), (7, 20), (7, 20), (8, 20)] {
+            run.check(workerSample(["pgleak:0": leaker, "other:0": other], max: 100))
+        }
+        #expect(run.verdicts.isEmpty && run.tracker.leakSeries(pool: testPool, worker: "pgleak:0")?.suspectedSince != nil)
+        run.check(workerSample(["pgleak:0": 8, "other:0": 90], max: 100))
+        let verdict = try #require(run.verdicts.first)
+        #expect(verdict.worker == "pgleak:0" && verdict.evidence.beforeSustain)
+        #expect(verdict.evidence.counts.last == 8 && verdict.evidence.forecast?.secondsToExhaustion == 0)
+    }
+
+    @Test("a slow ramp that stops on a plateau never reaches a verdict, however long the sustain has passed")
+    func slowRampThenPlateau() {
+        var run = PoolRun(sustain: .seconds(10), interval: 3)
+        run.counts([5, 5, 6, 6, 7, 7, 8] + Array(repeating: 8, count: 30))
+        #expect(run.verdicts.isEmpty)
+        #expect(run.tracker.leakSeries(pool: testPool, worker: "api:0")?.suspectedSince == nil)
+    }
+}

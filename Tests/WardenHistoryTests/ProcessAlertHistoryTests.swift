@@ -43,6 +43,34 @@ struct ProcessAlertHistoryTests {
         }
     }
 
+    /// The `pool-alert` (open, `resolved == nil`) or `pool-alert-resolved` record of a long-running connection.
+    static func longRunning(_ connection: String, at time: Double, resolved: Bool) -> SupervisionEvent {
+        var record = WardenEvent(
+            time: RFC3339Text.string(secondsSinceEpoch: time), process: "api:0",
+            event: resolved ? .poolAlertResolved : .poolAlert, reason: PoolAlert.Kind.longRunning, collector: "pg",
+            pool: "postgres://db", severity: .warning, message: "connection \(connection) idle in transaction")
+        record.connection = connection
+        return .recorded(record)
+    }
+
+    @Test("long-running alerts of two connections of one worker opened in one round stay two rows, each with its resolve")
+    func longRunningPerConnection() async throws {
+        try await HistorySubscriberTests.inDirectory { directory in
+            let now = Date().timeIntervalSince1970.rounded(.down)
+            let events = [Self.longRunning("101", at: now - 600, resolved: false), Self.longRunning("102", at: now - 600, resolved: false),
+                          Self.longRunning("101", at: now - 300, resolved: true), Self.longRunning("102", at: now - 100, resolved: true),
+                          HistorySubscriberTests.round(now - 1, [("crash", 4_096)])]
+            _ = try await HistorySubscriberTests.run(path: directory + "/h.sqlite", events) { history in
+                let range = HistoryRange(from: now - 3_600, to: now)
+                let rows = try await history.resolvedAlerts(range: range)
+                #expect(rows.map(\.connection) == ["101", "102"])
+                #expect(rows.map(\.resolvedAt) == [now - 300, now - 100].map { RFC3339Text.string(secondsSinceEpoch: $0) })
+                let listed = AlertList(live: AlertList(alerts: []), recorded: rows, range: range)
+                #expect(listed.alerts.map(\.connection) == ["101", "102"], "the API keeps both")
+            }
+        }
+    }
+
     @Test("a version-2 database (no reason, occurrences, evidence columns) is migrated and keeps its pool alerts")
     func migratesVersion2() async throws {
         try await HistorySubscriberTests.inDirectory { directory in

@@ -90,6 +90,8 @@ public struct WardenEvent: Codable, Sendable, Equatable {
     /// `pool-alert`, `pool-alert-resolved`: the collector (`[collectors.NAME]`) and the pool concerned.
     public var collector: String?
     public var pool: String?
+    /// `pool-alert`, `pool-alert-resolved` of a `long-running` alert: the connection's id (its backend pid).
+    public var connection: String?
     /// `pool-alert`, `process-alert` and their resolutions: the alert's severity (`AlertSeverity`: `warning`, `critical`).
     public var severity: String?
     /// `process-alert`, `process-alert-resolved`: what the alert is about, a `TransitionReason` (the restart
@@ -125,7 +127,7 @@ public struct WardenEvent: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case time, process, program, event, reason, pid, evidence, message, collector, pool, severity, occurrences
+        case time, process, program, event, reason, pid, evidence, message, collector, pool, connection, severity, occurrences
         case provisional, alertReason = "alert_reason"
         case oldState = "old_state", newState = "new_state", restartReason = "restart_reason"
         case oldSeverity = "old_severity", newSeverity = "new_severity", exitStatus = "exit_status"

@@ -12,7 +12,8 @@ public struct ConnectionLeakEvidence: Sendable, Equatable {
     /// Growth of each check in `counts` over its predecessor, as a fraction of `baseline`
     /// (`counts.count - 1` entries).
     public var growthPerCheck: [Double]
-    /// Consecutive growing checks so far (may exceed `counts.count - 1` once `counts` is truncated).
+    /// Growing checks of the streak so far (flat checks tolerated between them are in `counts` but not
+    /// here; may exceed `counts.count - 1` once `counts` is truncated).
     public var checks: Int
     /// Seconds since the Unix epoch of the check at which the streak reached `leak_checks`.
     public var suspectedSince: Double
@@ -37,7 +38,8 @@ public struct ConnectionLeakEvidence: Sendable, Equatable {
         let path = counts.map(String.init).joined(separator: " → ")
         let average = growthPerCheck.isEmpty ? 0 : growthPerCheck.reduce(0, +) / Double(growthPerCheck.count)
         let percent = Int((average * 100).rounded())
-        return "\(path) connections, +\(percent) % of \(baseline) per check over \(checks) checks"
+        let flat = growthPerCheck.count > checks ? " (\(checks) growing)" : ""
+        return "\(path) connections, +\(percent) % of \(baseline) per check over \(growthPerCheck.count) checks\(flat)"
             + (forecast.map { "; \($0.summary)" } ?? "")
     }
 }

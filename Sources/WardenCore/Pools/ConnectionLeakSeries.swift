@@ -1,6 +1,6 @@
 /// One worker's connection count in one pool, check by check, and the connection-leak rule applied to it.
 ///
-/// ## The rule
+/// ## The rule (principle: a leak never gives a connection back; it need not take one at every check)
 /// A check is a *growing check* when the count rose over the previous check by at least
 /// `leakGrowth × baseline` connections (and by at least one), where `baseline` is the count just before
 /// the streak's first growing check and must be at least `leakMinConnections`. Growth is measured against
@@ -8,25 +8,33 @@
 /// the count rises, whereas growth relative to the previous count decays below any threshold for every
 /// linear leak (12 → 22 → … → 102 is +83 % per check at first, +11 % at the end).
 ///
-/// - `leakChecks` consecutive growing checks make a *suspicion*, dated at the check that completed them.
-/// - Any check that is not growing (flat, falling, too little growth) ends the streak and the suspicion.
-/// - A suspicion that still holds `sustain` after it started is a *verdict* (at once when `sustain` is
-///   zero). The verdict opens a leak *episode* and is reported once.
+/// A check that is neither growing nor falling (flat, or a rise below the growth threshold) is a *flat
+/// check*: up to `leakFlatChecks` of them in a row are tolerated inside a streak, so a leak slower than the
+/// collect interval (one connection every 6 s checked every 3 s: 6 → 6 → 7 → 7 → 8) keeps its streak. They
+/// neither count as growth nor end the streak; one more flat check, or any fall, ends it.
+///
+/// - `leakChecks` growing checks in one streak make a *suspicion*, dated at the check that completed them.
+/// - A suspicion is a *verdict* at a growing check at least `sustain` after it started (at once when
+///   `sustain` is zero): the leak must be seen still growing after the sustain, so a plateau, whose flat
+///   checks only keep a suspicion alive, is never a verdict. The verdict opens a leak *episode* and is
+///   reported once.
 /// - Forecast: given the pool's `PoolRoom`, a suspicion is a verdict *before* its sustain has passed when,
 ///   at the streak's mean rate, the pool reaches exhaustion before the sustain would end (or already has)
 ///   **and** the next check would find the pool past `high_usage` at that rate. A fast leak fills a pool in
 ///   seconds, and waiting out a minute of sustain would let it refuse every other client first; but acting
 ///   at the last check that keeps the pool under `high_usage` (not at the first sight of a rate) gives a
-///   warm-up that is about to level off every check it can have to show it. Only a suspicion (`leakChecks`
-///   growing checks) is forecast: a single step, a steady pool, and a plateau once it is flat never are.
+///   warm-up that is about to level off every check it can have to show it. A pool *already* exhausted with
+///   a suspected worker is a verdict at once, at a flat check too. Only a suspicion (`leakChecks` growing
+///   checks) is forecast: a single step, a steady pool, and a plateau once it is flat never are.
 /// - The episode ends when the count falls back to the episode's baseline or below (a leak never gives
 ///   connections back; a restart frees them), or on `restart()`. Only then can a new verdict follow.
 ///
 /// ## Guards this gives
 /// - 1 → 2 → 3 is never a leak: the baseline must be at least `leakMinConnections`.
-/// - A burst that returns to baseline: its ramp may make a suspicion, but the flat top or the fall ends it
-///   before `sustain` has passed (for any `sustain` longer than one check interval).
+/// - A burst that returns to baseline: its ramp may make a suspicion, but its flat top gives no growing
+///   check after the sustain, and its fall ends the streak.
 /// - A steady pool, at its maximum or not, and a long active query: the count is flat, nothing grows.
+/// - A plateau: flat checks keep a suspicion at most `leakFlatChecks` checks and never make a verdict.
 public struct ConnectionLeakSeries: Sendable, Equatable {
     /// Most counts kept as evidence; older ones of a long streak are dropped (the baseline first).
     public static let maximumCounts = 32
@@ -39,8 +47,10 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
     public private(set) var counts: [Int] = []
     /// Growth of each check of the current streak, as a fraction of `baseline`.
     public private(set) var growth: [Double] = []
-    /// Consecutive growing checks.
+    /// Growing checks of the current streak.
     public private(set) var growingChecks = 0
+    /// Flat checks in a row since the streak's last growing check.
+    public private(set) var flatChecks = 0
     /// Epoch seconds at which the streak reached `leakChecks`; `nil` without a suspicion.
     public private(set) var suspectedSince: Double?
     /// Baseline of the open leak episode; `nil` when no episode is open.
@@ -81,6 +91,7 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
                                  room: PoolRoom? = nil) -> Step {
         let previousCheckAt = lastCheckAt
         defer { lastCount = count; lastCheckAt = now }
+        var grewNow = false
         if let previous = lastCount {
             let base = baseline ?? previous
             let rise = count - previous
@@ -93,14 +104,14 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
                     counts = [previous]
                     growth = []
                 }
-                counts.append(count)
-                growth.append(Double(rise) / Double(base))
-                if counts.count > Self.maximumCounts {
-                    counts.removeFirst(counts.count - Self.maximumCounts)
-                    growth.removeFirst(growth.count - (Self.maximumCounts - 1))
-                }
+                append(count, growth: Double(rise) / Double(base))
                 growingChecks += 1
+                flatChecks = 0
+                grewNow = true
                 if growingChecks >= thresholds.leakChecks, suspectedSince == nil { suspectedSince = now }
+            } else if baseline != nil, rise >= 0, flatChecks < thresholds.leakFlatChecks {
+                append(count, growth: Double(rise) / Double(base))
+                flatChecks += 1
             } else {
                 endStreak()
             }
@@ -114,21 +125,32 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
         }
         if let since = suspectedSince, let baseline {
             let forecast = room.flatMap { exhaustionForecast(count: count, room: $0, at: now) }
-            let held = now - since >= sustainSeconds
+            let held = grewNow && now - since >= sustainSeconds
             var early = false
             if !held, let forecast, let room {
                 let interval = previousCheckAt.map { now - $0 } ?? 0
                 let nextCheckFinds = Double(forecast.used) + forecast.connectionsPerSecond * interval
-                early = forecast.secondsToExhaustion <= sustainSeconds - (now - since) && nextCheckFinds >= Double(room.highUsageAt)
+                let exhausted = room.used >= room.exhaustedAt
+                early = exhausted || (grewNow && forecast.secondsToExhaustion <= sustainSeconds - (now - since)
+                    && nextCheckFinds >= Double(room.highUsageAt))
             }
             guard held || early else { return .none }
             episodeBaseline = baseline
             return .verdict(
                 ConnectionLeakEvidence(
                     baseline: baseline, counts: counts, growthPerCheck: growth, checks: growingChecks,
-                    suspectedSince: since, sustainSeconds: sustainSeconds, forecast: forecast, beforeSustain: early))
+                    suspectedSince: since, sustainSeconds: sustainSeconds, forecast: forecast, beforeSustain: !held))
         }
         return .none
+    }
+
+    private mutating func append(_ count: Int, growth fraction: Double) {
+        counts.append(count)
+        growth.append(fraction)
+        if counts.count > Self.maximumCounts {
+            counts.removeFirst(counts.count - Self.maximumCounts)
+            growth.removeFirst(growth.count - (Self.maximumCounts - 1))
+        }
     }
 
     /// The streak's mean rate and when it takes the pool to `room.exhaustedAt`; `nil` without a streak
@@ -156,6 +178,7 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
         counts = []
         growth = []
         growingChecks = 0
+        flatChecks = 0
         suspectedSince = nil
     }
 }

@@ -2,7 +2,7 @@
 ///
 /// Fractions are of the pool's `max` (0..1]; counts are connections; durations are `Duration`s.
 /// Invariants (the config validator enforces them): `0 < highUsage <= exhaustion <= 1`, `leakGrowth > 0`,
-/// `highUsageChecks >= 1`, `leakChecks >= 1`, `leakMinConnections >= 1`, `longRunning > 0`.
+/// `highUsageChecks >= 1`, `leakChecks >= 1`, `leakFlatChecks >= 0`, `leakMinConnections >= 1`, `longRunning > 0`.
 public struct PoolThresholds: Sendable, Equatable {
     /// Usage fraction at or above which `high-usage` is raised (`high_usage`). Default 0.80.
     public var highUsage: Double
@@ -16,6 +16,9 @@ public struct PoolThresholds: Sendable, Equatable {
     public var leakGrowth: Double
     /// Consecutive growing checks that make a connection-leak suspicion (`leak_checks`). Default 3.
     public var leakChecks: Int
+    /// Flat checks in a row (no fall, no growing step) a leak's growth streak tolerates (`leak_flat_checks`),
+    /// so a leak slower than the collect interval keeps its streak. Default 3.
+    public var leakFlatChecks: Int
     /// A worker's count must be at least this many connections when its growth streak starts
     /// (`leak_min_connections`), so that 1 → 2 → 3 is not a "100 % leak". Default 5.
     public var leakMinConnections: Int
@@ -29,6 +32,7 @@ public struct PoolThresholds: Sendable, Equatable {
         exhaustion: Double = 0.95,
         leakGrowth: Double = 0.10,
         leakChecks: Int = 3,
+        leakFlatChecks: Int = 3,
         leakMinConnections: Int = 5,
         longRunning: Duration = .seconds(300)
     ) {
@@ -37,6 +41,7 @@ public struct PoolThresholds: Sendable, Equatable {
         self.exhaustion = exhaustion
         self.leakGrowth = leakGrowth
         self.leakChecks = leakChecks
+        self.leakFlatChecks = leakFlatChecks
         self.leakMinConnections = leakMinConnections
         self.longRunning = longRunning
     }
