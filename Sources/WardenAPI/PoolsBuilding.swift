@@ -10,12 +10,13 @@ extension PoolList {
 }
 
 extension PoolStatus {
-    /// The API view of one tracked pool; `usage` clamped to 0...1.
+    /// The API view of one tracked pool; `usage` as the alerts and `/metrics` see it (never below 0, above 1
+    /// while superuser-reserved connections are in use).
     public init(snapshot: PoolSnapshot) {
         let sample = snapshot.sample
         self.init(
             collector: snapshot.collector, pool: sample.pool, max: sample.max, inUse: sample.inUse, idle: sample.idle,
-            waiting: sample.waiting, usage: snapshot.usage.map { Swift.min(1, Swift.max(0, $0)) },
+            waiting: sample.waiting, usage: snapshot.usage.map { Swift.max(0, $0) },
             byWorker: sample.byWorker, unattributed: sample.unattributed,
             longRunning: sample.longRunning,
             collectedAt: sample.collectedAt, backendMemory: sample.backendMemory)

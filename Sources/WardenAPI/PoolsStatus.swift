@@ -26,8 +26,9 @@ public struct PoolStatus: Codable, Sendable, Equatable {
     public var idle: Int
     /// Clients waiting for a connection or blocked; `null` where the server does not say.
     public var waiting: Int?
-    /// Fraction of `max` taken, `(in_use + idle) / max`, clamped to 0...1; idle connections count because
-    /// they occupy a slot. `null` when `max` is 0 (unknown).
+    /// Fraction of `max` taken, `(in_use + idle) / max`; idle connections count because they occupy a slot.
+    /// Above 1 when connections reserved for superusers are in use (PostgreSQL's
+    /// `superuser_reserved_connections`): the same figure the pool alerts give. `null` when `max` is 0.
     public var usage: Double?
     /// Worker instance name → connections held by any process of its tree.
     public var byWorker: [String: Int]

@@ -90,7 +90,7 @@ enum MetricFamily: String, CaseIterable, Sendable {
         case .info: return "1 for each instance with a process; its pid as a label."
         case .poolConnections: return "Connections of the pool by state (in_use, idle, waiting)."
         case .poolMaxConnections: return "Connections a client may open before being refused (max_connections, maxclients)."
-        case .poolUsage: return "Open connections over the pool's maximum, 0 to 1."
+        case .poolUsage: return "Open connections over the pool's maximum (above 1 while superuser-reserved connections are in use)."
         case .poolWorkerConnections: return "Connections of the pool held by a supervised worker's process tree."
         case .poolUnattributed: return "Client connections of the pool no supervised worker holds."
         case .poolBackendResidentMemory:

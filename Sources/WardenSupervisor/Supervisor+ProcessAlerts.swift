@@ -45,7 +45,8 @@ extension Supervisor {
         guard processAlerts.hasReportedLeak(instance.name) else { return }
         let machine = instance.machine
         let evidence = machine.verdict.map { LeakEvidence(observation: machine.observation, verdict: $0).record }
-        performAlerts(processAlerts.leakSampled(process: instance.name, action: machine.verdict?.action,
+        let critical = !machine.provisional && machine.severity == .graded(.critical)
+        performAlerts(processAlerts.leakSampled(process: instance.name, action: machine.verdict?.action, critical: critical,
                                                 evidence: evidence, at: wallNow))
     }
 

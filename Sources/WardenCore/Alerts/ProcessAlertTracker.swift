@@ -112,13 +112,16 @@ public struct ProcessAlertTracker: Sendable {
         return [.opened(alert)]
     }
 
-    /// One sample of `process`: `action` is what its detector's verdict demands now (`nil`: nothing). A
-    /// reported leak alert whose reason still holds gets the new evidence; one that no longer holds resolves.
-    public mutating func leakSampled(process: String, action: TransitionReason?, evidence: WardenEvent.Evidence?,
-                                     at now: Double) -> [ProcessAlertAction] {
+    /// One sample of `process`: `action` is what its detector's verdict demands now (`nil`: nothing), and
+    /// `critical` whether its final memory grade is critical. A reported leak alert whose condition still
+    /// holds gets the new evidence; one that no longer holds resolves. A memory-growth alert holds while the
+    /// grade stays critical: the verdict's demand pauses while growth bends for a moment (a saturating
+    /// stretch), and the alert had resolved while the worker was still graded critical.
+    public mutating func leakSampled(process: String, action: TransitionReason?, critical: Bool,
+                                     evidence: WardenEvent.Evidence?, at now: Double) -> [ProcessAlertAction] {
         var actions: [ProcessAlertAction] = []
         for key in keys(of: process, kind: .leak) where open[key]?.quietSeconds == nil {
-            if key.reason == action {
+            if key.reason == action || (key.reason == .memoryGrowth && critical) {
                 open[key]?.lastSeenAt = now
                 if let evidence { open[key]?.evidence = evidence }
             } else {
