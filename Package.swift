@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "WardenDashboard",
             dependencies: [
-                "WardenAPI", "WardenCore", "WardenHTTP",
+                "WardenAPI", "WardenCore", "WardenHTTP", "WardenLinux",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,7 +3,7 @@ public import WardenAPI
 public import WardenHTTP
 public import Logging
 import NIOCore
-import WardenCore
+public import WardenCore
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -25,7 +25,8 @@ public struct Dashboard: BrowserFrontend {
     let history: (any HistoryQuerying)?
     let logger: Logger
     let sessions: SessionStore
-    let marks = AlertMarks()
+    let marks: AlertMarks
+    let logins: LoginGate
 
     /// Name of the session cookie.
     static let cookieName = "warden_session"
@@ -38,11 +39,20 @@ public struct Dashboard: BrowserFrontend {
     ///   - token: The `[http]` token a login must present (compared in constant time).
     ///   - control, history: What the recommendations are computed from.
     ///   - idleSeconds: A session ends after this long without a request (default 12 h).
+    ///   - stateDirectory: Where acknowledgements persist (`dashboard-acks.json`); `nil`: in memory only.
+    ///   - throttle: The failed-login policy (per client address).
     public init(token: [UInt8], control: any SupervisorControl, history: (any HistoryQuerying)?, logger: Logger,
-                idleSeconds: Double = 12 * 3_600) {
+                idleSeconds: Double = 12 * 3_600, stateDirectory: String? = nil, throttle: LoginThrottle = LoginThrottle()) {
         self.token = token; self.control = control; self.history = history; self.logger = logger
         self.sessions = SessionStore(idleSeconds: idleSeconds)
+        self.marks = AlertMarks(file: stateDirectory.map { $0 + "/" + Self.acksFile }, now: Self.now()) { path, code in
+            logger.error("cannot write the dashboard's acknowledgements", metadata: ["path": "\(path)", "errno": "\(code)"])
+        }
+        self.logins = LoginGate(throttle)
     }
+
+    /// The acknowledgements' file name in the state directory.
+    public static let acksFile = "dashboard-acks.json"
 
     static let pagePaths: Set<String> = ["/", "/pools", "/alerts"]
 
@@ -55,12 +65,12 @@ public struct Dashboard: BrowserFrontend {
         await session(of: request, needsCSRF: request.method != .get && request.method != .head) != nil
     }
 
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: Router<WardenRequestContext>) {
         router.get("/login") { request, _ in
             if await session(of: request, needsCSRF: false) != nil { return Reply.redirect("/") }
             return Reply.html(Pages.login(error: nil))
         }
-        router.post("/login") { request, _ in try await login(request) }
+        router.post("/login") { request, context in try await login(request, from: context.clientAddress) }
         router.post("/logout") { request, _ in try await logout(request) }
         for path in Self.pagePaths { router.get(RouterPath(path)) { request, _ in await page(request) } }
         router.get("/process/{name}") { request, _ in await page(request) }
@@ -68,6 +78,7 @@ public struct Dashboard: BrowserFrontend {
         router.get("/assets/app.js") { request, _ in Reply.asset(DashboardAssets.script, request: request) }
         router.get("/ui/acks") { request, _ in
             guard await session(of: request, needsCSRF: false) != nil else { return Reply.unauthorized }
+            await marks.adopt(await control.alerts().alerts, now: Self.now())
             return Reply.json(["acks": await marks.list(now: Self.now())])
         }
         router.post("/ui/acks") { request, _ in try await acknowledge(request) }
@@ -96,16 +107,24 @@ public struct Dashboard: BrowserFrontend {
     }
 
     /// `POST /login` with the form field `token`: a session cookie and a redirect to `/`, or the form again
-    /// with a 401 (after a short pause that slows guessing).
-    func login(_ request: Request) async throws -> Response {
+    /// with a 401 (after a short pause that slows guessing), or a 429 with `Retry-After` while `address`
+    /// is locked out by the `LoginThrottle` (the token is then not checked).
+    func login(_ request: Request, from address: String) async throws -> Response {
         guard Self.sameOrigin(request) else { return Reply.html(Pages.login(error: "cross-origin login refused"), status: .forbidden) }
+        if case .refuse(let seconds) = logins.decide(address, now: Self.now()) { return Reply.throttled(seconds) }
         let form = try await FormBody.read(request)
         guard let presented = form["token"], !token.isEmpty,
               BearerTokenCheck.constantTimeEqual(Array(presented.utf8), token) else {
-            logger.notice("dashboard login refused")
+            let next = logins.recordFailure(address, now: Self.now())
+            logger.notice("dashboard login refused", metadata: ["client": "\(address)"])
             try await Task.sleep(for: .milliseconds(300))
+            if case .refuse(let seconds) = next {
+                logger.warning("dashboard logins locked out", metadata: ["client": "\(address)", "seconds": "\(Int(seconds.rounded(.up)))"])
+                return Reply.throttled(seconds)
+            }
             return Reply.html(Pages.login(error: "Wrong token. Paste the contents of [http] token_file."), status: .unauthorized)
         }
+        logins.recordSuccess(address)
         let (id, _) = await sessions.create(now: Self.now())
         logger.info("dashboard login")
         var response = Reply.redirect("/")

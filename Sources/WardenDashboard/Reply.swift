@@ -54,6 +54,14 @@ enum Reply {
         error(.unauthorized, field: "session", message: "no live dashboard session (or a missing CSRF token); log in at /login")
     }
 
+    /// 429 with `Retry-After` (whole seconds) and the login form saying how long to wait.
+    static func throttled(_ seconds: Double) -> Response {
+        let wait = max(1, Int(seconds.rounded(.up)))
+        var response = html(Pages.login(error: "Too many wrong tokens from this address: try again in \(wait) s."), status: .tooManyRequests)
+        response.headers[.retryAfter] = String(wait)
+        return response
+    }
+
     /// 303 See Other to `location`.
     static func redirect(_ location: String) -> Response {
         var headers = HTTPFields()

@@ -1,4 +1,6 @@
 import Crypto
+import Synchronization
+import WardenCore
 import WardenHTTP
 
 /// The dashboard's browser sessions: random ids (256 bits from swift-crypto's secure generator) mapped to
@@ -71,4 +73,13 @@ enum Hex {
         for byte in bytes { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0x0F)]) }
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+/// The dashboard's `LoginThrottle` behind a lock (decisions are instant; no actor hop on the login path).
+final class LoginGate: Sendable {
+    private let throttle: Mutex<LoginThrottle>
+    init(_ throttle: LoginThrottle) { self.throttle = Mutex(throttle) }
+    func decide(_ address: String, now: Double) -> LoginThrottle.Decision { throttle.withLock { $0.decide(address, now: now) } }
+    func recordFailure(_ address: String, now: Double) -> LoginThrottle.Decision { throttle.withLock { $0.recordFailure(address, now: now) } }
+    func recordSuccess(_ address: String) { throttle.withLock { $0.recordSuccess(address) } }
 }

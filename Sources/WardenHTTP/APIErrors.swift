@@ -38,7 +38,7 @@ struct APIFailure: Error, Sendable {
 /// Turns every error thrown below it into a JSON `APIErrorBody` answer, so no route answers an empty
 /// body or a bare 500 and no input can take the server down.
 struct APIErrorMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = WardenRequestContext
     let logger: Logger
 
     func handle(

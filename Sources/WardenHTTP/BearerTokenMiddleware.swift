@@ -8,7 +8,7 @@ public import Hummingbird
 /// The comparison takes the same time wherever the presented token first differs (and whatever its
 /// length), so timing does not reveal a prefix of the token.
 struct BearerTokenMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = WardenRequestContext
     let token: [UInt8]
     var browser: (any BrowserFrontend)? = nil
 
@@ -65,5 +65,5 @@ public protocol BrowserFrontend: Sendable {
     /// also that session's CSRF token.
     func authorizes(_ request: Request) async -> Bool
     /// Adds the frontend's routes.
-    func register(on router: Router<BasicRequestContext>)
+    func register(on router: Router<WardenRequestContext>)
 }

@@ -31,7 +31,7 @@ struct ControlRoutes: Sendable {
     /// `Content-Type` of `GET /metrics`: Prometheus's text exposition format.
     static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<WardenRequestContext>) {
         router.get(RouterPath(APIRoute.processes)) { request, _ in try await status(request) }
         router.get(RouterPath(APIRoute.process)) { _, context in
             let encoded = try context.parameters.require("name")

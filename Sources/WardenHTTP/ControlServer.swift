@@ -106,7 +106,7 @@ public func makeControlServer(
     logger: Logger,
     onRunning: (@Sendable () async -> Void)? = nil
 ) -> ControlServer {
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: WardenRequestContext.self)
     router.add(middleware: APIErrorMiddleware(logger: logger))
     ControlRoutes(control: control, metrics: metrics, history: history, notifications: notifications, logger: logger).register(on: router)
 
@@ -171,7 +171,7 @@ public func makeTCPServer(
     logger: Logger,
     onRunning: (@Sendable (Int) async -> Void)? = nil
 ) -> TCPServer {
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: WardenRequestContext.self)
     router.add(middleware: APIErrorMiddleware(logger: logger))
     router.add(middleware: BearerTokenMiddleware(token: token, browser: browser))
     ControlRoutes(control: control, metrics: metrics, history: history, notifications: notifications, logger: logger).register(on: router)

@@ -18,7 +18,7 @@ struct HistoryRoutes: Sendable {
     /// The longest range a query may ask for: ten years (anything longer is a typo).
     static let maximumHours = 24.0 * 366 * 10
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<WardenRequestContext>) {
         router.get(RouterPath(APIRoute.processHistory)) { request, context in
             let encoded = try context.parameters.require("name")
             let name = encoded.removingPercentEncoding ?? encoded

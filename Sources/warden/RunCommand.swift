@@ -141,7 +141,8 @@ struct RunCommand: AsyncParsableCommand {
             services.append(.init(service: makeTCPServer(
                 control: supervisor, metrics: metrics, history: history, notifications: notifications, host: http.host,
                 port: http.port, token: http.token.bytes,
-                browser: Dashboard(token: http.token.bytes, control: supervisor, history: history, logger: logger),
+                browser: Dashboard(token: http.token.bytes, control: supervisor, history: history, logger: logger,
+                                   stateDirectory: stateDirectory),
                 limits: limits, logger: logger)))
         }
         services.append(.init(service: supervisor))

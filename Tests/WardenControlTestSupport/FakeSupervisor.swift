@@ -15,6 +15,8 @@ package actor FakeSupervisor: SupervisorControl {
     /// Added to named status queries and to actions, to model a slow supervisor (reentrant: the actor
     /// serves other calls while one waits).
     package var delay: Duration?
+    /// What `alerts()` answers.
+    package var openAlerts: [AlertStatus] = []
 
     package init(processes: [ProcessStatus] = Fixtures.processes) {
         self.processes = processes.sorted { $0.name < $1.name }
@@ -24,6 +26,7 @@ package actor FakeSupervisor: SupervisorControl {
     package func setFailingPrograms(_ programs: Set<String>) { failingPrograms = programs }
     package func setShuttingDown() { shuttingDown = true }
     package func setDelay(_ delay: Duration?) { self.delay = delay }
+    package func setAlerts(_ alerts: [AlertStatus]) { openAlerts = alerts }
 
     private func pause() async {
         if let delay { try? await Task.sleep(for: delay) }
@@ -115,7 +118,7 @@ package actor FakeSupervisor: SupervisorControl {
     }
 
     package func pools() async -> PoolList { PoolList(pools: []) }
-    package func alerts() async -> AlertList { AlertList(alerts: []) }
+    package func alerts() async -> AlertList { AlertList(alerts: openAlerts) }
 
     package func health() async -> HealthStatus {
         HealthStatus(status: "ok", notifyDatagrams: NotifyDatagramCounts(accepted: 1, malformed: 2, unknownSender: 3))

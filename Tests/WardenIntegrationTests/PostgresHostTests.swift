@@ -10,30 +10,19 @@ struct PostgresHostTests {
         let environment = server.clientEnvironment(applicationName: "warden-e2e")
         let initialize = try ChildProcess.runBlocking("/usr/bin/pgbench", ["-i", "-s", "1", "-q"], environment: environment).status
         #expect(initialize == 0, "pgbench -i")
-        let libpq = ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGCONNECT_TIMEOUT"]
-            .map { "\($0) = \"\(environment[$0] ?? "")\"" }.joined(separator: ", ")
+        let libpq = server.clientEnvironmentTOML(applicationName: "warden-e2e")
         let warden = try WardenProcess(config: """
             [supervisor]
             state_dir = "state"
 
-            [collectors.postgres]
-            plugin = "warden-collector-postgres"
-            interval = "500ms"
-            config = { url = "\(server.url())" }
-            [collectors.postgres.thresholds]
-            long_running = "1s"
-            leak_checks = 3
-            leak_min_connections = 3
+            \(server.collectorTOML(thresholds: "leak_checks = 3\nleak_min_connections = 3"))
 
             [programs.bench]
             command = ["/usr/bin/pgbench", "-n", "-c", "8", "-j", "2", "-T", "600"]
             environment = { \(libpq) }
             start_seconds = "200ms"
 
-            [programs.idletx]
-            command = ["/bin/sh", "-c", "(echo 'BEGIN; SELECT 1;'; sleep 600) | psql -X -q"]
-            environment = { \(libpq) }
-            start_seconds = "200ms"
+            \(server.idleTransactionTOML(program: "idletx", applicationName: "warden-e2e"))
 
             [programs.pgleak]
             command = ["/bin/sh", "-c", "while true; do (sleep 600 | psql -X -q) & sleep 0.3; done"]

@@ -14,19 +14,8 @@ struct ProcessAlertTests {
         shutdown_timeout = "10s"
         """
 
-    /// A worker that runs 0.3 s (RUNNING after 0.1 s) and exits with status 3, restarted at once.
-    static func crasher(_ extra: String = "") -> String {
-        """
-        [programs.crasher]
-        command = ["WORKLOAD", "crash", "--after", "0.3"]
-        start_seconds = "100ms"
-        start_limit_burst = 0
-        loop_restarts = 3
-        loop_window = "30s"
-        alert_quiet = "3s"
-        \(extra)
-        """
-    }
+    /// The crash-looping worker (`ProgramSnippets.crashLoop`, quiet after 3 s).
+    static func crasher(_ extra: String = "") -> String { ProgramSnippets.crashLoop(quiet: "3s", extra) }
 
     static func alerts(_ warden: WardenProcess, _ target: String = "/v1/alerts") throws -> [[String: Any]] {
         try warden.getJSON(target)["alerts"] as? [[String: Any]] ?? []

@@ -67,6 +67,37 @@ public final class PostgresServer: Sendable {
         return environment
     }
 
+    /// `clientEnvironment`'s libpq variables as a TOML inline table's body, for a program's `environment = { … }`.
+    public func clientEnvironmentTOML(applicationName: String) -> String {
+        let environment = clientEnvironment(applicationName: applicationName)
+        return ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGCONNECT_TIMEOUT"]
+            .map { "\($0) = \"\(environment[$0] ?? "")\"" }.joined(separator: ", ")
+    }
+
+    /// `[collectors.postgres]` watching this server every 500 ms, with `long_running = "1s"` and the
+    /// `thresholds` lines (TOML) added to its thresholds table.
+    public func collectorTOML(thresholds: String) -> String {
+        """
+        [collectors.postgres]
+        plugin = "warden-collector-postgres"
+        interval = "500ms"
+        config = { url = "\(url())" }
+        [collectors.postgres.thresholds]
+        long_running = "1s"
+        \(thresholds)
+        """
+    }
+
+    /// `[programs.NAME]`: psql holding one transaction open (`idle in transaction`) for 15 min, as `appRole`.
+    public func idleTransactionTOML(program: String, applicationName: String) -> String {
+        """
+        [programs.\(program)]
+        command = ["/bin/sh", "-c", "(echo 'BEGIN; SELECT 1;'; sleep 900) | psql -X -q"]
+        environment = { \(clientEnvironmentTOML(applicationName: applicationName)) }
+        start_seconds = "200ms"
+        """
+    }
+
     /// Runs `sql` with psql as the superuser over the unix socket (`-X -A -t -q`, stop on first error) and
     /// returns its stdout, trimmed. Throws `PostgresServerError.toolFailed` with psql's stderr on failure.
     public func superuserSQL(_ sql: String, database: String = "postgres") async throws -> String {

@@ -4,7 +4,7 @@
 ///
 /// Bounded: at most `maxMarks` marks, keys of at most `maxKeyBytes`; `prune` drops marks of alerts
 /// that are gone.
-public struct AlertAttention: Sendable, Equatable {
+public struct AlertAttention: Sendable {
     /// An operator's mark on one alert.
     public enum Mark: Sendable, Equatable {
         case acknowledged(at: Double)
@@ -37,6 +37,63 @@ public struct AlertAttention: Sendable, Equatable {
     public private(set) var marks: [String: Mark] = [:]
 
     public init() {}
+
+    /// Marks read back after a restart of Warden, waiting for their alert to open again (alerts are not
+    /// kept across a restart: the same condition, found again, is a new alert with a new `started_at`).
+    /// Keyed by the alert's identity (its key without `started_at`); they end `carryGrace` after the restart.
+    public private(set) var carried: [String: (key: String, mark: Mark)] = [:]
+    /// When the carried marks were read back.
+    public private(set) var restoredAt: Double = 0
+    /// How long after a restart an alert that opens again inherits its mark: 15 min (a pool alert needs
+    /// `high_usage_checks` collections, a restart loop `loop_restarts` restarts, to be found again).
+    public static let carryGrace = 15.0 * 60
+
+    /// Marks saved before a restart (`key` → mark), read back at `now`: invalid keys (empty, too long, no
+    /// `|started_at` part), expired or over-long snoozes are dropped; at most `maxMarks` kept, the latest
+    /// mark per identity.
+    public init(restoring saved: [String: Mark], now: Double) {
+        restoredAt = now
+        for (key, mark) in saved.sorted(by: { $0.key < $1.key }) where carried.count < Self.maxMarks {
+            guard !key.isEmpty, key.utf8.count <= Self.maxKeyBytes, let identity = Self.identity(of: key) else { continue }
+            switch mark {
+            case .snoozed(let until): guard until > now && until <= now + Self.maxSnoozeSeconds else { continue }
+            case .acknowledged(let at): guard at.isFinite else { continue }
+            }
+            if let other = carried[identity], other.key > key { continue }
+            carried[identity] = (key, mark)
+        }
+    }
+
+    /// An alert key without its last `|`-separated part (`started_at`); `nil` when it has no `|`.
+    public static func identity(of key: String) -> String? {
+        key.lastIndex(of: "|").map { String(key[..<$0]) }
+    }
+
+    /// Gives each open alert in `openKeys` (keys ending in `|started_at`, RFC 3339) that has no mark the
+    /// carried mark of its identity, when it started within `carryGrace` after the restart (the condition
+    /// found again). Carried marks end after the grace. Returns whether the marks changed (to be saved).
+    @discardableResult
+    public mutating func adopt(openKeys: [String], now: Double) -> Bool {
+        guard !carried.isEmpty else { return false }
+        var changed = false
+        for key in openKeys where marks[key] == nil {
+            guard let identity = Self.identity(of: key), let saved = carried[identity],
+                  let started = RFC3339Text.seconds(String(key[key.index(after: key.lastIndex(of: "|")!)...])),
+                  started <= restoredAt + Self.carryGrace, marks.count < Self.maxMarks else { continue }
+            marks[key] = saved.mark
+            carried[identity] = nil
+            changed = true
+        }
+        if now > restoredAt + Self.carryGrace { carried = [:]; changed = true }
+        return changed
+    }
+
+    /// The marks to save: the current ones and the carried ones not yet adopted.
+    public var saved: [String: Mark] {
+        var all = marks
+        for (_, entry) in carried where all[entry.key] == nil { all[entry.key] = entry.mark }
+        return all
+    }
 
     /// Acknowledges `key` at `now` (replacing a snooze).
     public mutating func acknowledge(_ key: String, now: Double) throws(Refusal) {

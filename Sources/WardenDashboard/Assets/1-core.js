@@ -56,6 +56,36 @@ W.setSeverity = function (node, text) {
   if (node.className !== cls) node.className = cls;
   W.setText(node, text);
 };
+/** What qualifies a grade: `provisional · final in 1m 40s`, `first grade in 40s`, or '' (a final grade). */
+W.gradeNote = function (leak) {
+  if (leak.provisional) return 'provisional' + (leak.final_grade_in_seconds != null ? ' · final in ' + W.fmt.duration(Math.ceil(leak.final_grade_in_seconds)) : '');
+  if (leak.first_grade_in_seconds != null) return 'first grade in ' + W.fmt.duration(Math.ceil(leak.first_grade_in_seconds));
+  return '';
+};
+/** `restart loop: 5× exit since 10:02:11`, or '' without a loop. */
+W.loopText = loop => (loop ? 'restart loop: ' + loop.restarts + '× ' + loop.reason + ' since ' + W.fmt.when(loop.since) : '');
+
+/** Asks `question` in a modal dialog (Esc or Cancel: no; focus starts on Cancel, returns to the caller's
+ * control afterwards). Resolves true when `confirmLabel` was chosen. */
+W.confirm = function (question, confirmLabel) {
+  let dialog = document.getElementById('confirm');
+  if (!dialog) {
+    dialog = W.el('dialog', { id: 'confirm', 'aria-labelledby': 'confirm-q' }, W.el('p', { id: 'confirm-q' }),
+      W.el('div', { class: 'dialog-buttons' }, W.el('button', { type: 'button', value: 'cancel' }, 'Cancel'),
+        W.el('button', { type: 'button', value: 'confirm', class: 'primary' })));
+    dialog.addEventListener('click', e => { const b = e.target.closest('button'); if (b) dialog.close(b.value); });
+    document.body.append(dialog);
+  }
+  const opener = document.activeElement;
+  dialog.querySelector('#confirm-q').textContent = question;
+  dialog.querySelector('button[value="confirm"]').textContent = confirmLabel;
+  dialog.returnValue = 'cancel';
+  return new Promise(resolve => {
+    dialog.addEventListener('close', () => { if (opener && opener.focus) opener.focus(); resolve(dialog.returnValue === 'confirm'); }, { once: true });
+    dialog.showModal();
+    dialog.querySelector('button[value="cancel"]').focus();
+  });
+};
 
 W.ApiError = class extends Error {};
 W.get = async function (url) {

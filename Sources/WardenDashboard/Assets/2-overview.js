@@ -41,6 +41,11 @@ W.onAction = async function (event) {
   if (!holder) return;
   const name = holder.dataset.process, action = b.dataset.action;
   const verb = action === 'cleanup' ? 'Send ' + b.dataset.signal + ' to' : action[0].toUpperCase() + action.slice(1);
+  if ((action === 'stop' || action === 'restart') && !(await W.confirm(verb + ' ' + name + '?'
+    + (action === 'stop' ? ' It stays down until started again.' : ' Its main process gets its stop signal, then a new one starts.'), verb + ' ' + name))) {
+    W.say(verb + ' ' + name + ': cancelled');
+    return;
+  }
   b.dataset.busy = '1';
   try {
     await W.act(b, verb + ' ' + name, () => W.processAction(action, name, action === 'cleanup' ? b.dataset.signal : null));
@@ -75,7 +80,8 @@ W.pages.overview = function (main) {
   // One row built once, then cloned per process (much cheaper than building 500 rows node by node).
   const template = W.el('tr', {}, W.el('td', { class: 'name', 'data-label': 'Process' }, W.el('a')),
     ...W.COLUMNS.map(([key, title, cls]) => W.el('td', { class: cls + ' f-' + key, 'data-label': title, 'data-field': key },
-      key === 'severity' ? W.severity('none') : key === 'state' ? W.el('span', { class: 'state' }) : null)),
+      ...(key === 'severity' ? [W.severity('none'), W.el('small', { class: 'note' })]
+        : key === 'state' ? [W.el('span', { class: 'state' }), W.el('span', { class: 'loop', hidden: true }, 'LOOP')] : []))),
     W.el('td', { class: 'actions', 'data-label': 'Actions' }, ...W.actionButtons('')));
   function row(p) {
     const tr = template.cloneNode(true);
@@ -106,6 +112,10 @@ W.pages.overview = function (main) {
       r.cells.state.firstChild.className = 'state state-' + p.state;
       r.cells.reason.title = values.reason;
       W.setSeverity(r.cells.severity.firstChild, p.leak.severity);
+      W.setText(r.cells.severity.lastChild, W.gradeNote(p.leak));
+      const loop = r.cells.state.lastChild;
+      loop.hidden = !p.restart_loop;
+      if (loop.title !== W.loopText(p.restart_loop)) loop.title = W.loopText(p.restart_loop);
       const cls = W.GRADES.includes(p.leak.severity) ? 'graded-' + p.leak.severity : '';
       if (r.tr.className !== cls) r.tr.className = cls;
       W.updateButtons(r.tr, p);

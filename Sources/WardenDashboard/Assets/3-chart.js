@@ -72,17 +72,22 @@ W.chart = function (opts) {
     const lower = pts.slice().reverse().map(p => `${x(p.t).toFixed(1)},${y(p.lo ?? p.v).toFixed(1)}`);
     svg.append(W.svg('polygon', { class: 'range', points: upper.concat(lower).join(' ') }));
   }
+  // Restart markers under the line; those closer than 4 px merge into one (a crash loop would hide the data).
+  const groups = [];
+  for (const m of (opts.markers || []).filter(m => m.t >= t0 && m.t <= t1).sort((a, b) => a.t - b.t)) {
+    const last = groups[groups.length - 1];
+    if (last && x(m.t) - x(last.t) < 4) { last.n++; last.t = m.t; last.leak = last.leak || m.leak; last.label = m.label; } else groups.push({ ...m, n: 1 });
+  }
+  for (const g of groups) {
+    const line = W.svg('line', { class: 'marker' + (g.leak ? ' marker-leak' : ''), 'data-marker': g.leak ? 'leak' : 'restart', x1: x(g.t), x2: x(g.t), y1: T, y2: height - B });
+    line.append(W.svg('title', {}, g.n > 1 ? g.n + ' restarts; last ' + g.label : g.label));
+    svg.append(line);
+  }
   if (pts.length) {
     const d = pts.map((p, i) => (i ? 'L' : 'M') + x(p.t).toFixed(1) + ' ' + y(p.v).toFixed(1)).join('');
     svg.append(W.svg('path', { class: 'line', d }));
   } else {
     svg.append(W.svg('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle' }, 'no samples in this range'));
-  }
-  for (const m of opts.markers || []) {
-    if (m.t < t0 || m.t > t1) continue;
-    const line = W.svg('line', { class: 'marker' + (m.leak ? ' marker-leak' : ''), 'data-marker': m.leak ? 'leak' : 'restart', x1: x(m.t), x2: x(m.t), y1: T, y2: height - B });
-    line.append(W.svg('title', {}, m.label));
-    svg.append(line);
   }
   return svg;
 };

@@ -26,7 +26,8 @@ W.pages.process = function (main, path) {
   function showStatus(p) {
     facts.replaceChildren(
       ...fact('State', W.el('span', { class: 'state state-' + p.state }, p.state)),
-      ...fact('Severity', W.severity(p.leak.severity)),
+      ...fact('Severity', W.el('span', {}, W.severity(p.leak.severity), ' ', W.el('small', { class: 'note' }, W.gradeNote(p.leak)))),
+      ...(p.restart_loop ? fact('Restart loop', W.el('span', {}, W.el('span', { class: 'loop' }, 'LOOP'), ' ' + W.loopText(p.restart_loop))) : []),
       ...fact('PID', p.pid ?? '—'), ...fact('Uptime', W.fmt.duration(p.uptime_seconds)),
       ...fact('RSS (tree)', W.fmt.bytes(p.rss_bytes) + ' (' + W.fmt.bytes(p.tree_rss_bytes) + ')'),
       ...fact('Growth', W.fmt.rate(p.leak.rss_growth_mb_per_min) + ' MiB/min, ' + W.fmt.rate(p.leak.fd_growth_per_min)

@@ -4,7 +4,7 @@
 Usage: dashboard_check.py --url http://127.0.0.1:PORT --token-file FILE --leaky NAME --steady NAME --out DIR
 
 Checks, in order: the login form; a leaking worker shown rising to `critical` without a page reload; Restart
-restarting a worker (its pid changes); the process page's charts drawing from history (with severity bands);
+restarting a worker after a confirmation (its pid changes); the process page's charts drawing from history (with severity bands);
 the pools and alerts pages; 1280 px and 390 px layouts (screenshots in DIR); the keyboard's first stop (the
 skip link); logout; no console errors. Prints one JSON line of findings; exits 1 with the reason on failure.
 """
@@ -41,6 +41,25 @@ def browser(width, height):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def finish(findings, errors):
+    """Fails on console errors, else prints the findings with ok = true."""
+    if errors:
+        raise AssertionError("console errors: " + "; ".join(errors))
+    findings["ok"] = True
+    print(json.dumps(findings))
+
+
+def fail(driver, screenshot, findings, errors, error):
+    """Saves `screenshot`, prints the findings with ok = false and the reason, exits 1."""
+    try:
+        driver.save_screenshot(screenshot)
+    except Exception:
+        pass
+    findings.update(ok=False, error=f"{type(error).__name__}: {error}", console=errors)
+    print(json.dumps(findings))
+    sys.exit(1)
 
 
 def cell(driver, name, field):
@@ -112,6 +131,10 @@ def main():
         # Restart: the steady worker's pid changes.
         before = cell(driver, args.steady, "pid")
         steady_row.find_element(By.CSS_SELECTOR, 'button[data-action="restart"]').click()
+        # Restart asks first (a modal dialog, focus on Cancel); the confirm button goes ahead.
+        wait("the confirmation dialog", 5, lambda: driver.find_element(By.CSS_SELECTOR, "dialog#confirm[open]"))
+        assert "Restart " + args.steady in driver.find_element(By.ID, "confirm-q").text
+        driver.find_element(By.CSS_SELECTOR, 'dialog#confirm button[value="confirm"]').click()
         wait("a new pid after Restart", 30,
              lambda: cell(driver, args.steady, "pid") not in (before, "—") and cell(driver, args.steady, "state") == "RUNNING")
         findings["restart_pids"] = [before, cell(driver, args.steady, "pid")]
@@ -177,23 +200,11 @@ def main():
         wait("a redirect to the login form", 10, lambda: driver.current_url.endswith("/login"))
         findings["logout"] = True
         console_errors()
-        if errors:
-            raise AssertionError("console errors: " + "; ".join(errors))
-        findings["ok"] = True
-        print(json.dumps(findings))
+        finish(findings, errors)
     except Exception as error:
-        try:
-            driver.save_screenshot(f"{args.out}/failure.png")
-        except Exception:
-            pass
-        findings["ok"] = False
-        findings["error"] = f"{type(error).__name__}: {error}"
-        findings["console"] = errors
-        print(json.dumps(findings))
-        sys.exit(1)
+        fail(driver, f"{args.out}/failure.png", findings, errors, error)
     finally:
         driver.quit()
-
 
 if __name__ == "__main__":
     main()
