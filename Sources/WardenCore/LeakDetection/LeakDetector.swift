@@ -98,6 +98,7 @@ public struct LeakDetector: Sendable {
         }
         var steady = false
         if case .steady = growthShape { steady = true }
+        if case .saturating = growthShape {} else { verdict.growing = growthSince != nil }
         if let limitAction {
             verdict.action = limitAction
         } else if let since = growthSince, now - since >= sustain {

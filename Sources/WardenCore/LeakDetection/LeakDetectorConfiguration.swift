@@ -145,6 +145,9 @@ public struct LeakVerdict: Sendable, Equatable {
     public var forecast: MemoryForecast?
     /// `action` is `.memoryGrowth` before `sustain` has passed, because `forecast` says a limit comes first.
     public var beforeSustain = false
+    /// Growth is critical and current (criteria 2–5 of `LeakDetector`) and not bending towards a plateau:
+    /// what makes the process a candidate for a restart under host memory pressure.
+    public var growing = false
 
     public init(
         warmingUp: Bool, severity: LeakSeverity, rssGrowthMBPerMinute: Double?, fdGrowthPerMinute: Double?,
