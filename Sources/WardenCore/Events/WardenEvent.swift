@@ -56,6 +56,9 @@ public struct WardenEvent: Codable, Sendable, Equatable {
         public var samples: Int?
         /// A `memory-pressure` restart: the host's PSI figures at the decision.
         public var memoryPressure: PressureFigures?
+        /// While growth is graded: where it leads (`GrowthForecast.summary`) and in how many seconds.
+        public var forecast: String?
+        public var forecastSeconds: Double?
 
         public init(rssBytes: UInt64? = nil, treeRSSBytes: UInt64? = nil, rssGrowthMBPerMin: Double? = nil,
                     fds: Int? = nil, fdGrowthPerMin: Double? = nil, threads: Int? = nil,
@@ -72,7 +75,7 @@ public struct WardenEvent: Codable, Sendable, Equatable {
             case rssBytes = "rss_bytes", treeRSSBytes = "tree_rss_bytes"
             case rssGrowthMBPerMin = "rss_growth_mb_per_min", fdGrowthPerMin = "fd_growth_per_min"
             case threadGrowthPerMin = "thread_growth_per_min", windowSeconds = "window_seconds"
-            case memoryPressure = "memory_pressure"
+            case memoryPressure = "memory_pressure", forecast, forecastSeconds = "forecast_seconds"
         }
     }
 

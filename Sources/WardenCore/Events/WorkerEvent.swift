@@ -68,12 +68,15 @@ public struct LeakEvidence: Sendable, Equatable {
 
     /// The `evidence` object of `events.jsonl`.
     public var record: WardenEvent.Evidence {
-        WardenEvent.Evidence(
+        var record = WardenEvent.Evidence(
             rssBytes: observation?.mainRSSBytes, treeRSSBytes: observation?.treeRSSBytes,
             rssGrowthMBPerMin: verdict.rssGrowthMBPerMinute, fds: observation?.fds,
             fdGrowthPerMin: verdict.fdGrowthPerMinute, threads: observation?.threads,
             threadGrowthPerMin: verdict.threadGrowthPerMinute, windowSeconds: verdict.windowSeconds,
             samples: verdict.samples, memoryPressure: pressure?.record)
+        record.forecast = verdict.forecast?.summary
+        record.forecastSeconds = verdict.forecast.map { ($0.seconds * 10).rounded() / 10 }
+        return record
     }
 }
 

@@ -49,6 +49,9 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
     public private(set) var lastCheckAt: Double?
     /// Epoch seconds of the baseline's check (the streak's start); `nil` without a streak.
     public private(set) var baselineAt: Double?
+    /// While suspected and before a verdict: where the worker's streak takes its pool (for status and the
+    /// API); `nil` otherwise or when the pool's size is unknown.
+    public private(set) var forecast: ConnectionLeakForecast?
 
     /// What one check changed.
     public enum Step: Sendable, Equatable {
@@ -81,6 +84,7 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
                                  room: PoolRoom? = nil) -> Step {
         let previousCheckAt = lastCheckAt
         defer { lastCount = count; lastCheckAt = now }
+        forecast = nil
         if let previous = lastCount {
             let base = baseline ?? previous
             let rise = count - previous
@@ -121,7 +125,10 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
                 let nextCheckFinds = Double(forecast.used) + forecast.connectionsPerSecond * interval
                 early = forecast.secondsToExhaustion <= sustainSeconds - (now - since) && nextCheckFinds >= Double(room.highUsageAt)
             }
-            guard held || early else { return .none }
+            guard held || early else {
+                self.forecast = forecast
+                return .none
+            }
             episodeBaseline = baseline
             return .verdict(
                 ConnectionLeakEvidence(
