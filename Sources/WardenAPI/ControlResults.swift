@@ -1,3 +1,5 @@
+public import WardenCore
+
 /// Body of a successful `POST /v1/reload`: `{"changes": ["added program worker", ...]}`.
 ///
 /// `changes` holds one human line per applied difference, empty when the file did not change. An
@@ -34,6 +36,8 @@ public struct HealthStatus: Codable, Sendable, Equatable {
     public var history: HistoryHealth?
     /// Each notification sink (`[notify.NAME]`), when there are any.
     public var notifications: [NotificationSinkHealth]?
+    /// Host memory pressure as Warden reads it (`[supervisor] memory_pressure*`).
+    public var memoryPressure: MemoryPressureHealth?
     public init(status: String, notifyDatagrams: NotifyDatagramCounts? = nil, sampling: SamplingCounts? = nil,
                 eventSubscribers: [EventSubscriberCounts]? = nil, eventsFailedWrites: Int? = nil) {
         self.status = status; self.notifyDatagrams = notifyDatagrams; self.sampling = sampling
@@ -41,12 +45,41 @@ public struct HealthStatus: Codable, Sendable, Equatable {
     }
     enum CodingKeys: String, CodingKey {
         case status, sampling, history, notifications
+        case memoryPressure = "memory_pressure"
         case notifyDatagrams = "notify_datagrams"
         case eventSubscribers = "event_subscribers"
         case eventsFailedWrites = "events_failed_writes"
         case eventsFailedRotations = "events_failed_rotations"
         case outputDroppedBytes = "output_dropped_bytes"
         case outputFailedRotations = "output_failed_rotations"
+    }
+}
+
+/// `/v1/health`'s `memory_pressure`: the state of the pressure rule and the last PSI reading.
+public struct MemoryPressureHealth: Codable, Sendable, Equatable {
+    /// `disabled`, `unavailable` (no PSI: nothing happens), `calm`, `stalling`, `cooling-down`.
+    public var state: MemoryPressureCondition
+    /// The PSI file read.
+    public var file: String
+    /// The last reading's `full avg10`, `full avg60`, `some avg10`, percent; absent without a reading.
+    public var fullAvg10: Double?
+    public var fullAvg60: Double?
+    public var someAvg10: Double?
+    /// `memory_pressure_full`, percent.
+    public var thresholdPercent: Double
+    /// While cooling down: the worker restarted for pressure.
+    public var lastVictim: String?
+
+    public init(state: MemoryPressureCondition, file: String, reading: MemoryPressure?, thresholdPercent: Double,
+                lastVictim: String?) {
+        self.state = state; self.file = file; self.fullAvg10 = reading?.full.avg10; self.fullAvg60 = reading?.full.avg60
+        self.someAvg10 = reading?.some.avg10; self.thresholdPercent = thresholdPercent; self.lastVictim = lastVictim
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state, file
+        case fullAvg10 = "full_avg10", fullAvg60 = "full_avg60", someAvg10 = "some_avg10"
+        case thresholdPercent = "threshold_percent", lastVictim = "last_victim"
     }
 }
 

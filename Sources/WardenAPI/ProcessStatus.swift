@@ -58,6 +58,9 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
     /// The program's `cleanup_signal` (`SIGUSR1`), `nil` when none is set: the signal an operator sends to
     /// force a cleanup.
     public var cleanupSignal: String?
+    /// The soonest forecast while growth is graded and before any restart: memory towards `rss_max` or
+    /// the host's memory, or a suspected connection leak towards its pool's exhaustion; `null` when none.
+    public var forecast: ForecastStatus?
 
     public init(
         name: String, program: String, state: ProcessState, pid: Int32?, startedAt: String?,
@@ -89,7 +92,7 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         case cpuPercent = "cpu_percent", statusText = "status_text", notifyErrno = "notify_errno"
         case lastStopPIDs = "last_stop_pids"
         case lastRestartCause = "last_restart_cause", spawnError = "spawn_error", restartLoop = "restart_loop"
-        case cleanupSignal = "cleanup_signal"
+        case cleanupSignal = "cleanup_signal", forecast
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -109,6 +112,40 @@ public struct ProcessStatus: Codable, Sendable, Equatable {
         try c.encode(lastRestartCause, forKey: .lastRestartCause); try c.encode(spawnError, forKey: .spawnError)
         try c.encode(restartLoop, forKey: .restartLoop)
         try c.encode(cleanupSignal, forKey: .cleanupSignal)
+        try c.encode(forecast, forKey: .forecast)
+    }
+}
+
+/// `forecast` of a process's status: `{"summary": "pool exhausted in ~14 s at +3.1 conn/s", "seconds": 13.6,
+/// "limit": "pool", "pool": "postgresql://db:5432/app", "rate": 3.1, "rate_unit": "conn/s"}`.
+public struct ForecastStatus: Codable, Sendable, Equatable {
+    /// The forecast in words (`GrowthForecast.summary`).
+    public var summary: String
+    /// Seconds until the limit at the current rate.
+    public var seconds: Double
+    /// `rss_max`, `host memory` or `pool`.
+    public var limit: String
+    /// The pool (redacted identity), for `limit = "pool"`.
+    public var pool: String?
+    /// The rate extrapolated, in `rateUnit` (`MiB/min` or `conn/s`).
+    public var rate: Double
+    public var rateUnit: String
+
+    public init(_ forecast: GrowthForecast) {
+        summary = forecast.summary
+        seconds = (forecast.seconds * 10).rounded() / 10
+        switch forecast {
+        case .memory(let memory):
+            limit = memory.limit.rawValue; pool = nil; rate = memory.rateMBPerMinute; rateUnit = "MiB/min"
+        case .pool(let name, let connections):
+            limit = "pool"; pool = name; rate = connections.connectionsPerSecond; rateUnit = "conn/s"
+        }
+        rate = (rate * 100).rounded() / 100
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case summary, seconds, limit, pool, rate
+        case rateUnit = "rate_unit"
     }
 }
 

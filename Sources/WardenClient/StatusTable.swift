@@ -6,7 +6,8 @@ import WardenCore
 /// Columns: NAME, STATE (with the `LOOP` flag while a restart-loop alert is open), PID, UPTIME, RESTARTS, RSS, TREE RSS, FDS, THREADS, CPU%, LEAK, REASON (the last
 /// restart's cause, `exit status 1`, `memory-growth 31.2 MiB/min`; for FATAL, BACKOFF and EXITED the root
 /// cause, `directory /srv/app does not exist; gave up after 4 failed starts`), and
-/// STATUS (the worker's own `STATUS=` text, sd_notify) when any process sent one. Unknown values (no
+/// FORECAST (`rss_max in ~2 min at +31.2 MiB/min`, `pool exhausted in ~14 s at +3.1 conn/s`) when any
+/// process has one, and STATUS (the worker's own `STATUS=` text, sd_notify) when any process sent one. Unknown values (no
 /// process, no sample yet) print as `-`. Numeric columns are right-aligned.
 public enum StatusTable {
     /// Column titles, in order.
@@ -19,10 +20,12 @@ public enum StatusTable {
 
     /// The table for `processes`, header first, lines joined by `\n`, no trailing newline.
     public static func render(_ processes: [ProcessStatus]) -> String {
+        let withForecast = processes.contains { $0.forecast != nil }
         let withStatus = processes.contains { $0.statusText != nil }
-        let rows = withStatus
-            ? [headers + ["STATUS"]] + processes.map { row($0) + [$0.statusText ?? "-"] }
-            : [headers] + processes.map(row)
+        let titles = headers + (withForecast ? ["FORECAST"] : []) + (withStatus ? ["STATUS"] : [])
+        let rows = [titles] + processes.map { process in
+            row(process) + (withForecast ? [process.forecast?.summary ?? "-"] : []) + (withStatus ? [process.statusText ?? "-"] : [])
+        }
         var widths = Array(repeating: 0, count: rows[0].count)
         for row in rows {
             for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }

@@ -34,7 +34,7 @@ struct ConfigValidator {
     static let httpKeys = ["listen", "token_file"]
     static let historyKeys = ["enabled", "path", "retention", "max_bytes"]
     static let supervisorKeys = ["state_dir", "sample_interval", "shutdown_timeout", "log_max_bytes", "log_backups",
-                                 "max_processes", "api_max_connections", "api_idle_timeout"]
+                                 "max_processes", "api_max_connections", "api_idle_timeout"] + memoryPressureKeys
     static let programKeys = [
         "command", "directory", "environment", "numprocs", "autostart", "restart", "start_seconds",
         "start_retries", "backoff", "backoff_max", "stop_signal", "stop_timeout", "leak", "ready",
@@ -150,6 +150,7 @@ struct ConfigValidator {
         if let value = table["api_idle_timeout"], let timeout = duration(value, at: path + ["api_idle_timeout"], positive: true) {
             settings.apiIdleTimeout = timeout
         }
+        settings.memoryPressure = validateMemoryPressure(table, at: path)
         return settings
     }
 

@@ -1,3 +1,5 @@
+public import WardenCore
+
 /// Settings of Warden itself: the `[supervisor]` table.
 public struct SupervisorSettings: Sendable, Equatable {
     /// Where the control socket, captured logs and `events.jsonl` live (`state_dir`). Absolute: a relative
@@ -22,6 +24,10 @@ public struct SupervisorSettings: Sendable, Equatable {
     /// How long a control connection may be idle, or one request take to arrive, before it is closed
     /// (`api_idle_timeout`), greater than zero. Default 30 s.
     public var apiIdleTimeout: Duration = .seconds(30)
+    /// The response to host memory pressure (`memory_pressure`, `memory_pressure_full`,
+    /// `memory_pressure_sustain`, `memory_pressure_cooldown`, `memory_pressure_file`). Default: on, full
+    /// avg10 >= 20 % for 10 s, a 2 min cool-down, `/proc/pressure/memory`.
+    public var memoryPressure = MemoryPressurePolicy()
 
     /// Default `state_dir`, relative to the config file's directory.
     public static let defaultStateDirectory = ".warden"

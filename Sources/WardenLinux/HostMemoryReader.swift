@@ -30,7 +30,7 @@ public struct HostMemoryReader: Sendable {
     }
 
     /// A small file's bytes (at most 16 KiB), `nil` when it cannot be read.
-    private static func read(_ path: String) -> [UInt8]? {
+    static func read(_ path: String) -> [UInt8]? {
         var ok = false
         let bytes = [UInt8](unsafeUninitializedCapacity: 16 * 1024) { buffer, count in
             let read = ProcReader.readSmallFile(AT_FDCWD, path, into: buffer)

@@ -16,6 +16,12 @@ extension Supervisor {
         health.eventsFailedRotations = lost.eventsFailedRotations
         health.outputDroppedBytes = lost.outputDroppedBytes
         health.outputFailedRotations = lost.outputFailedRotations
+        let pressure = sampling.pressure
+        var victim: String?
+        if case .coolingDown(let name, _, _) = pressure.state { victim = name }
+        health.memoryPressure = MemoryPressureHealth(
+            state: pressure.state.condition, file: pressure.policy.file, reading: pressure.last,
+            thresholdPercent: pressure.policy.fullAvg10Percent, lastVictim: victim)
         return health
     }
 

@@ -32,6 +32,10 @@ struct SamplingBooks {
     var counters = SamplingCounts()
     /// Tree CPU ticks and the monotonic time they were read, per instance.
     var previousCPU: [String: (ticks: UInt64, at: Duration, percent: Double?)] = [:]
+    /// The response to host memory pressure (its policy follows `[supervisor]` on every round).
+    var pressure = MemoryPressureGuard(policy: MemoryPressurePolicy())
+    /// PSI was found missing and this was logged (once per Warden, again after it came back).
+    var pressureMissingLogged = false
 
     /// CPU % of `sample`'s tree over the time since the previous full round (ticks come on full rounds
     /// only; between them the last percentage stands).
@@ -67,20 +71,48 @@ extension Supervisor {
             let samples = sampler.sample(round.targets, at: round.at)
             let cost = ThreadCPUClock.now() - cpuBefore
             let headroom = round.targets.isEmpty ? nil : hostMemory.headroomBytes()
+            let pressure = round.pressureFile.flatMap { PressureReader(path: $0).read() }
             await apply(samples, cost: cost, processesRead: sampler.lastProcessesRead, headroom: headroom)
+            await applyPressure(pressure, at: round.at)
             if next < clock.now { next = clock.now }   // fell behind: do not burst
             try? await clock.sleep(until: next, tolerance: .milliseconds(5))
         }
     }
 
     /// What one sampling round needs from the actor: the interval, the instances to sample, and the time.
-    private func samplingRound() -> (interval: Duration, targets: [SamplingTarget], at: Duration) {
+    private func samplingRound() -> (interval: Duration, targets: [SamplingTarget], at: Duration, pressureFile: String?) {
         let targets = registry.all.compactMap { instance -> SamplingTarget? in
             guard let pid = instance.pid, instance.machine.state == .running || instance.machine.state == .starting
             else { return nil }
             return SamplingTarget(name: instance.name, pid: pid, startTicks: instance.startTicks, known: instance.knownTree)
         }
-        return (configuration.supervisor.sampleInterval, targets, now())
+        let pressure = configuration.supervisor.memoryPressure
+        return (configuration.supervisor.sampleInterval, targets, now(), pressure.enabled ? pressure.file : nil)
+    }
+
+    /// Host memory pressure, once per round after the samples: `MemoryPressureGuard` decides, the chosen
+    /// worker (if any) is restarted gracefully (`memory-pressure`). `reading` is `nil` without PSI.
+    private func applyPressure(_ reading: MemoryPressure?, at: Duration) {
+        let policy = configuration.supervisor.memoryPressure
+        if sampling.pressure.policy != policy { sampling.pressure.policy = policy }
+        let restarting = Set(registry.all.filter { $0.machine.leakRestart != nil }.map(\.program.name))
+        let candidates = registry.all.compactMap { instance -> MemoryPressureGuard.Candidate? in
+            guard !restarting.contains(instance.program.name), let candidate = instance.machine.pressureCandidate
+            else { return nil }
+            return .init(name: instance.name, severity: candidate.severity, growing: candidate.growing,
+                         rateMBPerMinute: candidate.rateMBPerMinute)
+        }
+        let decision = sampling.pressure.observe(reading, now: at, candidates: candidates)
+        if sampling.pressure.state == .unavailable, !sampling.pressureMissingLogged {
+            sampling.pressureMissingLogged = true
+            logger.notice("memory pressure: \(policy.file) cannot be read (no PSI on this kernel, or a container hides it); restarts under host memory pressure are off until it can")
+        } else if sampling.pressure.last != nil {
+            sampling.pressureMissingLogged = false
+        }
+        guard let decision, let instance = registry[decision.victim] else { return }
+        let context = WorkerStateMachine.Context(shuttingDown: shutdown.begun)
+        feed(instance) { machine, now in machine.memoryPressure(decision.evidence, now: now, context: context) }
+        trackLeakCondition(of: instance)
     }
 
     private func apply(_ samples: [InstanceSample], cost: Duration, processesRead: Int, headroom: UInt64?) {

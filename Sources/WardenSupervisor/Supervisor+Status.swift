@@ -25,7 +25,7 @@ extension Supervisor {
             threadGrowthPerMin: warming ? nil : verdict?.threadGrowthPerMinute.map(round2),
             samples: verdict?.samples ?? 0)
         let uptime = running ? instance.startedAtMonotonic.map { (now() - $0).seconds } : nil
-        return ProcessStatus(
+        var status = ProcessStatus(
             name: instance.name, program: instance.program.name, state: instance.machine.state,
             pid: running ? instance.pid : nil,
             startedAt: running ? instance.startedAt.map { RFC3339.string(secondsSinceEpoch: $0.secondsSinceEpoch) } : nil,
@@ -47,6 +47,15 @@ extension Supervisor {
             lastRestartCause: machine.lastRestartCause,
             spawnError: machine.lastSpawnFailure, restartLoop: restartLoopStatus(of: instance.name),
             cleanupSignal: instance.program.leak.cleanupSignal?.description)
+        status.forecast = running && machine.leakRestart == nil ? forecast(of: instance).map(ForecastStatus.init) : nil
+        return status
+    }
+
+    /// The soonest forecast of `instance` (memory, or a suspected connection leak in any collector's pool).
+    func forecast(of instance: Instance) -> GrowthForecast? {
+        var all = plugins.trackerList.flatMap { $0.forecasts(of: instance.name).map { GrowthForecast.pool($0.pool, $0.forecast) } }
+        if let memory = instance.machine.verdict?.forecast { all.append(.memory(memory)) }
+        return GrowthForecast.soonest(all)
     }
 
     private func describe(_ instance: Instance) -> String {

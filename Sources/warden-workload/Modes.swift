@@ -63,6 +63,24 @@ func runPlateau(_ context: Context) -> Never {
     idleForever()
 }
 
+/// RSS follows `M·(1 − e^(−t/τ))`: fast at first (`M/τ` MiB/s), then ever slower towards the plateau, as a
+/// cache or JIT warming up does. Time-based, so the shape holds whatever the scheduling.
+func runWarmup(_ context: Context) -> Never {
+    let mebibytes = context.options.number("mb", default: 400, maximum: maximumMebibytes)
+    let tau = context.options.number("tau", default: 180, minimum: 0.1)
+    context.announce()
+    let target = bytes(mebibytes: mebibytes)
+    let memory = ResidentMemory(chunkSize: min(64 * mebibyte, max(target, 1)))
+    let start = now()
+    var tick = 0
+    while true {
+        let elapsed = now() - start
+        memory.grow(to: Int(Double(target) * (1 - exp(-elapsed / tau))))
+        tick += 1
+        sleep(until: start + Double(tick) * 0.1)
+    }
+}
+
 func runSawtooth(_ context: Context) -> Never {
     let mebibytes = context.options.number("mb", default: 50, maximum: maximumMebibytes)
     let period = context.options.number("period", default: 2, minimum: 0.1)

@@ -61,6 +61,12 @@ struct ModeSpec: Sendable {
                 OptionSpec(name: "seconds", kind: .number, help: "S, ramp duration (default 2)"),
             ]),
         ModeSpec(
+            "warmup", "grow towards M MiB as M·(1 − e^(−t/τ)) (every 100 ms): an exponential warm-up, initial slope M/τ",
+            [
+                OptionSpec(name: "mb", kind: .number, help: "M, the plateau in MiB (default 400)"),
+                OptionSpec(name: "tau", kind: .number, help: "τ, the time constant in seconds (default 180, min 0.1)"),
+            ]),
+        ModeSpec(
             "sawtooth", "allocate up to M MiB over the first half of each period, then free it all",
             [
                 OptionSpec(name: "mb", kind: .number, help: "M, peak MiB (default 50)"),

@@ -38,6 +38,7 @@ struct WardenWorkload {
         case "steady": runSteady(context)
         case "leak": runLeak(context)
         case "plateau": runPlateau(context)
+        case "warmup": runWarmup(context)
         case "sawtooth": runSawtooth(context)
         case "step": runStep(context)
         case "fdleak": runFDLeak(context)

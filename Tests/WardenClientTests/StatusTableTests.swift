@@ -81,6 +81,25 @@ struct StatusTextColumnTests {
         #expect(table[0].hasSuffix("STATUS"))
         #expect(table[1].hasSuffix("Ready to accept connections"))
     }
+
+    @Test("a FORECAST column (before STATUS) appears only when some process has a forecast, in WardenCore's words")
+    func forecastColumn() {
+        let leak = LeakStatus(severity: "medium", rssGrowthMBPerMin: 8, fdGrowthPerMin: 0, threadGrowthPerMin: 0, samples: 40)
+        var process = ProcessStatus(
+            name: "api", program: "api", state: .running, pid: 42, startedAt: nil, uptimeSeconds: 5, restarts: 0,
+            lastExitStatus: nil, lastRestartReason: nil, rssBytes: nil, treeRSSBytes: nil, threads: nil, fds: nil,
+            treeProcesses: nil, cpuPercent: nil, leak: leak, description: nil)
+        #expect(!StatusTable.render([process]).contains("FORECAST"))
+        process.forecast = ForecastStatus(.pool("redis://db:6379", ConnectionLeakForecast(
+            connectionsPerSecond: 3.14, secondsToExhaustion: 13.6, exhaustedAt: 57, used: 15)))
+        process.statusText = "ready"
+        let table = StatusTable.render([process]).split(separator: "\n")
+        #expect(table[0].contains("  REASON  FORECAST  ") && table[0].hasSuffix("  STATUS"))
+        #expect(table[1].hasSuffix("pool exhausted in ~14 s at +3.1 conn/s  ready"))
+        #expect(process.forecast?.limit == "pool" && process.forecast?.rate == 3.14 && process.forecast?.seconds == 13.6)
+        let memory = ForecastStatus(.memory(MemoryForecast(limit: .rssMax, seconds: 125, rateMBPerMinute: 31.24)))
+        #expect(memory.summary == "rss_max in ~2 min at +31.2 MiB/min" && memory.rateUnit == "MiB/min" && memory.pool == nil)
+    }
 }
 
 @Suite("StatusTable: the REASON column")

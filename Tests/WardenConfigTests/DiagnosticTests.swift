@@ -173,7 +173,7 @@ struct DiagnosticTests {
     func unknownKeyList() throws {
         let diagnostic = try #require(onlyDiagnostic(of: "[supervisor]\nrundir = \"/run/w\"\n"))
         #expect(diagnostic == Diagnostic(file: fixtureFile, line: 2, key: "supervisor.rundir", message:
-            #"unknown key "rundir"; expected one of: state_dir, sample_interval, shutdown_timeout, log_max_bytes, log_backups, max_processes, api_max_connections, api_idle_timeout"#))
+            #"unknown key "rundir"; expected one of: state_dir, sample_interval, shutdown_timeout, log_max_bytes, log_backups, max_processes, api_max_connections, api_idle_timeout, memory_pressure, memory_pressure_full, memory_pressure_sustain, memory_pressure_cooldown, memory_pressure_file"#))
     }
 
     @Test("unknown keys are found at every level: root, supervisor, program, leak, dashed spelling")

@@ -143,6 +143,23 @@ struct LeakDetectorTests {
         #expect(first?.0 == 200 && first?.1.forecast?.limit == .hostMemory && first?.1.beforeSustain == true)
     }
 
+    @Test("graded growth below critical carries its forecast (shown by status) but never acts; none while ungraded or provisional")
+    func forecastShownBeforeAnyAction() throws {
+        // 8 MiB/min: medium, with rss_max 100 MB above where it stands.
+        var detector = LeakDetector(configuration: LeakDetectorConfiguration(rssMaxBytes: 400 * Self.mib))
+        let run = detector.run(Self.linear(rate: 8, base: 300, seconds: 600))
+        #expect(run.firstAction == nil)
+        for (index, verdict) in run.verdicts.enumerated() {
+            if verdict.warmingUp || verdict.provisional { #expect(verdict.forecast == nil, "t=\(index)") }
+        }
+        let last = try #require(run.verdicts.last)
+        #expect(last.severity == .medium && last.forecast?.limit == .rssMax && !last.beforeSustain)
+        #expect(abs((last.forecast?.seconds ?? 0) - (100 - 8 * 599 / 60.0) / 8 * 60) < 5)
+        #expect(last.forecast?.summary.hasPrefix("rss_max in ~") == true)
+        var flat = LeakDetector(configuration: LeakDetectorConfiguration(rssMaxBytes: 400 * Self.mib))
+        #expect(flat.run(Self.linear(rate: 0, seconds: 400)).verdicts.allSatisfy { $0.forecast == nil }, "no growth, no forecast")
+    }
+
     @Test("a warm-up that bends towards its plateau is never restarted early, however close the host's limit")
     func forecastSparesWarmUps() {
         // Exponential warm-up, 400 MB with tau = 3 min, and only 50 MB left on the host at every sample.

@@ -64,4 +64,19 @@ struct PoolsForecastTests {
         burst.counts([6, 8, 10, 12, 6, 6], max: 1000)
         #expect(step.verdicts.isEmpty && steady.verdicts.isEmpty && burst.verdicts.isEmpty && plateau.verdicts.isEmpty)
     }
+
+    @Test("while suspected and before its verdict, the worker's series holds the forecast status shows; none before, none after")
+    func forecastBeforeVerdict() throws {
+        var run = PoolRun(sustain: .seconds(600), interval: 10)
+        run.counts([10, 11], max: 1000)
+        #expect(run.tracker.forecasts(of: "api:0").isEmpty, "not suspected yet")
+        run.counts([12, 13, 14], max: 1000)  // suspected: +0.1 conn/s, exhaustion (950) hours away
+        let shown = try #require(run.tracker.forecasts(of: "api:0").first)
+        #expect(shown.pool == testPool && run.verdicts.isEmpty)
+        #expect(abs(shown.forecast.connectionsPerSecond - 0.1) < 1e-9)
+        #expect(GrowthForecast.pool(shown.pool, shown.forecast).summary.hasPrefix("pool exhausted in ~2 h "))
+        #expect(run.tracker.forecasts(of: "api:1").isEmpty)
+        run.counts([14, 14], max: 1000)  // the streak ends
+        #expect(run.tracker.forecasts(of: "api:0").isEmpty)
+    }
 }

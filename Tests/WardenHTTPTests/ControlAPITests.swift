@@ -266,7 +266,7 @@ struct ControlAPITests {
             let list = try await rawHTTP(
                 socketPath: socket,
                 "GET /v1/processes?name=batch HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            #expect(list.body.hasPrefix(#"{"processes":[{"cleanup_signal":null,"cpu_percent":null,"description":"not started","fds":null,"#))
+            #expect(list.body.hasPrefix(#"{"processes":[{"cleanup_signal":null,"cpu_percent":null,"description":"not started","fds":null,"forecast":null,"#))
         }
     }
 

@@ -153,6 +153,38 @@ struct CollectorHostTests {
         await redis.stop()
     }
 
+    @Test("before any verdict, a suspected connection leak's forecast shows in /v1/processes/NAME, status --json and the status table")
+    func poolForecastShownBeforeVerdict() async throws {
+        let redis = try await RedisServer.start(maxClients: 1000)
+        let worker = try writeScript(connectionWorker, named: "conn.py", in: try scriptDirectory())
+        let warden = try WardenProcess(config: redisCollectorConfig(port: redis.port, interval: "1s") + """
+
+            [programs.leaker]
+            command = ["python3", "\(worker)", "\(redis.port)", "leak", "0.5"]
+            start_seconds = "100ms"
+            [programs.leaker.leak]
+            connection_leak = "restart"
+            sustain = "10m"
+            """)
+        defer { _ = try? warden.terminate() }
+        var forecast: [String: Any] = [:]
+        try waitFor("the leaker's pool forecast", timeout: 40) {
+            let process = try warden.getJSON("/v1/processes/leaker")
+            forecast = (process["forecast"] as? [String: Any]) ?? [:]
+            return forecast["limit"] as? String == "pool"
+        }
+        let summary = forecast["summary"] as? String ?? ""
+        #expect(summary.wholeMatch(of: #/pool exhausted in ~\d+ (s|min) at \+\d+\.\d conn\/s/#) != nil, "\(summary)")
+        #expect((forecast["rate"] as? Double ?? 0) > 1 && (forecast["seconds"] as? Double ?? 0) > 60)
+        #expect(forecast["rate_unit"] as? String == "conn/s" && (forecast["pool"] as? String ?? "").hasPrefix("redis://"))
+        #expect(((try warden.status()["leaker"]?["forecast"] as? [String: Any])?["limit"]) as? String == "pool")
+        let table = try warden.cli(["status"]).stdout
+        #expect(table.contains("FORECAST") && table.contains("pool exhausted in ~"), "\(table)")
+        #expect(!warden.events().contains { $0["event"] as? String == "leak-restart" }, "a forecast, not a verdict")
+        #expect(try warden.terminate() == 0)
+        await redis.stop()
+    }
+
     @Test("collector credentials never appear in logs, status, pools, alerts or events (right and wrong password)")
     func credentialsStayHidden() async throws {
         let secret = "s3cr3t-Pa55-\(UInt32.random(in: 1000...9999))"

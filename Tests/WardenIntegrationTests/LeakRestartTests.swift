@@ -182,4 +182,27 @@ struct LeakRestartTests {
         }
         #expect(try warden.terminate() == 0)
     }
+
+    @Test("graded growth shows its forecast before any restart: status --json, /v1/processes/NAME, the table and the severity-change event")
+    func memoryForecastShownBeforeRestart() throws {
+        // 8 MiB/min is graded (medium) but never restarts; rss_max 200 MB is minutes away.
+        let warden = try Self.sampledEvery100ms("grower", #""leak", "--mb-per-min", "8", "--max-mb", "60""#,
+                                                leak: "rss_max = \"200MB\"")
+        var forecast: [String: Any] = [:]
+        try waitFor("a final grade with its forecast", timeout: 30) {
+            let process = try warden.getJSON("/v1/processes/grower")
+            forecast = (process["forecast"] as? [String: Any]) ?? [:]
+            return forecast["limit"] as? String == "rss_max"
+        }
+        let summary = forecast["summary"] as? String ?? ""
+        #expect(summary.wholeMatch(of: #/rss_max in ~\d+ min at \+\d+\.\d MiB\/min/#) != nil, "\(summary)")
+        #expect(forecast["rate_unit"] as? String == "MiB/min" && (forecast["seconds"] as? Double ?? 0) > 300)
+        let table = try warden.cli(["status"]).stdout
+        #expect(table.contains("FORECAST") && table.contains("rss_max in ~"), "\(table)")
+        let graded = warden.events().last { $0["event"] as? String == "severity-change" && $0["process"] as? String == "grower" }
+        let evidence = graded?["evidence"] as? [String: Any]
+        #expect((evidence?["forecast"] as? String ?? "").hasPrefix("rss_max in ~"), "\(String(describing: graded))")
+        #expect(!warden.events().contains { $0["event"] as? String == "leak-restart" })
+        #expect(try warden.terminate() == 0)
+    }
 }

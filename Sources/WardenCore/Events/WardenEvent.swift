@@ -54,13 +54,20 @@ public struct WardenEvent: Codable, Sendable, Equatable {
         public var threadGrowthPerMin: Double?
         public var windowSeconds: Double?
         public var samples: Int?
+        /// A `memory-pressure` restart: the host's PSI figures at the decision.
+        public var memoryPressure: PressureFigures?
+        /// While growth is graded: where it leads (`GrowthForecast.summary`) and in how many seconds.
+        public var forecast: String?
+        public var forecastSeconds: Double?
 
         public init(rssBytes: UInt64? = nil, treeRSSBytes: UInt64? = nil, rssGrowthMBPerMin: Double? = nil,
                     fds: Int? = nil, fdGrowthPerMin: Double? = nil, threads: Int? = nil,
-                    threadGrowthPerMin: Double? = nil, windowSeconds: Double? = nil, samples: Int? = nil) {
+                    threadGrowthPerMin: Double? = nil, windowSeconds: Double? = nil, samples: Int? = nil,
+                    memoryPressure: PressureFigures? = nil) {
             self.rssBytes = rssBytes; self.treeRSSBytes = treeRSSBytes; self.rssGrowthMBPerMin = rssGrowthMBPerMin
             self.fds = fds; self.fdGrowthPerMin = fdGrowthPerMin; self.threads = threads
             self.threadGrowthPerMin = threadGrowthPerMin; self.windowSeconds = windowSeconds; self.samples = samples
+            self.memoryPressure = memoryPressure
         }
 
         enum CodingKeys: String, CodingKey {
@@ -68,6 +75,31 @@ public struct WardenEvent: Codable, Sendable, Equatable {
             case rssBytes = "rss_bytes", treeRSSBytes = "tree_rss_bytes"
             case rssGrowthMBPerMin = "rss_growth_mb_per_min", fdGrowthPerMin = "fd_growth_per_min"
             case threadGrowthPerMin = "thread_growth_per_min", windowSeconds = "window_seconds"
+            case memoryPressure = "memory_pressure", forecast, forecastSeconds = "forecast_seconds"
+        }
+    }
+
+    /// `/proc/pressure/memory` at a `memory-pressure` restart (percent, microseconds, seconds).
+    public struct PressureFigures: Codable, Sendable, Equatable {
+        public var fullAvg10: Double
+        public var fullAvg60: Double
+        public var someAvg10: Double
+        public var fullTotalMicroseconds: UInt64
+        /// How long `full avg10` had stayed at or above the threshold.
+        public var stalledSeconds: Double
+        public var thresholdPercent: Double
+
+        public init(fullAvg10: Double, fullAvg60: Double, someAvg10: Double, fullTotalMicroseconds: UInt64,
+                    stalledSeconds: Double, thresholdPercent: Double) {
+            self.fullAvg10 = fullAvg10; self.fullAvg60 = fullAvg60; self.someAvg10 = someAvg10
+            self.fullTotalMicroseconds = fullTotalMicroseconds; self.stalledSeconds = stalledSeconds
+            self.thresholdPercent = thresholdPercent
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case fullAvg10 = "full_avg10", fullAvg60 = "full_avg60", someAvg10 = "some_avg10"
+            case fullTotalMicroseconds = "full_total_us", stalledSeconds = "stalled_seconds"
+            case thresholdPercent = "threshold_percent"
         }
     }
 

@@ -59,19 +59,24 @@ public enum WorkerEvent: Sendable, Equatable {
 public struct LeakEvidence: Sendable, Equatable {
     public var observation: Observation?
     public var verdict: LeakVerdict
+    /// A `memory-pressure` restart: the host's PSI figures behind it.
+    public var pressure: MemoryPressureEvidence?
 
-    public init(observation: Observation?, verdict: LeakVerdict) {
-        self.observation = observation; self.verdict = verdict
+    public init(observation: Observation?, verdict: LeakVerdict, pressure: MemoryPressureEvidence? = nil) {
+        self.observation = observation; self.verdict = verdict; self.pressure = pressure
     }
 
     /// The `evidence` object of `events.jsonl`.
     public var record: WardenEvent.Evidence {
-        WardenEvent.Evidence(
+        var record = WardenEvent.Evidence(
             rssBytes: observation?.mainRSSBytes, treeRSSBytes: observation?.treeRSSBytes,
             rssGrowthMBPerMin: verdict.rssGrowthMBPerMinute, fds: observation?.fds,
             fdGrowthPerMin: verdict.fdGrowthPerMinute, threads: observation?.threads,
             threadGrowthPerMin: verdict.threadGrowthPerMinute, windowSeconds: verdict.windowSeconds,
-            samples: verdict.samples)
+            samples: verdict.samples, memoryPressure: pressure?.record)
+        record.forecast = verdict.forecast?.summary
+        record.forecastSeconds = verdict.forecast.map { ($0.seconds * 10).rounded() / 10 }
+        return record
     }
 }
 

@@ -93,11 +93,13 @@ public struct LeakDetector: Sendable {
             severity = .none
             growthSince = nil
         }
-        if growthSince != nil, let rate = verdict.rssGrowthMBPerMinute {
+        if !verdict.warmingUp, !verdict.provisional, verdict.severity > .none, let rate = verdict.rssGrowthMBPerMinute {
+            // Shown while growth is graded; it acts (below) only for current, steady, critical growth.
             verdict.forecast = forecast(sample, rateMBPerMinute: rate)
         }
         var steady = false
         if case .steady = growthShape { steady = true }
+        if case .saturating = growthShape {} else { verdict.growing = growthSince != nil }
         if let limitAction {
             verdict.action = limitAction
         } else if let since = growthSince, now - since >= sustain {

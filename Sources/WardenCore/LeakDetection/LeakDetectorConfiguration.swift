@@ -90,7 +90,7 @@ public struct ResourceSample: Sendable, Equatable {
     }
 }
 
-/// When a process growing critically reaches a memory limit at its current rate.
+/// When a growing process reaches a memory limit at its current rate.
 public struct MemoryForecast: Sendable, Equatable {
     /// Which limit comes first.
     public enum Limit: String, Sendable, Equatable {
@@ -141,10 +141,15 @@ public struct LeakVerdict: Sendable, Equatable {
     /// Non-`nil` exactly when the supervisor must act now: `.memoryGrowth`, `.rssMax`, `.fdsMax` or
     /// `.threadsMax`.
     public var action: TransitionReason?
-    /// While growth is critical: when it reaches `rss_max` or the host's memory, if either is known.
+    /// While a final grade is `low` or above and the rate positive: when the growth reaches `rss_max` or the
+    /// host's memory at the window's rate, if either is known (shown by status and the API; it acts only
+    /// for current, steady, critical growth, `beforeSustain`).
     public var forecast: MemoryForecast?
     /// `action` is `.memoryGrowth` before `sustain` has passed, because `forecast` says a limit comes first.
     public var beforeSustain = false
+    /// Growth is critical and current (criteria 2–5 of `LeakDetector`) and not bending towards a plateau:
+    /// what makes the process a candidate for a restart under host memory pressure.
+    public var growing = false
 
     public init(
         warmingUp: Bool, severity: LeakSeverity, rssGrowthMBPerMinute: Double?, fdGrowthPerMinute: Double?,

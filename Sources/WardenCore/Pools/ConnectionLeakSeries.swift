@@ -59,6 +59,9 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
     public private(set) var lastCheckAt: Double?
     /// Epoch seconds of the baseline's check (the streak's start); `nil` without a streak.
     public private(set) var baselineAt: Double?
+    /// While suspected and before a verdict: where the worker's streak takes its pool (for status and the
+    /// API); `nil` otherwise or when the pool's size is unknown.
+    public private(set) var forecast: ConnectionLeakForecast?
 
     /// What one check changed.
     public enum Step: Sendable, Equatable {
@@ -92,6 +95,7 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
         let previousCheckAt = lastCheckAt
         defer { lastCount = count; lastCheckAt = now }
         var grewNow = false
+        forecast = nil
         if let previous = lastCount {
             let base = baseline ?? previous
             let rise = count - previous
@@ -134,7 +138,10 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
                 early = exhausted || (grewNow && forecast.secondsToExhaustion <= sustainSeconds - (now - since)
                     && nextCheckFinds >= Double(room.highUsageAt))
             }
-            guard held || early else { return .none }
+            guard held || early else {
+                self.forecast = forecast
+                return .none
+            }
             episodeBaseline = baseline
             return .verdict(
                 ConnectionLeakEvidence(

@@ -71,6 +71,12 @@ public struct PoolAlertTracker: Sendable {
         series[SeriesKey(pool: pool, worker: worker)]
     }
 
+    /// The exhaustion forecasts of `worker`'s suspected connection leaks, by pool (redacted identity).
+    public func forecasts(of worker: String) -> [(pool: String, forecast: ConnectionLeakForecast)] {
+        series.compactMap { key, value in key.worker == worker ? value.forecast.map { (key.pool, $0) } : nil }
+            .sorted { $0.pool < $1.pool }
+    }
+
     // MARK: Checks
 
     /// Records one round of samples (the answer to one `collect`) and evaluates every rule.

@@ -60,6 +60,9 @@ public enum TransitionReason: String, Codable, Sendable, CaseIterable, ReasonVoc
     /// The worker's own connection count kept growing (a collector's `connection-leak` verdict) and its
     /// program has `connection_leak = "restart"`.
     case connectionLeak = "connection-leak"
+    /// Host memory pressure (`/proc/pressure/memory`, `[supervisor] memory_pressure*`) stayed high and this
+    /// was the fastest-growing worker graded critical: restarted without waiting out its leak `sustain`.
+    case memoryPressure = "memory-pressure"
     /// A collector plugin stopped answering (three late, malformed or oversized answers in a row).
     case pluginUnresponsive = "plugin-unresponsive"
     /// A collector plugin speaks another protocol version: stopped until a reload.
@@ -78,7 +81,7 @@ public enum TransitionReason: String, Codable, Sendable, CaseIterable, ReasonVoc
     /// Whether this reason is Warden acting on a leak or limit verdict (`leak-restart` events).
     public var isLeakResponse: Bool {
         switch self {
-        case .memoryGrowth, .rssMax, .fdsMax, .threadsMax, .connectionLeak: true
+        case .memoryGrowth, .rssMax, .fdsMax, .threadsMax, .connectionLeak, .memoryPressure: true
         default: false
         }
     }

@@ -293,6 +293,27 @@ public struct WorkerStateMachine: Sendable {
             + lift(lifecycle.restart(now: now, reason: .connectionLeak), now: now)
     }
 
+    /// This worker as `MemoryPressureGuard` sees it: a candidate while RUNNING with a final grade, no leak
+    /// restart under way and `on_critical = "restart"`; `nil` otherwise.
+    public var pressureCandidate: (severity: SeverityGrade, growing: Bool, rateMBPerMinute: Double)? {
+        guard state == .running, leakRestart == nil, !provisional, leakResponse.restartOnCritical,
+              let verdict, let rate = verdict.rssGrowthMBPerMinute else { return nil }
+        return (severity, verdict.growing, rate)
+    }
+
+    /// The pressure guard chose this worker (`MemoryPressureGuard.Decision`): a graceful restart, reason
+    /// `memory-pressure`, with the PSI figures and the rate in the event's evidence and message. Nothing
+    /// when the worker is no longer RUNNING, already restarting, or Warden is shutting down.
+    public mutating func memoryPressure(_ pressure: MemoryPressureEvidence, now: Duration, context: Context) -> [Action] {
+        guard state == .running, leakRestart == nil, !context.shuttingDown, let verdict else { return [] }
+        var evidence = evidence(verdict)
+        evidence.pressure = pressure
+        leakRestart = .memoryPressure
+        leakDetail = "\(LeakMessage.oneDecimal(pressure.rateMBPerMinute)) MiB/min, full avg10 \(LeakMessage.oneDecimal(pressure.pressure.full.avg10)) %"
+        return [.record(.leakRestart(.memoryPressure, evidence: evidence, message: pressure.summary))]
+            + lift(lifecycle.restart(now: now, reason: .memoryPressure), now: now)
+    }
+
     // MARK: From the life cycle's actions to the worker's
 
     /// Turns the life cycle's actions into the worker's, keeping the books on each transition.

@@ -25,3 +25,20 @@ let fastLeakingProgram = """
     window = "5s"
     sustain = "1s"
     """
+
+/// A `[programs.NAME]` table running the workload with `arguments` (TOML array items), restarted always,
+/// with a leak `window` and `sustain`: the program section of the leak end-to-end tests.
+func workloadProgram(_ name: String, _ arguments: String, window: String, sustain: String) -> String {
+    """
+
+    [programs.\(name)]
+    command = ["WORKLOAD", \(arguments)]
+    start_seconds = "100ms"
+    stop_timeout = "3s"
+    restart = "always"
+    [programs.\(name).leak]
+    window = "\(window)"
+    sustain = "\(sustain)"
+
+    """
+}
