@@ -204,4 +204,56 @@ struct ReloadOrderingTests {
         #expect(newStart > lastOldStop)
         #expect(try warden.terminate() == 0)
     }
+
+    @Test("a reload leaves a stopped or exited program down with its new config, says so, and restarts the running ones")
+    func changedButDown() throws {
+        func config(_ seconds: Int, restart: String, extra: String = "") -> String {
+            """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.pgleak]
+            command = ["sleep", "\(seconds)"]
+            start_seconds = "100ms"
+
+            [programs.once]
+            command = ["true"]
+            start_seconds = "0s"
+            restart = "\(restart)"
+
+            [programs.api]
+            command = ["sleep", "\(seconds)"]
+            start_seconds = "100ms"
+            \(extra)
+            """
+        }
+        let warden = try WardenProcess(config: config(1000, restart: "never"))
+        try waitFor("api running, once exited", timeout: 10) {
+            try warden.state("api") == "RUNNING" && warden.state("once") == "EXITED" && warden.state("pgleak") == "RUNNING"
+        }
+        #expect(try warden.cli(["stop", "pgleak"]).status == 0)
+        #expect(try warden.state("pgleak") == "STOPPED")
+        let apiPID = try #require(try warden.processPID("api"))
+        try warden.writeConfig(config(2000, restart: "on-failure", extra: "[programs.cron]\ncommand = [\"sleep\", \"1000\"]"))
+        let reload = try warden.cli(["reload"])
+        #expect(reload.status == 0, "\(reload.stderr)")
+        let lines = reload.stdout.split(separator: "\n").map(String.init)
+        #expect(Set(lines) == ["pgleak: command changed (stopped: not started)",
+                               "once: restart never → on-failure (exited: not started)",
+                               "api: command changed", "cron: added"], "\(lines)")
+        try waitFor("api restarted, cron running", timeout: 10) {
+            try warden.state("api") == "RUNNING" && warden.processPID("api") != apiPID && warden.state("cron") == "RUNNING"
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try warden.state("pgleak") == "STOPPED")
+        #expect(try warden.state("once") == "EXITED")
+        let changes = warden.events().filter { $0["event"] as? String == "state-change" && $0["reason"] as? String == "config-changed" }
+        #expect(Set(changes.compactMap { $0["process"] as? String }) == ["api"], "\(changes)")
+        // The stopped program took the new config: a start runs the new command.
+        #expect(try warden.cli(["start", "pgleak"]).status == 0)
+        let pid = try #require(try warden.processPID("pgleak"))
+        let commandLine = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
+        #expect(commandLine.split(separator: "\0") == ["sleep", "2000"])
+        #expect(try warden.terminate() == 0)
+    }
 }
