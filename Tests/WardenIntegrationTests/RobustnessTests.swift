@@ -173,6 +173,41 @@ struct RobustnessTests {
     }
 }
 
+extension RobustnessTests {
+    @Test("Warden stopped for 2 s (SIGSTOP) counts a late sampling round in /v1/health and /metrics")
+    func lateSamplingRound() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+            sample_interval = "500ms"
+
+            [programs.idle]
+            command = ["sleep", "1000"]
+            start_seconds = "100ms"
+            """)
+        func sampling() throws -> [String: Any] { try warden.health()["sampling"] as? [String: Any] ?? [:] }
+        func lateMetric() throws -> Double? {
+            try warden.metrics().split(separator: "\n").first { $0.hasPrefix("warden_sampling_rounds_late_total ") }
+                .flatMap { Double($0.split(separator: " ")[1]) }
+        }
+        try waitFor("two sampling rounds", timeout: 10) { try sampling()["rounds"] as? Int ?? 0 >= 2 }
+        let before = try #require(try sampling()["late_rounds"] as? Int)
+        kill(warden.pid, SIGSTOP)
+        Thread.sleep(forTimeInterval: 2)
+        kill(warden.pid, SIGCONT)
+        var after: [String: Any] = [:]
+        try waitFor("a late round", timeout: 10) {
+            after = try sampling()
+            return after["late_rounds"] as? Int ?? 0 > before
+        }
+        let late = try #require(after["max_late_seconds"] as? Double)
+        #expect(late >= 1 && late < 10, "\(after)")
+        try waitFor("the metric", timeout: 10) { try lateMetric() ?? 0 >= 1 }
+        #expect(try warden.metrics().contains("# TYPE warden_sampling_rounds_late_total counter"))
+        #expect(try warden.terminate() == 0)
+    }
+}
+
 @Suite("Reload ordering end to end", .serialized)
 struct ReloadOrderingTests {
     @Test("changing numprocs starts the new instances only after the old ones are gone")
