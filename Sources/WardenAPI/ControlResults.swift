@@ -150,7 +150,7 @@ public struct EventSubscriberCounts: Codable, Sendable, Equatable {
     }
 }
 
-/// The cost of Warden's /proc sampling since it started: every `sample_interval`, one round reads every
+/// The cost and punctuality of Warden's /proc sampling since it started: every `sample_interval`, one round reads every
 /// process of every running tree (`/proc/PID/stat`, `statm`, the fd count) and works out tree membership.
 ///
 /// `cpu_seconds` is the CPU time (user + system) of the thread running each round, measured with
@@ -164,13 +164,21 @@ public struct SamplingCounts: Codable, Sendable, Equatable {
     public var processesRead: Int
     /// CPU time spent in the rounds, seconds.
     public var cpuSeconds: Double
-    public init(rounds: Int = 0, processesRead: Int = 0, cpuSeconds: Double = 0) {
+    /// Rounds that started more than one `sample_interval` after they were due (Warden starved of CPU or
+    /// stopped: a sample is missing).
+    public var lateRounds: Int
+    /// The longest time a round started after it was due, late or not, seconds.
+    public var maxLateSeconds: Double
+    public init(rounds: Int = 0, processesRead: Int = 0, cpuSeconds: Double = 0, lateRounds: Int = 0, maxLateSeconds: Double = 0) {
         self.rounds = rounds; self.processesRead = processesRead; self.cpuSeconds = cpuSeconds
+        self.lateRounds = lateRounds; self.maxLateSeconds = maxLateSeconds
     }
     enum CodingKeys: String, CodingKey {
         case rounds
         case processesRead = "processes_read"
         case cpuSeconds = "cpu_seconds"
+        case lateRounds = "late_rounds"
+        case maxLateSeconds = "max_late_seconds"
     }
 }
 

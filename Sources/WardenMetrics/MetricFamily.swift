@@ -31,6 +31,7 @@ enum MetricFamily: String, CaseIterable, Sendable {
     case alertsActive = "warden_alerts_active"
     // Warden itself.
     case samplingSeconds = "warden_sampling_seconds_total"
+    case samplingRoundsLate = "warden_sampling_rounds_late_total"
     case eventsDropped = "warden_events_dropped_total"
     case eventsFailedWrites = "warden_events_failed_writes_total"
     case outputDroppedBytes = "warden_output_dropped_bytes_total"
@@ -66,7 +67,7 @@ enum MetricFamily: String, CaseIterable, Sendable {
         case .alertsActive: return ["kind"]
         case .logRotationsFailed: return ["log"]
         case .notificationsSent, .notificationsFailed, .notificationsDropped, .notificationsQueued: return ["sink"]
-        case .samplingSeconds, .eventsDropped, .eventsFailedWrites, .outputDroppedBytes, .selfCPUSeconds, .selfResidentMemory, .selfVirtualMemory,
+        case .samplingSeconds, .samplingRoundsLate, .eventsDropped, .eventsFailedWrites, .outputDroppedBytes, .selfCPUSeconds, .selfResidentMemory, .selfVirtualMemory,
              .selfOpenFDs, .selfMaxFDs, .selfStartTime:
             return []
         }
@@ -99,6 +100,8 @@ enum MetricFamily: String, CaseIterable, Sendable {
             return "Proportional set size (shared pages split) summed over the server processes serving a worker's connections, bytes."
         case .alertsActive: return "Pool alerts open now, by kind."
         case .samplingSeconds: return "CPU time Warden spent reading /proc for its samples, seconds."
+        case .samplingRoundsLate:
+            return "Sampling rounds that started more than one sample_interval after they were due (Warden starved of CPU or stopped)."
         case .eventsDropped: return "Events a subscriber's full buffer dropped (the event log, history, metrics)."
         case .eventsFailedWrites: return "Events that could not be written to events.jsonl (disk full, I/O error)."
         case .outputDroppedBytes: return "Bytes of workers' output that could not be written to their log files, bytes."

@@ -45,6 +45,10 @@ final class MetricsBook {
     private var alerts: [String: Gauge] = [:]
     private var openAlerts: [String: Int] = [:]
     private let sampling: Counter
+    /// `warden_sampling_rounds_late_total`, and the total it was brought up to (a dropped round event loses
+    /// no late round: each round carries the total).
+    private let lateRounds: Counter
+    private var lateRoundsSoFar = 0
     private let dropped: Counter
     private var droppedSoFar = 0
     /// Warden's own losses (`WardenLosses`): the counters and what they have been given so far.
@@ -65,6 +69,7 @@ final class MetricsBook {
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         sampling = registry.makeCounter(name: MetricFamily.samplingSeconds.rawValue, help: MetricFamily.samplingSeconds.help)
+        lateRounds = registry.makeCounter(name: MetricFamily.samplingRoundsLate.rawValue, help: MetricFamily.samplingRoundsLate.help)
         dropped = registry.makeCounter(name: MetricFamily.eventsDropped.rawValue, help: MetricFamily.eventsDropped.help)
         func counter(_ family: MetricFamily, _ labels: [(String, String)] = []) -> Counter {
             registry.makeCounter(name: family.rawValue, labels: labels, help: family.help)
@@ -176,6 +181,10 @@ final class MetricsBook {
 
     private func apply(_ round: SampleRound) {
         if round.samplingCPUSeconds > 0 { sampling.increment(by: round.samplingCPUSeconds) }
+        if round.lateRounds > lateRoundsSoFar {
+            lateRounds.increment(by: Int64(round.lateRounds - lateRoundsSoFar))
+            lateRoundsSoFar = round.lateRounds
+        }
         for measurement in round.processes { apply(measurement) }
     }
 

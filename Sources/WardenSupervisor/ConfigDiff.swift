@@ -3,14 +3,15 @@ public import WardenConfig
 /// The difference between the running configuration and a newly loaded one, by program name.
 ///
 /// A program is *changed* when any of its settings differ (command, environment, numprocs, leak
-/// settings...): SIGHUP restarts its instances. *Unchanged* programs are not touched at all. Pure: the
+/// settings...): SIGHUP restarts its instances that are up and leaves those that are down down, with the new
+/// settings (`ConfigChangeResponse`). *Unchanged* programs are not touched at all. Pure: the
 /// reload applies the decision (`Supervisor.apply`) and prints `summary`.
 public struct ConfigDiff: Sendable, Equatable {
     /// Programs only in the new configuration: started (if autostart).
     public var added: [ProgramConfiguration]
     /// Program names only in the old configuration: stopped and removed.
     public var removed: [String]
-    /// Programs present in both with different settings: new settings, instances restarted.
+    /// Programs present in both with different settings: new settings, instances that are up restarted.
     public var changed: [ProgramConfiguration]
     /// Program names present in both with identical settings.
     public var unchanged: [String]
@@ -42,10 +43,15 @@ public struct ConfigDiff: Sendable, Equatable {
 
     /// One human line per program, e.g. `cron: added`, `old: removed`, `web: numprocs 2 → 4`,
     /// `api: command changed, stop_timeout 10s → 20s` (`ProgramChanges`).
-    public var summary: [String] {
+    public var summary: [String] { summary(notes: [:]) }
+
+    /// `summary`, with `notes[name]` appended to a changed program's line: `pgleak: command changed (stopped:
+    /// not started)` (`ConfigChangeResponse.note`).
+    public func summary(notes: [String: String]) -> [String] {
         added.map { "\($0.name): added" } + removed.map { "\($0): removed" }
             + changed.map { program in
-                before[program.name].map { ProgramChanges.line(from: $0, to: program) } ?? "\(program.name): changed"
+                let line = before[program.name].map { ProgramChanges.line(from: $0, to: program) } ?? "\(program.name): changed"
+                return notes[program.name].map { line + " " + $0 } ?? line
             }
     }
 }

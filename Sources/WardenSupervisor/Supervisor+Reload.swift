@@ -2,13 +2,14 @@ import WardenConfig
 import WardenCore
 
 /// Reload (SIGHUP, `warden reload`): a new, valid configuration is applied as a difference — new programs
-/// start, removed ones stop, changed ones restart, unchanged ones are not touched.
+/// start, removed ones stop, changed ones restart if they were up (down ones stay down with the new settings),
+/// unchanged ones are not touched.
 extension Supervisor {
-    /// Applies a new, valid configuration: new programs start, removed ones stop, changed ones restart,
-    /// unchanged ones are not touched.
+    /// Applies a new, valid configuration: new programs start, removed ones stop, changed ones restart if
+    /// they were up (`ConfigChangeResponse`), unchanged ones are not touched.
     func apply(_ new: WardenConfiguration) -> [String] {
         let diff = ConfigDiff(old: configuration.supervisedPrograms, new: new.supervisedPrograms)
-        var notes = diff.summary
+        var notes = diff.summary(notes: changeNotes(diff))
         if new.supervisor.stateDirectory != configuration.supervisor.stateDirectory {
             notes.append("state_dir change needs a restart of warden; keeping \(configuration.supervisor.stateDirectory)")
         }
@@ -59,7 +60,8 @@ extension Supervisor {
     }
 
     /// Installs a new or changed program: instances that no longer exist retire, existing ones get the new
-    /// settings and restart gracefully (reason `config-changed`), new ones start if autostart. When only
+    /// settings and, if up, restart gracefully (reason `config-changed`; down ones stay down), new ones start
+    /// if autostart. When only
     /// `numprocs` changed, the instances that stay keep running untouched: a resize adds or retires the
     /// instances at the end (`api:2`, `api:3`…), as supervisord's `update` does with a process group.
     private func replace(_ program: ProgramConfiguration) {
@@ -94,13 +96,11 @@ extension Supervisor {
                     instance.program = program
                     continue
                 }
-                let wasActive = instance.machine.state.hasProcess || instance.machine.state == .backoff
+                // Up: restarts with the new settings. Down (stopped by the operator, exited, fatal): stays
+                // down, and its next start uses them.
+                let response = ConfigChangeResponse(instance.machine.lifecycle)
                 instance.adopt(program)
-                if wasActive {
-                    feed(instance) { $0.restart(now: $1, reason: .configChanged) }
-                } else if program.autostart {
-                    startOrQueue(instance, reason: .configChanged)
-                }
+                if response == .restart { feed(instance) { $0.restart(now: $1, reason: .configChanged) } }
             } else {
                 let instance = Instance(name: name, index: index, program: program)
                 registry.add(instance)
@@ -108,6 +108,20 @@ extension Supervisor {
                 if program.autostart { startOrQueue(instance, reason: .addedByReload) }
             }
         }
+    }
+
+    /// Per changed program whose existing instances a reload will not all restart, what its line adds
+    /// (`(stopped: not started)`); a change of `numprocs` alone touches no remaining instance.
+    private func changeNotes(_ diff: ConfigDiff) -> [String: String] {
+        var notes: [String: String] = [:]
+        for program in diff.changed where diff.resized[program.name] == nil {
+            let responses = program.instanceNames.compactMap { name -> (instance: String, response: ConfigChangeResponse)? in
+                guard let instance = registry[name], !registry.retiring.contains(name) else { return nil }
+                return (name, ConfigChangeResponse(instance.machine.lifecycle))
+            }
+            notes[program.name] = ConfigChangeResponse.note(responses)
+        }
+        return notes
     }
 
     /// Stops an instance that the configuration no longer has; it is dropped once its tree is gone.

@@ -30,6 +30,8 @@ struct SamplingBooks {
     /// Work buffers lent to every instance's leak detector in turn (one set instead of one per process).
     var scratch = LeakScratch()
     var counters = SamplingCounts()
+    /// Rounds that started late, and the longest lateness (`late_rounds`, `max_late_seconds`).
+    var punctuality = SamplingPunctuality()
     /// Tree CPU ticks and the monotonic time they were read, per instance.
     var previousCPU: [String: (ticks: UInt64, at: Duration, percent: Double?)] = [:]
     /// The response to host memory pressure (its policy follows `[supervisor]` on every round).
@@ -61,10 +63,15 @@ extension Supervisor {
         let sampler = Sampler(wardenPID: spawning.wardenPID)
         let hostMemory = HostMemoryReader()
         let clock = ContinuousClock()
-        var next = clock.now
+        let origin = clock.now
+        var wake = origin   // when the loop sleeps until, for the next round
+        var due = origin    // when the next round is due: one interval after the last wake
         while !Task.isCancelled {
+            let started = clock.now
             let round = await samplingRound()
-            next = next.advanced(by: round.interval)
+            let timing = RoundTiming(due: origin.duration(to: due), started: origin.duration(to: started),
+                                     interval: round.interval)
+            due = wake.advanced(by: round.interval)
             // The round runs to its end on this thread (no suspension point), so the thread's CPU clock
             // measures exactly its cost.
             let cpuBefore = ThreadCPUClock.now()
@@ -72,10 +79,10 @@ extension Supervisor {
             let cost = ThreadCPUClock.now() - cpuBefore
             let headroom = round.targets.isEmpty ? nil : hostMemory.headroomBytes()
             let pressure = round.pressureFile.flatMap { PressureReader(path: $0).read() }
-            await apply(samples, cost: cost, processesRead: sampler.lastProcessesRead, headroom: headroom)
+            await apply(samples, cost: cost, processesRead: sampler.lastProcessesRead, headroom: headroom, timing: timing)
             await applyPressure(pressure, at: round.at)
-            if next < clock.now { next = clock.now }   // fell behind: do not burst
-            try? await clock.sleep(until: next, tolerance: .milliseconds(5))
+            wake = max(due, clock.now)   // fell behind: do not burst (the next round then counts as late)
+            try? await clock.sleep(until: wake, tolerance: .milliseconds(5))
         }
     }
 
@@ -115,8 +122,21 @@ extension Supervisor {
         trackLeakCondition(of: instance)
     }
 
-    private func apply(_ samples: [InstanceSample], cost: Duration, processesRead: Int, headroom: UInt64?) {
+    /// When a round was due and started, monotonic time since the loop began, and the interval then.
+    struct RoundTiming: Sendable {
+        var due: Duration
+        var started: Duration
+        var interval: Duration
+    }
+
+    private func apply(_ samples: [InstanceSample], cost: Duration, processesRead: Int, headroom: UInt64?,
+                       timing: RoundTiming) {
         sampling.counters.rounds += 1
+        if sampling.punctuality.round(due: timing.due, started: timing.started, interval: timing.interval) {
+            logger.warning("sampling round started \(DurationText.format(timing.started - timing.due)) late (sample_interval \(DurationText.format(timing.interval))): Warden was starved of CPU or stopped")
+        }
+        sampling.counters.lateRounds = sampling.punctuality.lateRounds
+        sampling.counters.maxLateSeconds = (sampling.punctuality.maxLateSeconds * 1000).rounded() / 1000
         sampling.counters.processesRead += processesRead
         sampling.counters.cpuSeconds += cost.seconds
         var measurements: [ProcessMeasurement] = []
@@ -145,7 +165,8 @@ extension Supervisor {
                 startTimeSeconds: instance.startedAt?.secondsSinceEpoch, maxFDs: instance.maxFDs))
         }
         events.publish(.sampled(SampleRound(secondsSinceEpoch: RFC3339.now().1.secondsSinceEpoch, processes: measurements,
-                                            samplingCPUSeconds: cost.seconds)))
+                                            samplingCPUSeconds: cost.seconds,
+                                            lateRounds: sampling.punctuality.lateRounds)))
         resolveQuietAlerts()
         forgetFinishedWorkers()
         checkStateDirectory()

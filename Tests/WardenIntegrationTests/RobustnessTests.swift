@@ -173,6 +173,41 @@ struct RobustnessTests {
     }
 }
 
+extension RobustnessTests {
+    @Test("Warden stopped for 2 s (SIGSTOP) counts a late sampling round in /v1/health and /metrics")
+    func lateSamplingRound() throws {
+        let warden = try WardenProcess(config: """
+            [supervisor]
+            state_dir = "state"
+            sample_interval = "500ms"
+
+            [programs.idle]
+            command = ["sleep", "1000"]
+            start_seconds = "100ms"
+            """)
+        func sampling() throws -> [String: Any] { try warden.health()["sampling"] as? [String: Any] ?? [:] }
+        func lateMetric() throws -> Double? {
+            try warden.metrics().split(separator: "\n").first { $0.hasPrefix("warden_sampling_rounds_late_total ") }
+                .flatMap { Double($0.split(separator: " ")[1]) }
+        }
+        try waitFor("two sampling rounds", timeout: 10) { try sampling()["rounds"] as? Int ?? 0 >= 2 }
+        let before = try #require(try sampling()["late_rounds"] as? Int)
+        kill(warden.pid, SIGSTOP)
+        Thread.sleep(forTimeInterval: 2)
+        kill(warden.pid, SIGCONT)
+        var after: [String: Any] = [:]
+        try waitFor("a late round", timeout: 10) {
+            after = try sampling()
+            return after["late_rounds"] as? Int ?? 0 > before
+        }
+        let late = try #require(after["max_late_seconds"] as? Double)
+        #expect(late >= 1 && late < 10, "\(after)")
+        try waitFor("the metric", timeout: 10) { try lateMetric() ?? 0 >= 1 }
+        #expect(try warden.metrics().contains("# TYPE warden_sampling_rounds_late_total counter"))
+        #expect(try warden.terminate() == 0)
+    }
+}
+
 @Suite("Reload ordering end to end", .serialized)
 struct ReloadOrderingTests {
     @Test("changing numprocs starts the new instances only after the old ones are gone")
@@ -202,6 +237,58 @@ struct ReloadOrderingTests {
             $0["process"] as? String == "web" && $0["new_state"] as? String == "STARTING"
         })
         #expect(newStart > lastOldStop)
+        #expect(try warden.terminate() == 0)
+    }
+
+    @Test("a reload leaves a stopped or exited program down with its new config, says so, and restarts the running ones")
+    func changedButDown() throws {
+        func config(_ seconds: Int, restart: String, extra: String = "") -> String {
+            """
+            [supervisor]
+            state_dir = "state"
+
+            [programs.pgleak]
+            command = ["sleep", "\(seconds)"]
+            start_seconds = "100ms"
+
+            [programs.once]
+            command = ["true"]
+            start_seconds = "0s"
+            restart = "\(restart)"
+
+            [programs.api]
+            command = ["sleep", "\(seconds)"]
+            start_seconds = "100ms"
+            \(extra)
+            """
+        }
+        let warden = try WardenProcess(config: config(1000, restart: "never"))
+        try waitFor("api running, once exited", timeout: 10) {
+            try warden.state("api") == "RUNNING" && warden.state("once") == "EXITED" && warden.state("pgleak") == "RUNNING"
+        }
+        #expect(try warden.cli(["stop", "pgleak"]).status == 0)
+        #expect(try warden.state("pgleak") == "STOPPED")
+        let apiPID = try #require(try warden.processPID("api"))
+        try warden.writeConfig(config(2000, restart: "on-failure", extra: "[programs.cron]\ncommand = [\"sleep\", \"1000\"]"))
+        let reload = try warden.cli(["reload"])
+        #expect(reload.status == 0, "\(reload.stderr)")
+        let lines = reload.stdout.split(separator: "\n").map(String.init)
+        #expect(Set(lines) == ["pgleak: command changed (stopped: not started)",
+                               "once: restart never → on-failure (exited: not started)",
+                               "api: command changed", "cron: added"], "\(lines)")
+        try waitFor("api restarted, cron running", timeout: 10) {
+            try warden.state("api") == "RUNNING" && warden.processPID("api") != apiPID && warden.state("cron") == "RUNNING"
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try warden.state("pgleak") == "STOPPED")
+        #expect(try warden.state("once") == "EXITED")
+        let changes = warden.events().filter { $0["event"] as? String == "state-change" && $0["reason"] as? String == "config-changed" }
+        #expect(Set(changes.compactMap { $0["process"] as? String }) == ["api"], "\(changes)")
+        // The stopped program took the new config: a start runs the new command.
+        #expect(try warden.cli(["start", "pgleak"]).status == 0)
+        let pid = try #require(try warden.processPID("pgleak"))
+        let commandLine = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
+        #expect(commandLine.split(separator: "\0") == ["sleep", "2000"])
         #expect(try warden.terminate() == 0)
     }
 }

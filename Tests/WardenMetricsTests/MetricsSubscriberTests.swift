@@ -48,6 +48,19 @@ struct MetricsSubscriberTests {
                                  byWorker: ["api:0": 12, "api:1": 4], unattributed: 4, longRunning: [],
                                  collectedAt: "2026-12-06T05:00:00.000Z")
 
+    @Test("warden_sampling_rounds_late_total follows the rounds' running total, so a dropped round loses no late one")
+    func lateRounds() async {
+        let none = Self.samples(await Self.render([.sampled(SampleRound(secondsSinceEpoch: 1, processes: []))]))
+        #expect(none["warden_sampling_rounds_late_total"] == 0)
+        // The round that made the total 2 was dropped: the next one still carries it.
+        let s = Self.samples(await Self.render([
+            .sampled(SampleRound(secondsSinceEpoch: 1, processes: [], lateRounds: 1)),
+            .sampled(SampleRound(secondsSinceEpoch: 3, processes: [], lateRounds: 2)),
+            .sampled(SampleRound(secondsSinceEpoch: 4, processes: [], lateRounds: 2)),
+        ]))
+        #expect(s["warden_sampling_rounds_late_total"] == 2)
+    }
+
     @Test("per-process series: gauges in base units, state and severity as state sets, restarts by reason, pid only in info")
     func processSeries() async {
         let text = await Self.render([

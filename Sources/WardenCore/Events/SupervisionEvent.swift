@@ -33,10 +33,13 @@ public struct SampleRound: Sendable, Equatable {
     public var processes: [ProcessMeasurement]
     /// CPU time Warden spent reading /proc for this round, seconds.
     public var samplingCPUSeconds: Double
+    /// Rounds that started late since Warden started, this one included (`SamplingPunctuality`).
+    public var lateRounds: Int
 
-    public init(secondsSinceEpoch: Double, processes: [ProcessMeasurement], samplingCPUSeconds: Double = 0) {
+    public init(secondsSinceEpoch: Double, processes: [ProcessMeasurement], samplingCPUSeconds: Double = 0,
+                lateRounds: Int = 0) {
         self.secondsSinceEpoch = secondsSinceEpoch; self.processes = processes
-        self.samplingCPUSeconds = samplingCPUSeconds
+        self.samplingCPUSeconds = samplingCPUSeconds; self.lateRounds = lateRounds
     }
 }
 
