@@ -17,7 +17,7 @@ struct DashboardBrowserTests {
 
         let warden = try DashboardWarden(programs: """
             [programs.leaky]
-            command = ["WORKLOAD", "leak", "--mb-per-min", "600"]
+            command = ["WORKLOAD", "leak", "--mb-per-min", "600", "--max-mb", "400"]
             autostart = false
             start_seconds = "200ms"
             stop_timeout = "2s"

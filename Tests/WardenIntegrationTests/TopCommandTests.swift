@@ -45,7 +45,7 @@ struct TopCommandTests {
             sample_interval = "100ms"
 
             [programs.leaky]
-            command = ["WORKLOAD", "leak", "--mb-per-min", "600"]
+            command = ["WORKLOAD", "leak", "--mb-per-min", "600", "--max-mb", "256"]
             [programs.leaky.leak]
             window = "3s"
             on_critical = "alert"
