@@ -78,8 +78,9 @@ public struct Dashboard: BrowserFrontend {
         router.get("/assets/app.js") { request, _ in Reply.asset(DashboardAssets.script, request: request) }
         router.get("/ui/acks") { request, _ in
             guard await session(of: request, needsCSRF: false) != nil else { return Reply.unauthorized }
-            await marks.adopt(await control.alerts().alerts, now: Self.now())
-            return Reply.json(["acks": await marks.list(now: Self.now())])
+            let alerts = await control.alerts().alerts
+            await marks.adopt(alerts, now: Self.now())
+            return Reply.json(["acks": await marks.list(alerts: alerts, now: Self.now())])
         }
         router.post("/ui/acks") { request, _ in try await acknowledge(request) }
         router.get("/ui/recommendations") { request, _ in
@@ -160,12 +161,14 @@ public struct Dashboard: BrowserFrontend {
             return Reply.error(.badRequest, field: "body", message: #"expected JSON like {"key": "...", "action": "snooze", "seconds": 3600}; action is one of "#
                                + AlertMarks.Action.allCases.map(\.rawValue).joined(separator: ", "))
         }
+        let alerts = await control.alerts().alerts
         do {
-            try await marks.apply(body.action, key: body.key, seconds: body.seconds, now: Self.now())
+            try await marks.apply(body.action, key: body.key, seconds: body.seconds, alerts: alerts, now: Self.now())
         } catch {
-            return Reply.error(.badRequest, field: error == .badDuration(seconds: body.seconds ?? 0) ? "seconds" : "key", message: error.message)
+            return Reply.error(error == .unknownAlert ? .notFound : .badRequest,
+                               field: error == .badDuration(seconds: body.seconds ?? 0) ? "seconds" : "key", message: error.message)
         }
-        return Reply.json(["acks": await marks.list(now: Self.now())])
+        return Reply.json(["acks": await marks.list(alerts: alerts, now: Self.now())])
     }
 
     /// The recommendations now: from the processes, pools, the last day's events and the last hour of pools.

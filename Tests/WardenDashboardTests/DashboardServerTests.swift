@@ -73,6 +73,8 @@ struct DashboardServerTests {
             #expect(await control.calls.count == 1)
 
             // Acknowledgements: CSRF too; a bad duration names the field.
+            await control.setAlerts([AlertStatus(kind: "high-usage", severity: "warning", collector: "pg", pool: nil, worker: nil,
+                                                 startedAt: "t", resolvedAt: nil, message: "pool at 85 %")])
             let ack = ["-H", "Content-Type: application/json", "-d", #"{"key": "high-usage|pg||||t", "action": "snooze", "seconds": 900}"#]
             #expect(try await Self.curl(port, "/ui/acks", jar: jar, ack).status == 401)
             let snoozed = try await Self.curl(port, "/ui/acks", jar: jar, ack + ["-H", "X-CSRF-Token: \(csrf)"])
@@ -80,6 +82,16 @@ struct DashboardServerTests {
             let bad = try await Self.curl(port, "/ui/acks", jar: jar, ["-H", "Content-Type: application/json", "-H", "X-CSRF-Token: \(csrf)",
                                                                       "-d", #"{"key": "k", "action": "snooze", "seconds": -5}"#])
             #expect(bad.status == 400 && bad.body.contains(#""field":"seconds""#), "\(bad.body)")
+            // Only alerts that exist can be marked; control characters are refused; a mark whose alert is gone is dropped.
+            let post = { (body: String) in try await Self.curl(port, "/ui/acks", jar: jar, ["-H", "Content-Type: application/json", "-H", "X-CSRF-Token: \(csrf)", "-d", body]) }
+            let bogus = try await post(#"{"key": "bogus|1", "action": "acknowledge"}"#)
+            #expect(bogus.status == 404 && bogus.body.contains(#""field":"key""#), "\(bogus.body)")
+            let control1 = try await post(#"{"key": "high-usage|pg\u0007||||t", "action": "acknowledge"}"#)
+            #expect(control1.status == 400 && control1.body.contains("control character"), "\(control1.body)")
+            #expect(try await Self.curl(port, "/ui/acks", jar: jar).body.contains("high-usage|pg||||t"))
+            await control.setAlerts([])
+            let gone = try await Self.curl(port, "/ui/acks", jar: jar)
+            #expect(gone.status == 200 && gone.body.contains(#""acks":[]"#), "\(gone.body)")
 
             // Logout needs the token too, then the session is gone.
             #expect(try await Self.curl(port, "/logout", jar: jar, ["-d", "csrf=nope"]).status == 403)
