@@ -3,6 +3,7 @@ import Logging
 import Testing
 import WardenAPI
 import WardenControlTestSupport
+import WardenCore
 import WardenDashboard
 import WardenHTTP
 import WardenTestSupport
@@ -53,6 +54,21 @@ struct DashboardServerTests {
             #expect(page.status == 200 && Self.csrf(in: page.body) != nil)
             #expect(page.head.contains("Content-Security-Policy: default-src 'none'; script-src 'self'"))
             #expect(try await Self.curl(port, "/v1/processes", jar: jar).status == 200)
+
+            // Browser paths that name nothing: an HTML page with a 404 status; API paths keep their JSON 404.
+            for path in ["/process/nosuch", "/process/%E0%A4%A", "/process/", "/nosuch", "/a/b"] {
+                let missing = try await Self.curl(port, path, jar: jar)
+                #expect(missing.status == 404 && missing.head.lowercased().contains("content-type: text/html")
+                        && Self.csrf(in: missing.body) != nil, "\(path): \(missing.status) \(missing.head)")
+            }
+            let known = try await Self.curl(port, "/process/api:0", jar: jar)
+            #expect(known.status == 200, "\(known.status)")
+            let api = try await Self.curl(port, "/v1/nosuch", jar: jar)
+            #expect(api.status == 404 && api.head.lowercased().contains("application/json"), "\(api.head)")
+            #expect(try await Self.curl(port, "/ui/nosuch", jar: jar).head.lowercased().contains("application/json"))
+            let anonymous404 = try await Self.curl(port, "/nosuch", jar: jar + "-none")
+            #expect(anonymous404.status == 303 && anonymous404.head.lowercased().contains("location: /login"))
+            #expect(try await Self.curl(port, "/metrics", jar: jar + "-none").status == 401)
         }
     }
 
@@ -116,6 +132,10 @@ struct DashboardServerTests {
             let outside = script.body.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "")
             #expect(!outside.contains("http://") && !outside.contains("https://") && !style.body.contains("url("),
                     "an asset refers to something outside the binary")
+            // Every transition reason has its words in the page's one table (W.REASONS).
+            let table = script.body.components(separatedBy: "W.REASONS = {").last?.components(separatedBy: "};").first ?? ""
+            let missing = TransitionReason.allCases.map(\.rawValue).filter { !table.contains("'\($0)':") && !table.contains(" \($0):") }
+            #expect(missing.isEmpty, "reasons without words in W.REASONS: \(missing)")
         }
     }
 }

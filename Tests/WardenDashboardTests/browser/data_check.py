@@ -163,6 +163,9 @@ def main():
         driver.switch_to.active_element.send_keys(Keys.ENTER)
         wait(f"{args.leaky} stopped", 20, lambda: cell(driver, args.leaky, "state") == "STOPPED")
         findings["stopped_by_keyboard"] = True
+        # Stopped: its last grade and growth are not shown any more (it was critical).
+        wait(f"{args.leaky} without a grade", 5, lambda: cell(driver, args.leaky, "severity") == "—" and cell(driver, args.leaky, "growth") == "—")
+        assert "graded-critical" not in css(f'tr[data-process="{args.leaky}"]').get_attribute("class")
         console_errors()
 
         # 390 px: every page with data, none scrolling sideways.
@@ -183,6 +186,11 @@ def main():
         driver.set_window_size(1280, 900)
         driver.get(args.url + "/process/" + args.looper)
         wait("the loop on the process page", 20, lambda: "restart loop: " in css("dl.facts").text)
+        # Its exits in the events, with the exit status the CLI shows, the reason in words.
+        exits = wait("an exit with its status", 20, lambda: [r.text for r in csss('tr[data-event="state-change"]') if "exit status" in r.text])
+        findings["exit_event"] = exits[0]
+        reasons = " ".join(r.text for r in csss('tr[data-event="state-change"]'))
+        assert "the main process exited" in reasons, reasons
         time.sleep(1.5)
         shot("process-loop-1280", full_height=900)
         console_errors()
