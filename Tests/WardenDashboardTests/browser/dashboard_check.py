@@ -5,6 +5,7 @@ Usage: dashboard_check.py --url http://127.0.0.1:PORT --token-file FILE --leaky 
 
 Checks, in order: the login form; a leaking worker shown rising to `critical` without a page reload; Restart
 restarting a worker after a confirmation (its pid changes); the process page's charts drawing from history (with severity bands);
+the legend's swatches matching the bands, UTC times, reasons in words, no line across a gap in the samples;
 the pools and alerts pages; 1280 px and 390 px layouts (screenshots in DIR); the keyboard's first stop (the
 skip link); logout; no console errors. Prints one JSON line of findings; exits 1 with the reason on failure.
 """
@@ -178,16 +179,6 @@ def main():
         assert runs == [2, 2], f"runs and subpaths across a gap: {runs}"
         findings["legend_matches_bands"] = True
 
-        # Paths that name nothing: a message, no live buttons; the page does not stay blank.
-        for path, text in [("/process/nosuch", "no such process: nosuch"), ("/process/%E0%A4%A", "malformed process name"),
-                           ("/process/", "no process name"), ("/nosuch", "nothing at /nosuch")]:
-            driver.get(args.url + path)
-            wait(f"the message on {path}", 10, lambda: text in driver.find_element(By.CSS_SELECTOR, "main").text)
-            assert not driver.find_elements(By.CSS_SELECTOR, "main button[data-action]"), f"action buttons on {path}"
-        driver.get_log("browser")  # each of these pages is a 404 (expected); errors after it are not
-        findings["missing_pages"] = True
-        driver.get(args.url + "/process/" + args.leaky)
-        wait("the RSS chart again", 20, lambda: int(driver.find_element(By.CSS_SELECTOR, 'svg[data-chart="rss"]').get_attribute("data-points")) >= 5)
         driver.find_element(By.CSS_SELECTOR, '.ranges button[data-hours="0.25"]').click()
         driver.set_window_size(1280, 1900)  # the whole page: three charts, the evidence, the events
         time.sleep(2.5)
