@@ -62,13 +62,19 @@ public enum Recommendations {
         return urgent.enumerated().sorted { ($0.element.rank, -$0.offset) > ($1.element.rank, -$1.offset) }.map(\.element.1)
     }
 
-    /// "api:1 graded medium (7.2 MiB/min) for 40 min: set cleanup_signal or rss_max".
+    /// How long a grade must have held before it calls for advice (a grade just reached, or a worker
+    /// already being restarted for it, is not yet a finding): 1 min.
+    public static let minimumHeldSeconds = 60.0
+
+    /// "api:1 graded medium (7.2 MiB/min) for 40 min: set cleanup_signal or rss_max"; nothing for a worker
+    /// without a pid (stopped or being restarted) or graded so for less than `minimumHeldSeconds`.
     static func sustainedGrowth(_ process: ProcessStatus, events: [WardenEvent], now: Double) -> Recommendation? {
         let severity = process.leak.severity
-        guard graded[severity] != nil, let rate = process.leak.rssGrowthMBPerMin else { return nil }
+        guard graded[severity] != nil, process.pid != nil, let rate = process.leak.rssGrowthMBPerMin else { return nil }
         let since = events.last {
             $0.event == .severityChange && $0.process == process.name && $0.newSeverity == severity
         }.flatMap { RFC3339Text.seconds($0.time) }
+        if let since, now - since < minimumHeldSeconds { return nil }
         let held = since.map { " for " + duration(now - $0) } ?? ""
         let finding = "\(process.name) graded \(severity) (\(oneDecimal(rate)) MiB/min)\(held)"
         let action: String

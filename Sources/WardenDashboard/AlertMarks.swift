@@ -32,12 +32,15 @@ actor AlertMarks {
         case acknowledge, snooze, clear
     }
 
-    /// Applies `action` to `key` at `now`.
-    /// - Throws: `AlertAttention.Refusal` (empty or long key, bad duration, too many marks).
-    func apply(_ action: Action, key: String, seconds: Double?, now: Double) throws(AlertAttention.Refusal) {
+    /// Applies `action` to `key` at `now`; `alerts` are the alerts open or recently resolved (`control.alerts()`):
+    /// only their keys can be marked, and marks of other keys are dropped.
+    /// - Throws: `AlertAttention.Refusal` (empty, long, control characters or unknown key, bad duration, too many marks).
+    func apply(_ action: Action, key: String, seconds: Double?, alerts: [AlertStatus], now: Double) throws(AlertAttention.Refusal) {
+        let live = Set(alerts.map(Self.key))
+        attention.prune(keeping: live, now: now)
         switch action {
-        case .acknowledge: try attention.acknowledge(key, now: now)
-        case .snooze: try attention.snooze(key, for: seconds ?? 0, now: now)
+        case .acknowledge: try attention.acknowledge(key, now: now, alerts: live)
+        case .snooze: try attention.snooze(key, for: seconds ?? 0, now: now, alerts: live)
         case .clear: attention.clear(key)
         }
         save()
@@ -61,9 +64,12 @@ actor AlertMarks {
     /// Writes completed to the file (tests).
     var writes: Int { writer?.writes ?? 0 }
 
-    /// Every mark still in force at `now`, sorted by key.
-    func list(now: Double) -> [AckEntry] {
-        attention.prune(keeping: Set(attention.marks.keys), now: now)
+    /// Every mark still in force at `now` whose alert is among `alerts` (open or recently resolved), sorted
+    /// by key; the others are dropped.
+    func list(alerts: [AlertStatus], now: Double) -> [AckEntry] {
+        let before = attention.marks.count
+        attention.prune(keeping: Set(alerts.map(Self.key)), now: now)
+        if attention.marks.count != before { save() }
         return attention.marks.keys.sorted().map { key in
             let (loudness, until) = attention.loudness(of: key, now: now)
             return AckEntry(key: key, loudness: loudness, until: until.map { RFC3339Text.string(secondsSinceEpoch: $0) })
@@ -130,6 +136,8 @@ extension AlertAttention.Refusal {
         case .keyTooLong(let bytes): return "\"key\" is \(bytes) bytes; at most \(AlertAttention.maxKeyBytes)"
         case .badDuration(let seconds): return "\"seconds\" must be more than 0 and at most 7 days (604800); got \(seconds)"
         case .full: return "too many marked alerts (\(AlertAttention.maxMarks)); clear some first"
+        case .controlCharacter: return "\"key\" holds a control character"
+        case .unknownAlert: return "\"key\" names no alert open or recently resolved (GET /v1/alerts)"
         }
     }
 }

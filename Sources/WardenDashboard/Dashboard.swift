@@ -56,9 +56,14 @@ public struct Dashboard: BrowserFrontend {
 
     static let pagePaths: Set<String> = ["/", "/pools", "/alerts"]
 
+    /// Every path but the API's (`/v1/...`, `/metrics`): the dashboard's own, and unknown browser paths
+    /// (answered with an HTML 404 page, or the login form without a session).
     public func serves(path: String) -> Bool {
-        Self.pagePaths.contains(path) || path == "/login" || path == "/logout"
-            || path.hasPrefix("/process/") || path.hasPrefix("/assets/") || path.hasPrefix("/ui/")
+        !Self.isAPI(path)
+    }
+
+    static func isAPI(_ path: String) -> Bool {
+        path == "/v1" || path.hasPrefix("/v1/") || path == APIRoute.metrics
     }
 
     public func authorizes(_ request: Request) async -> Bool {
@@ -73,18 +78,31 @@ public struct Dashboard: BrowserFrontend {
         router.post("/login") { request, context in try await login(request, from: context.clientAddress) }
         router.post("/logout") { request, _ in try await logout(request) }
         for path in Self.pagePaths { router.get(RouterPath(path)) { request, _ in await page(request) } }
-        router.get("/process/{name}") { request, _ in await page(request) }
+        router.get("/process/{name}") { request, context in
+            // Unknown: the same shell (it says "no such process: NAME"), with a 404 status.
+            let known = (try? await control.status(names: [context.parameters.get("name") ?? ""])) != nil
+            return await page(request, status: known ? .ok : .notFound)
+        }
         router.get("/assets/app.css") { request, _ in Reply.asset(DashboardAssets.css, request: request) }
         router.get("/assets/app.js") { request, _ in Reply.asset(DashboardAssets.script, request: request) }
         router.get("/ui/acks") { request, _ in
             guard await session(of: request, needsCSRF: false) != nil else { return Reply.unauthorized }
-            await marks.adopt(await control.alerts().alerts, now: Self.now())
-            return Reply.json(["acks": await marks.list(now: Self.now())])
+            let alerts = await control.alerts().alerts
+            await marks.adopt(alerts, now: Self.now())
+            return Reply.json(["acks": await marks.list(alerts: alerts, now: Self.now())])
         }
         router.post("/ui/acks") { request, _ in try await acknowledge(request) }
         router.get("/ui/recommendations") { request, _ in
             guard await session(of: request, needsCSRF: false) != nil else { return Reply.unauthorized }
             return Reply.json(RecommendationList(recommendations: await recommendations()))
+        }
+        // Any other browser path (`/process/`, `/nosuch`): an HTML 404 page ("No such page"); API, asset
+        // and /ui/ paths keep their JSON 404.
+        router.get("/process") { request, _ in await page(request, status: .notFound) }  // also `/process/`
+        router.get("**") { request, _ in
+            let path = request.uri.path
+            guard !Self.isAPI(path), !path.hasPrefix("/assets/"), !path.hasPrefix("/ui/") else { throw HTTPError(.notFound) }
+            return await page(request, status: .notFound)
         }
     }
 
@@ -144,9 +162,9 @@ public struct Dashboard: BrowserFrontend {
     }
 
     /// A page: the shell (the script draws the page from the path) with the session's CSRF token.
-    func page(_ request: Request) async -> Response {
+    func page(_ request: Request, status: HTTPResponse.Status = .ok) async -> Response {
         guard let session = await session(of: request, needsCSRF: false) else { return Reply.redirect("/login") }
-        return Reply.html(Pages.shell(csrf: session.csrf, overview: request.uri.path == "/"))
+        return Reply.html(Pages.shell(csrf: session.csrf, overview: request.uri.path == "/"), status: status)
     }
 
     /// `POST /ui/acks` with an `AckRequest`.
@@ -160,12 +178,14 @@ public struct Dashboard: BrowserFrontend {
             return Reply.error(.badRequest, field: "body", message: #"expected JSON like {"key": "...", "action": "snooze", "seconds": 3600}; action is one of "#
                                + AlertMarks.Action.allCases.map(\.rawValue).joined(separator: ", "))
         }
+        let alerts = await control.alerts().alerts
         do {
-            try await marks.apply(body.action, key: body.key, seconds: body.seconds, now: Self.now())
+            try await marks.apply(body.action, key: body.key, seconds: body.seconds, alerts: alerts, now: Self.now())
         } catch {
-            return Reply.error(.badRequest, field: error == .badDuration(seconds: body.seconds ?? 0) ? "seconds" : "key", message: error.message)
+            return Reply.error(error == .unknownAlert ? .notFound : .badRequest,
+                               field: error == .badDuration(seconds: body.seconds ?? 0) ? "seconds" : "key", message: error.message)
         }
-        return Reply.json(["acks": await marks.list(now: Self.now())])
+        return Reply.json(["acks": await marks.list(alerts: alerts, now: Self.now())])
     }
 
     /// The recommendations now: from the processes, pools, the last day's events and the last hour of pools.

@@ -3,6 +3,7 @@ import Logging
 import Testing
 import WardenAPI
 import WardenControlTestSupport
+import WardenCore
 import WardenDashboard
 import WardenHTTP
 import WardenTestSupport
@@ -53,6 +54,21 @@ struct DashboardServerTests {
             #expect(page.status == 200 && Self.csrf(in: page.body) != nil)
             #expect(page.head.contains("Content-Security-Policy: default-src 'none'; script-src 'self'"))
             #expect(try await Self.curl(port, "/v1/processes", jar: jar).status == 200)
+
+            // Browser paths that name nothing: an HTML page with a 404 status; API paths keep their JSON 404.
+            for path in ["/process/nosuch", "/process/%E0%A4%A", "/process/", "/nosuch", "/a/b"] {
+                let missing = try await Self.curl(port, path, jar: jar)
+                #expect(missing.status == 404 && missing.head.lowercased().contains("content-type: text/html")
+                        && Self.csrf(in: missing.body) != nil, "\(path): \(missing.status) \(missing.head)")
+            }
+            let known = try await Self.curl(port, "/process/api:0", jar: jar)
+            #expect(known.status == 200, "\(known.status)")
+            let api = try await Self.curl(port, "/v1/nosuch", jar: jar)
+            #expect(api.status == 404 && api.head.lowercased().contains("application/json"), "\(api.head)")
+            #expect(try await Self.curl(port, "/ui/nosuch", jar: jar).head.lowercased().contains("application/json"))
+            let anonymous404 = try await Self.curl(port, "/nosuch", jar: jar + "-none")
+            #expect(anonymous404.status == 303 && anonymous404.head.lowercased().contains("location: /login"))
+            #expect(try await Self.curl(port, "/metrics", jar: jar + "-none").status == 401)
         }
     }
 
@@ -73,6 +89,8 @@ struct DashboardServerTests {
             #expect(await control.calls.count == 1)
 
             // Acknowledgements: CSRF too; a bad duration names the field.
+            await control.setAlerts([AlertStatus(kind: "high-usage", severity: "warning", collector: "pg", pool: nil, worker: nil,
+                                                 startedAt: "t", resolvedAt: nil, message: "pool at 85 %")])
             let ack = ["-H", "Content-Type: application/json", "-d", #"{"key": "high-usage|pg||||t", "action": "snooze", "seconds": 900}"#]
             #expect(try await Self.curl(port, "/ui/acks", jar: jar, ack).status == 401)
             let snoozed = try await Self.curl(port, "/ui/acks", jar: jar, ack + ["-H", "X-CSRF-Token: \(csrf)"])
@@ -80,6 +98,16 @@ struct DashboardServerTests {
             let bad = try await Self.curl(port, "/ui/acks", jar: jar, ["-H", "Content-Type: application/json", "-H", "X-CSRF-Token: \(csrf)",
                                                                       "-d", #"{"key": "k", "action": "snooze", "seconds": -5}"#])
             #expect(bad.status == 400 && bad.body.contains(#""field":"seconds""#), "\(bad.body)")
+            // Only alerts that exist can be marked; control characters are refused; a mark whose alert is gone is dropped.
+            let post = { (body: String) in try await Self.curl(port, "/ui/acks", jar: jar, ["-H", "Content-Type: application/json", "-H", "X-CSRF-Token: \(csrf)", "-d", body]) }
+            let bogus = try await post(#"{"key": "bogus|1", "action": "acknowledge"}"#)
+            #expect(bogus.status == 404 && bogus.body.contains(#""field":"key""#), "\(bogus.body)")
+            let control1 = try await post(#"{"key": "high-usage|pg\u0007||||t", "action": "acknowledge"}"#)
+            #expect(control1.status == 400 && control1.body.contains("control character"), "\(control1.body)")
+            #expect(try await Self.curl(port, "/ui/acks", jar: jar).body.contains("high-usage|pg||||t"))
+            await control.setAlerts([])
+            let gone = try await Self.curl(port, "/ui/acks", jar: jar)
+            #expect(gone.status == 200 && gone.body.contains(#""acks":[]"#), "\(gone.body)")
 
             // Logout needs the token too, then the session is gone.
             #expect(try await Self.curl(port, "/logout", jar: jar, ["-d", "csrf=nope"]).status == 403)
@@ -104,6 +132,10 @@ struct DashboardServerTests {
             let outside = script.body.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "")
             #expect(!outside.contains("http://") && !outside.contains("https://") && !style.body.contains("url("),
                     "an asset refers to something outside the binary")
+            // Every transition reason has its words in the page's one table (W.REASONS).
+            let table = script.body.components(separatedBy: "W.REASONS = {").last?.components(separatedBy: "};").first ?? ""
+            let missing = TransitionReason.allCases.map(\.rawValue).filter { !table.contains("'\($0)':") && !table.contains(" \($0):") }
+            #expect(missing.isEmpty, "reasons without words in W.REASONS: \(missing)")
         }
     }
 }

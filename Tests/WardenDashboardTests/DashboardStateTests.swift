@@ -47,7 +47,10 @@ struct DashboardStateTests {
         let jar = directory + "/jar"
         let file = directory + "/" + Dashboard.acksFile
         let key = "high-usage|pg|postgres://127.0.0.1:5432/app|||2026-12-06T10:00:00.000Z"
-        try await withTCPServer(FakeSupervisor(), token: DashboardServerTests.token, browser: Self.dashboard(directory)) { port in
+        let first = FakeSupervisor()
+        await first.setAlerts([AlertStatus(kind: "high-usage", severity: "warning", collector: "pg", pool: "postgres://127.0.0.1:5432/app", worker: nil,
+                                           startedAt: "2026-12-06T10:00:00.000Z", resolvedAt: nil, message: "pool at 85 %")])
+        try await withTCPServer(first, token: DashboardServerTests.token, browser: Self.dashboard(directory, control: first)) { port in
             _ = try await DashboardServerTests.curl(port, "/login", jar: jar, ["--data-urlencode", "token=\(DashboardServerTests.token)"])
             let csrf = try #require(DashboardServerTests.csrf(in: try await DashboardServerTests.curl(port, "/", jar: jar).body))
             let ack = try await DashboardServerTests.curl(port, "/ui/acks", jar: jar, [

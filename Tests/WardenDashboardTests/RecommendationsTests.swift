@@ -36,6 +36,20 @@ struct RecommendationsTests {
                                           text: "api:1 graded medium (7.2 MiB/min) for 40 min: set cleanup_signal or rss_max")])
     }
 
+    @Test("a grade reached less than a minute ago, or a worker without a pid (being restarted), gives no advice; 90 s is cited as 1 min")
+    func heldLongEnough() {
+        let fresh = Recommendations.derive(processes: [Self.process("api:1", severity: "critical", rate: 90)], pools: [], poolHistory: [],
+                                           events: [Self.severityChange("api:1", to: "critical", secondsAgo: 0)], now: Self.now)
+        #expect(fresh.isEmpty, "\(fresh)")
+        var restarting = Self.process("api:1", severity: "critical", rate: 90)
+        restarting.pid = nil
+        #expect(Recommendations.derive(processes: [restarting], pools: [], poolHistory: [],
+                                       events: [Self.severityChange("api:1", to: "critical", secondsAgo: 600)], now: Self.now).isEmpty)
+        let held = Recommendations.derive(processes: [Self.process("api:1", severity: "critical", rate: 90)], pools: [], poolHistory: [],
+                                          events: [Self.severityChange("api:1", to: "critical", secondsAgo: 90)], now: Self.now)
+        #expect(held.map(\.text) == ["api:1 graded critical (90.0 MiB/min) for 1 min: set cleanup_signal or rss_max"])
+    }
+
     @Test("low or warming-up gives no advice; a set cleanup_signal changes the advice")
     func gradesAndCleanup() {
         let quiet = Recommendations.derive(processes: [Self.process("a", severity: "low", rate: 4), Self.process("b", severity: "warming-up", rate: nil)],

@@ -27,6 +27,10 @@ public struct AlertAttention: Sendable {
         case keyTooLong(bytes: Int)
         case badDuration(seconds: Double)
         case full
+        /// The key holds a control character (U+0000–U+001F, U+007F).
+        case controlCharacter
+        /// No alert (open or recently resolved) has this key.
+        case unknownAlert
     }
 
     public static let maxMarks = 10_000
@@ -95,16 +99,18 @@ public struct AlertAttention: Sendable {
         return all
     }
 
-    /// Acknowledges `key` at `now` (replacing a snooze).
-    public mutating func acknowledge(_ key: String, now: Double) throws(Refusal) {
-        try admit(key)
+    /// Acknowledges `key` at `now` (replacing a snooze). With `alerts` (the keys of the alerts open or
+    /// recently resolved), a key outside it is refused (`unknownAlert`).
+    public mutating func acknowledge(_ key: String, now: Double, alerts: Set<String>? = nil) throws(Refusal) {
+        try admit(key, alerts: alerts)
         marks[key] = .acknowledged(at: now)
     }
 
     /// Snoozes `key` for `seconds` (0 < seconds <= 7 days) from `now` (replacing an acknowledgement).
-    public mutating func snooze(_ key: String, for seconds: Double, now: Double) throws(Refusal) {
+    /// `alerts` as for `acknowledge`.
+    public mutating func snooze(_ key: String, for seconds: Double, now: Double, alerts: Set<String>? = nil) throws(Refusal) {
         guard seconds.isFinite, seconds > 0, seconds <= Self.maxSnoozeSeconds else { throw .badDuration(seconds: seconds) }
-        try admit(key)
+        try admit(key, alerts: alerts)
         marks[key] = .snoozed(until: now + seconds)
     }
 
@@ -129,9 +135,11 @@ public struct AlertAttention: Sendable {
         }
     }
 
-    private func admit(_ key: String) throws(Refusal) {
+    private func admit(_ key: String, alerts: Set<String>?) throws(Refusal) {
         guard !key.isEmpty else { throw .emptyKey }
         guard key.utf8.count <= Self.maxKeyBytes else { throw .keyTooLong(bytes: key.utf8.count) }
+        guard !key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { throw .controlCharacter }
+        if let alerts, !alerts.contains(key) { throw .unknownAlert }
         guard marks[key] != nil || marks.count < Self.maxMarks else { throw .full }
     }
 }

@@ -41,9 +41,35 @@ W.fmt = {
     if (s < 86400) return Math.floor(s / 3600) + 'h ' + Math.floor((s % 3600) / 60) + 'm';
     return Math.floor(s / 86400) + 'd ' + Math.floor((s % 86400) / 3600) + 'h';
   },
-  time(t) { return new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }); },
-  when(iso) { return iso ? new Date(iso).toLocaleString() : '—'; },
+  // Times are UTC, 24-hour, as the CLI's RFC 3339: `21:59:17`, `2026-12-06 21:59:17Z` (the header says UTC).
+  time(t) { const d = new Date(t * 1000); return isNaN(d) ? '—' : d.toISOString().slice(11, 19); },
+  when(iso) {
+    const d = iso ? new Date(iso) : null;
+    return d && !isNaN(d) ? d.toISOString().slice(0, 19).replace('T', ' ') + 'Z' : '—';
+  },
 };
+
+/** Transition reasons (TransitionReason's raw values) in words; anything else is shown as it is. */
+W.REASONS = {
+  initial: 'not started yet', autostart: 'started by autostart', 'start-requested': 'started by an operator',
+  'stop-requested': 'stopped by an operator', manual: 'restarted by an operator', exit: 'the main process exited',
+  'exited-before-start-seconds': 'exited before start_seconds (a failed start)',
+  'exited-before-ready': 'exited before READY=1 (a failed start)',
+  'start-seconds-elapsed': 'running: start_seconds passed with the process alive', 'ready-notified': 'running: it sent READY=1',
+  'start-timeout': 'no READY=1 within start_timeout', 'spawn-failed': 'could not be started (fork/exec failed)',
+  'executable-not-found': 'the executable was not found', 'notify-socket-unavailable': 'needs the notify socket, which Warden lacks',
+  'backoff-elapsed': 'next attempt after the backoff delay', 'restart-throttled': 'restart delayed by start_limit_burst',
+  'start-retries-exhausted': 'gave up after start_retries failed starts', stopped: 'stopped',
+  'stop-timeout-killed': 'stopped with SIGKILL after stop_timeout', 'stop-timeout': 'stop_timeout passed: SIGKILL sent',
+  'stopping-notified': 'it announced its shutdown (STOPPING=1)', shutdown: 'Warden is shutting down',
+  'memory-growth': 'memory kept growing at the critical rate', 'rss-max': 'RSS stayed above rss_max',
+  'fds-max': 'open files stayed above fds_max', 'threads-max': 'threads stayed above threads_max',
+  'connection-leak': 'its connections kept growing', 'plugin-unresponsive': 'the collector plugin stopped answering',
+  'protocol-mismatch': 'the collector plugin speaks another protocol version', watchdog: 'missed its watchdog',
+  'restart-loop': 'stopped: in a restart loop (on_loop = "stop")', 'config-changed': 'its configuration changed',
+  'added-by-reload': 'added by a reload', 'removed-by-reload': 'removed by a reload',
+};
+W.reasonText = code => (code && Object.hasOwn(W.REASONS, code) ? W.REASONS[code] : code);
 W.seconds = iso => Date.parse(iso) / 1000;
 
 /** A severity badge: the word, coloured by its class (never colour alone). */
@@ -52,7 +78,7 @@ W.severity = function (text) {
 };
 W.setSeverity = function (node, text) {
   text = text || 'none';
-  const cls = 'sev sev-' + text;
+  const cls = text === '—' ? 'sev' : 'sev sev-' + text;
   if (node.className !== cls) node.className = cls;
   W.setText(node, text);
 };
@@ -87,12 +113,12 @@ W.confirm = function (question, confirmLabel) {
   });
 };
 
-W.ApiError = class extends Error {};
+W.ApiError = class extends Error { constructor(message, status) { super(message); this.status = status; } };
 W.get = async function (url) {
   const r = await fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
-  if (r.status === 401) { location.assign('/login'); throw new W.ApiError('session ended'); }
+  if (r.status === 401) { location.assign('/login'); throw new W.ApiError('session ended', 401); }
   const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new W.ApiError((body.error && body.error.message) || r.status + ' ' + r.statusText);
+  if (!r.ok) throw new W.ApiError((body.error && body.error.message) || r.status + ' ' + r.statusText, r.status);
   return body;
 };
 W.post = async function (url, body) {
@@ -122,7 +148,7 @@ W.live = function (fn, ms) {
     const live = document.getElementById('live');
     try {
       await fn();
-      live.textContent = 'live · ' + W.fmt.time(Date.now() / 1000);
+      live.textContent = 'live · ' + W.fmt.time(Date.now() / 1000) + ' UTC';
       live.classList.remove('offline');
     } catch (e) {
       if (!(e instanceof W.ApiError)) console.warn(e);
@@ -183,7 +209,8 @@ setTimeout(() => W.firstRendered(), 1500);
 W.pages = {};
 document.addEventListener('DOMContentLoaded', () => {
   const path = location.pathname;
-  const page = path === '/' ? 'overview' : path.startsWith('/process/') ? 'process' : path.slice(1);
+  const named = path === '/' ? 'overview' : path.startsWith('/process/') ? 'process' : path.slice(1);
+  const page = Object.hasOwn(W.pages, named) ? named : 'missing';
   for (const a of document.querySelectorAll('nav a[data-nav]')) {
     if (a.dataset.nav === page) a.setAttribute('aria-current', 'page');
   }
@@ -195,7 +222,9 @@ document.addEventListener('DOMContentLoaded', () => {
   W.afterFirstRender(() => W.live(W.alertBadge, 2000));
   const main = document.getElementById('main');
   main.textContent = '';
-  (W.pages[page] || W.pages.missing)(main, path);
+  W.pages[page](main, path);
   if (page !== 'overview') W.firstRendered();
 });
-W.pages.missing = main => main.append(W.el('h1', {}, 'No such page'), W.el('p', {}, W.el('a', { href: '/' }, 'Back to the overview')));
+/** A page that names nothing: what was asked for, and the way back (`detail` replaces the path). */
+W.pages.missing = (main, path, detail) => main.replaceChildren(W.el('h1', {}, 'No such page'),
+  W.el('p', { class: 'error', 'data-missing': '' }, detail || 'nothing at ' + path), W.el('p', {}, W.el('a', { href: '/' }, 'Back to the overview')));

@@ -54,12 +54,14 @@ W.onAction = async function (event) {
   }
 };
 
+/** Whether `p` has no process (stopped, exited, between restarts): no grade and no growth are shown. */
+W.isDown = p => p.pid === null || p.pid === undefined;
 W.processCells = function (p) {
   return {
-    state: p.state, pid: p.pid === null ? '—' : String(p.pid), uptime: W.fmt.duration(p.uptime_seconds),
-    rss: W.fmt.bytes(p.tree_rss_bytes ?? p.rss_bytes), growth: W.fmt.rate(p.leak.rss_growth_mb_per_min),
+    state: p.state, pid: W.isDown(p) ? '—' : String(p.pid), uptime: W.fmt.duration(p.uptime_seconds),
+    rss: W.fmt.bytes(p.tree_rss_bytes ?? p.rss_bytes), growth: W.isDown(p) ? '—' : W.fmt.rate(p.leak.rss_growth_mb_per_min),
     fds: W.fmt.num(p.fds), threads: W.fmt.num(p.threads), cpu: W.fmt.num(p.cpu_percent, 1),
-    restarts: String(p.restarts), reason: p.last_restart_cause || p.last_restart_reason || p.spawn_error || '—',
+    restarts: String(p.restarts), reason: p.last_restart_cause || W.reasonText(p.last_restart_reason) || p.spawn_error || '—',
   };
 };
 
@@ -111,16 +113,17 @@ W.pages.overview = function (main) {
       }
       r.cells.state.firstChild.className = 'state state-' + p.state;
       r.cells.reason.title = values.reason;
-      W.setSeverity(r.cells.severity.firstChild, p.leak.severity);
-      W.setText(r.cells.severity.lastChild, W.gradeNote(p.leak));
+      const severity = W.isDown(p) ? '—' : p.leak.severity;
+      W.setSeverity(r.cells.severity.firstChild, severity);
+      W.setText(r.cells.severity.lastChild, W.isDown(p) ? '' : W.gradeNote(p.leak));
       const loop = r.cells.state.lastChild;
       loop.hidden = !p.restart_loop;
       if (loop.title !== W.loopText(p.restart_loop)) loop.title = W.loopText(p.restart_loop);
-      const cls = W.GRADES.includes(p.leak.severity) ? 'graded-' + p.leak.severity : '';
+      const cls = W.GRADES.includes(severity) ? 'graded-' + severity : '';
       if (r.tr.className !== cls) r.tr.className = cls;
       W.updateButtons(r.tr, p);
       if (p.state === 'RUNNING') running++;
-      if (['medium', 'high', 'critical'].includes(p.leak.severity)) graded++;
+      if (['medium', 'high', 'critical'].includes(severity)) graded++;
     }
     body.append(fragment);
     for (const [name, r] of rows) if (!seen.has(name)) { r.tr.remove(); rows.delete(name); }

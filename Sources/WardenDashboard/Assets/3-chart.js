@@ -23,6 +23,24 @@ W.bands = function (points, end) {
   return out;
 };
 
+/** Splits points into runs without gaps: a point without a value, or a pause longer than 3 × the median
+ * spacing (and 5 s), ends a run. */
+W.runs = function (points) {
+  const steps = [];
+  for (let i = 1; i < points.length; i++) steps.push(points[i].t - points[i - 1].t);
+  steps.sort((a, b) => a - b);
+  const gap = Math.max(5, 3 * (steps.length ? steps[Math.floor(steps.length / 2)] : 0));
+  const out = [];
+  let run = [];
+  for (const p of points) {
+    if (p.v === null || p.v === undefined || !isFinite(p.v)) { if (run.length) out.push(run); run = []; continue; }
+    if (run.length && p.t - run[run.length - 1].t > gap) { out.push(run); run = []; }
+    run.push(p);
+  }
+  if (run.length) out.push(run);
+  return out;
+};
+
 /**
  * opts: id, title, unit, format(v), points [{t, v, lo?, hi?}], range [t0, t1], bands, markers [{t, label, leak}],
  * lines [{v, label, cls}], yMax, integer (whole-number ticks), width.
@@ -59,7 +77,8 @@ W.chart = function (opts) {
   const ticks = width < 500 ? 2 : 4;
   for (let i = 0; i <= ticks; i++) {
     const t = t0 + ((t1 - t0) * i) / ticks;
-    const label = t1 - t0 > 2 * 86400 ? new Date(t * 1000).toLocaleDateString([], { month: 'short', day: 'numeric' }) : W.fmt.time(t).slice(0, 5);
+    // UTC like every time on the dashboard: `12-06` over days, `21:59` (24-hour) within them.
+    const label = t1 - t0 > 2 * 86400 ? new Date(t * 1000).toISOString().slice(5, 10) : W.fmt.time(t).slice(0, 5);
     svg.append(W.svg('text', { x: x(t), y: height - 6, 'text-anchor': i === 0 ? 'start' : i === ticks ? 'end' : 'middle' }, label));
   }
   for (const l of opts.lines || []) {
@@ -67,9 +86,11 @@ W.chart = function (opts) {
     svg.append(W.svg('text', { x: width - R - 2, y: y(l.v) - 3, 'text-anchor': 'end' }, l.label));
   }
   const pts = opts.points.filter(p => p.t >= t0 - 1 && p.t <= t1 + 1);
-  if (pts.some(p => p.lo !== undefined && p.hi !== undefined && p.hi > p.lo)) {
-    const upper = pts.map(p => `${x(p.t).toFixed(1)},${y(p.hi ?? p.v).toFixed(1)}`);
-    const lower = pts.slice().reverse().map(p => `${x(p.t).toFixed(1)},${y(p.lo ?? p.v).toFixed(1)}`);
+  const runs = W.runs(pts);
+  for (const run of runs) {
+    if (!run.some(p => p.lo !== undefined && p.hi !== undefined && p.hi > p.lo)) continue;
+    const upper = run.map(p => `${x(p.t).toFixed(1)},${y(p.hi ?? p.v).toFixed(1)}`);
+    const lower = run.slice().reverse().map(p => `${x(p.t).toFixed(1)},${y(p.lo ?? p.v).toFixed(1)}`);
     svg.append(W.svg('polygon', { class: 'range', points: upper.concat(lower).join(' ') }));
   }
   // Restart markers under the line; those closer than 4 px merge into one (a crash loop would hide the data).
@@ -83,9 +104,10 @@ W.chart = function (opts) {
     line.append(W.svg('title', {}, g.n > 1 ? g.n + ' restarts; last ' + g.label : g.label));
     svg.append(line);
   }
-  if (pts.length) {
-    const d = pts.map((p, i) => (i ? 'L' : 'M') + x(p.t).toFixed(1) + ' ' + y(p.v).toFixed(1)).join('');
-    svg.append(W.svg('path', { class: 'line', d }));
+  if (runs.length) {
+    // One subpath (M…L…) per run: no line across a gap (the worker stopped, no samples).
+    const d = runs.map(run => run.map((p, i) => (i ? 'L' : 'M') + x(p.t).toFixed(1) + ' ' + y(p.v).toFixed(1)).join('')).join('');
+    svg.append(W.svg('path', { class: 'line', d, 'data-runs': runs.length }));
   } else {
     svg.append(W.svg('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle' }, 'no samples in this range'));
   }
@@ -96,7 +118,8 @@ W.chart = function (opts) {
 W.chartLegend = function () {
   const item = (cls, text) => W.el('span', {}, W.el('i', { class: cls }), text);
   return W.el('div', { class: 'legend' }, item('l-low', 'low'), item('l-medium', 'medium'), item('l-high', 'high'),
-    item('l-critical', 'critical'), item('l-restart', 'restart'), item('l-leak', 'leak restart'));
+    item('l-critical', 'critical'), item('l-restart', 'restart'), item('l-leak', 'leak restart'),
+    W.el('span', { class: 'tz' }, 'times in UTC'));
 };
 
 /** Range buttons (15m … 7d); calls onPick(hours). */

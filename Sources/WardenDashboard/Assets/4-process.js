@@ -3,8 +3,15 @@
 W.LEAK_EVENTS = new Set(['leak-restart', 'leak-alert', 'cleanup-signal']);
 
 W.pages.process = function (main, path) {
-  const name = decodeURIComponent(path.slice('/process/'.length));
+  let name;
+  try {
+    name = decodeURIComponent(path.slice('/process/'.length));
+  } catch (e) {
+    return W.pages.missing(main, path, 'malformed process name in the address: ' + path.slice('/process/'.length));
+  }
+  if (!name) return W.pages.missing(main, path, 'no process name in the address: use /process/NAME');
   let hours = 0.25;
+  let stop = null;
   const facts = W.el('dl', { class: 'facts' });
   const header = W.el('div', { class: 'card', 'data-process': name }, facts,
     W.el('p', { class: 'actions' }, ...W.actionButtons(name)));
@@ -24,18 +31,19 @@ W.pages.process = function (main, path) {
 
   const fact = (term, value) => [W.el('dt', {}, term), W.el('dd', {}, value)];
   function showStatus(p) {
+    const down = p.pid === null || p.pid === undefined;  // no process: no grade, no growth (as `warden status`)
     facts.replaceChildren(
       ...fact('State', W.el('span', { class: 'state state-' + p.state }, p.state)),
-      ...fact('Severity', W.el('span', {}, W.severity(p.leak.severity), ' ', W.el('small', { class: 'note' }, W.gradeNote(p.leak)))),
+      ...fact('Severity', down ? '—' : W.el('span', {}, W.severity(p.leak.severity), ' ', W.el('small', { class: 'note' }, W.gradeNote(p.leak)))),
       ...(p.restart_loop ? fact('Restart loop', W.el('span', {}, W.el('span', { class: 'loop' }, 'LOOP'), ' ' + W.loopText(p.restart_loop))) : []),
       ...fact('PID', p.pid ?? '—'), ...fact('Uptime', W.fmt.duration(p.uptime_seconds)),
       ...fact('RSS (tree)', W.fmt.bytes(p.rss_bytes) + ' (' + W.fmt.bytes(p.tree_rss_bytes) + ')'),
-      ...fact('Growth', W.fmt.rate(p.leak.rss_growth_mb_per_min) + ' MiB/min, ' + W.fmt.rate(p.leak.fd_growth_per_min)
+      ...fact('Growth', down ? '—' : W.fmt.rate(p.leak.rss_growth_mb_per_min) + ' MiB/min, ' + W.fmt.rate(p.leak.fd_growth_per_min)
         + ' fds/min, ' + W.fmt.rate(p.leak.thread_growth_per_min) + ' threads/min'),
       ...fact('FDs / threads / CPU', W.fmt.num(p.fds) + ' / ' + W.fmt.num(p.threads) + ' / ' + W.fmt.num(p.cpu_percent, 1) + ' %'),
-      ...fact('Restarts', p.restarts + (p.last_restart_cause ? ' — last: ' + p.last_restart_cause : '')),
+      ...fact('Restarts', p.restarts + (p.last_restart_cause || p.last_restart_reason ? ' — last: ' + (p.last_restart_cause || W.reasonText(p.last_restart_reason)) : '')),
       ...fact('Cleanup signal', p.cleanup_signal || 'not set'),
-      ...(p.description ? fact('Note', p.description) : []));
+      ...(p.description ? fact('Note', W.reasonText(p.description)) : []));
     W.updateButtons(header, p);
   }
 
@@ -44,7 +52,7 @@ W.pages.process = function (main, path) {
     if (!last) { evidence.replaceChildren(W.el('p', { class: 'muted' }, 'No leak verdict recorded in the last 7 days.')); return; }
     const ev = last.evidence;
     const rows = [
-      ['Verdict', last.event + (last.reason ? ' (' + last.reason + ')' : '') + (last.new_severity ? ', ' + last.new_severity : '')],
+      ['Verdict', last.event + (last.reason ? ' (' + W.reasonText(last.reason) + ')' : '') + (last.new_severity ? ', ' + last.new_severity : '')],
       ['When', W.fmt.when(last.time)], ['RSS growth', W.fmt.rate(ev.rss_growth_mb_per_min) + ' MiB/min'],
       ['RSS (tree)', W.fmt.bytes(ev.rss_bytes) + ' (' + W.fmt.bytes(ev.tree_rss_bytes) + ')'],
       ['FDs', W.fmt.num(ev.fds) + ' (' + W.fmt.rate(ev.fd_growth_per_min) + '/min)'],
@@ -55,17 +63,29 @@ W.pages.process = function (main, path) {
     evidence.replaceChildren(W.el('dl', { class: 'facts', 'data-verdict': last.event }, ...rows.flatMap(([k, v]) => fact(k, v))));
   }
 
+  /** `RUNNING → EXITED: the main process exited — exit status 1` (the reason in words, then exit status and message). */
   function describe(e) {
-    if (e.event === 'state-change') return (e.old_state || '') + ' → ' + (e.new_state || '') + (e.restart_reason ? ' (' + e.restart_reason + ')' : e.reason ? ' (' + e.reason + ')' : '');
+    const facts = [e.exit_status, e.message].filter(Boolean);
+    if (e.event === 'state-change') {
+      const reason = W.reasonText(e.restart_reason || e.reason);
+      return [(e.old_state || '') + ' → ' + (e.new_state || '') + (reason ? ': ' + reason : ''), ...facts].join(' — ');
+    }
     if (e.event === 'severity-change') return (e.old_severity || '') + ' → ' + (e.new_severity || '');
-    return [e.reason, e.exit_status, e.message].filter(Boolean).join(' — ');
+    return [W.reasonText(e.reason), ...facts].filter(Boolean).join(' — ');
   }
 
   async function refresh() {
     const now = Date.now() / 1000, range = [now - hours * 3600, now];
     const q = 'process=' + encodeURIComponent(name);
-    const [status, history, evs] = await Promise.all([
-      W.get('/v1/processes?name=' + encodeURIComponent(name)),
+    let status;
+    try {
+      status = await W.get('/v1/processes?name=' + encodeURIComponent(name));
+    } catch (e) {
+      if (!(e instanceof W.ApiError) || e.status !== 404) throw e;
+      if (stop) stop();
+      return W.pages.missing(main, path, e.message);  // "no such process: NAME", and no buttons
+    }
+    const [history, evs] = await Promise.all([
       W.get('/v1/processes/' + encodeURIComponent(name) + '/history?hours=' + hours),
       W.get('/v1/events?' + q + '&hours=168'),
     ]);
@@ -90,5 +110,5 @@ W.pages.process = function (main, path) {
     events.replaceChildren(...recent.map(e => W.el('tr', { 'data-event': e.event },
       W.el('td', {}, W.fmt.when(e.time)), W.el('td', {}, e.event), W.el('td', {}, describe(e)))));
   }
-  W.live(refresh, 2000);
+  stop = W.live(refresh, 2000);
 };

@@ -5,11 +5,13 @@ Usage: dashboard_check.py --url http://127.0.0.1:PORT --token-file FILE --leaky 
 
 Checks, in order: the login form; a leaking worker shown rising to `critical` without a page reload; Restart
 restarting a worker after a confirmation (its pid changes); the process page's charts drawing from history (with severity bands);
+the legend's swatches matching the bands, UTC times, reasons in words, no line across a gap in the samples;
 the pools and alerts pages; 1280 px and 390 px layouts (screenshots in DIR); the keyboard's first stop (the
 skip link); logout; no console errors. Prints one JSON line of findings; exits 1 with the reason on failure.
 """
 import argparse
 import json
+import re
 import sys
 import time
 
@@ -104,6 +106,11 @@ def main():
         driver.execute_script("window.__sameDocument = 'yes'")
         leaky_row = driver.find_element(By.CSS_SELECTOR, f'tr[data-process="{args.leaky}"]')
         wait(f"{args.leaky} stopped", 10, lambda: cell(driver, args.leaky, "state") == "STOPPED")
+        # No process: no grade and no growth, as `warden status` (not the last ones seen).
+        assert cell(driver, args.leaky, "severity") == "—" and cell(driver, args.leaky, "growth") == "—", \
+            (cell(driver, args.leaky, "severity"), cell(driver, args.leaky, "growth"))
+        # Times are UTC, 24-hour, and say so.
+        wait("the live clock in UTC", 10, lambda: re.fullmatch(r"live · \d\d:\d\d:\d\d UTC", driver.find_element(By.ID, "live").text))
         leaky_row.find_element(By.CSS_SELECTOR, 'button[data-action="start"]').click()
         seen = []
 
@@ -153,6 +160,25 @@ def main():
         wait("a severity band", 20, lambda: driver.find_elements(By.CSS_SELECTOR, 'svg[data-chart="rss"] rect.band'))
         findings["bands"] = sorted({e.get_attribute("class") for e in driver.find_elements(By.CSS_SELECTOR, 'svg[data-chart="rss"] rect.band')})
         wait("the leak verdict's evidence", 20, lambda: driver.find_elements(By.CSS_SELECTOR, "#evidence dl[data-verdict]"))
+        # The legend's swatches have the colours of the bands drawn; times are UTC; reasons are words.
+        for band in driver.find_elements(By.CSS_SELECTOR, 'svg[data-chart="rss"] rect.band'):
+            grade = band.get_attribute("class").split("band-")[1]
+            fill = driver.execute_script("return getComputedStyle(arguments[0]).fill", band)
+            swatch = driver.execute_script(f"return getComputedStyle(document.querySelector('.legend .l-{grade}')).backgroundColor")
+            assert fill == swatch, f"band {grade} is {fill}, its legend swatch {swatch}"
+        assert "times in UTC" in driver.find_element(By.CSS_SELECTOR, ".legend").text
+        when = driver.find_element(By.CSS_SELECTOR, "#evidence dl").text
+        assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", when), when
+        facts = driver.find_element(By.CSS_SELECTOR, "dl.facts").text
+        assert "start-seconds-elapsed" not in facts, facts
+        # A line is not drawn across a pause in the samples (the worker stopped): two runs, two subpaths.
+        runs = driver.execute_script("""
+            const pts = [0, 1, 2, 3, 60, 61, 62].map(t => ({t: 1000 + t, v: t}));
+            const svg = W.chart({id: 'gap', title: 'gap', format: String, points: pts, range: [1000, 1062], width: 600});
+            return [W.runs(pts).length, (svg.querySelector('path.line').getAttribute('d').match(/M/g) || []).length];""")
+        assert runs == [2, 2], f"runs and subpaths across a gap: {runs}"
+        findings["legend_matches_bands"] = True
+
         driver.find_element(By.CSS_SELECTOR, '.ranges button[data-hours="0.25"]').click()
         driver.set_window_size(1280, 1900)  # the whole page: three charts, the evidence, the events
         time.sleep(2.5)

@@ -9,7 +9,9 @@ chart with points against the 80 % / 95 % lines, per-worker attribution with the
 `unattributed`, the long-running transaction); the alerts page (a real pool alert and a process alert with
 their reason / occurrences / evidence, Acknowledge and Snooze through the UI, an acknowledged alert still
 shown, quiet, and out of the badge's count); Stop asking for confirmation, answered with the keyboard
-(Esc cancels, Tab + Enter confirms); screenshots of every page at 1280 and 390 px; no console errors.
+(Esc cancels, Tab + Enter confirms); a stopped worker shown without grade or growth; exits in the events
+with their exit status; 404 pages that say what is missing (`no such process: nosuch`, a malformed name, an
+unknown path) without action buttons; screenshots of every page at 1280 and 390 px; no console errors.
 Prints one JSON line of findings; exits 1 with the reason on failure.
 """
 import argparse
@@ -163,7 +165,19 @@ def main():
         driver.switch_to.active_element.send_keys(Keys.ENTER)
         wait(f"{args.leaky} stopped", 20, lambda: cell(driver, args.leaky, "state") == "STOPPED")
         findings["stopped_by_keyboard"] = True
+        # Stopped: its last grade and growth are not shown any more (it was critical).
+        wait(f"{args.leaky} without a grade", 5, lambda: cell(driver, args.leaky, "severity") == "—" and cell(driver, args.leaky, "growth") == "—")
+        assert "graded-critical" not in css(f'tr[data-process="{args.leaky}"]').get_attribute("class")
         console_errors()
+
+        # Paths that name nothing: a message, no live buttons; the page does not stay blank.
+        for path, text in [("/process/nosuch", "no such process: nosuch"), ("/process/%E0%A4%A", "malformed process name"),
+                           ("/process/", "no process name"), ("/nosuch", "nothing at /nosuch")]:
+            driver.get(args.url + path)
+            wait(f"the message on {path}", 10, lambda: text in driver.find_element(By.CSS_SELECTOR, "main").text)
+            assert not driver.find_elements(By.CSS_SELECTOR, "main button[data-action]"), f"action buttons on {path}"
+        driver.get_log("browser")  # each of these pages is a 404 (expected); errors after it are not
+        findings["missing_pages"] = True
 
         # 390 px: every page with data, none scrolling sideways.
         driver.set_window_size(390, 844)
@@ -183,6 +197,11 @@ def main():
         driver.set_window_size(1280, 900)
         driver.get(args.url + "/process/" + args.looper)
         wait("the loop on the process page", 20, lambda: "restart loop: " in css("dl.facts").text)
+        # Its exits in the events, with the exit status the CLI shows, the reason in words.
+        exits = wait("an exit with its status", 20, lambda: [r.text for r in csss('tr[data-event="state-change"]') if "exit status" in r.text])
+        findings["exit_event"] = exits[0]
+        reasons = " ".join(r.text for r in csss('tr[data-event="state-change"]'))
+        assert "the main process exited" in reasons, reasons
         time.sleep(1.5)
         shot("process-loop-1280", full_height=900)
         console_errors()
