@@ -63,6 +63,7 @@ W.REASONS = {
   'stop-timeout-killed': 'stopped with SIGKILL after stop_timeout', 'stop-timeout': 'stop_timeout passed: SIGKILL sent',
   'stopping-notified': 'it announced its shutdown (STOPPING=1)', shutdown: 'Warden is shutting down',
   'memory-growth': 'memory kept growing at the critical rate', 'rss-max': 'RSS stayed above rss_max',
+  'memory-pressure': 'host memory pressure (PSI): the fastest critical grower restarted',
   'fds-max': 'open files stayed above fds_max', 'threads-max': 'threads stayed above threads_max',
   'connection-leak': 'its connections kept growing', 'plugin-unresponsive': 'the collector plugin stopped answering',
   'protocol-mismatch': 'the collector plugin speaks another protocol version', watchdog: 'missed its watchdog',
