@@ -48,7 +48,7 @@ def free_port():
 def as_postgres():
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
-def start_postgres(directory, clients):
+def start_postgres(directory, max_connections):
     bindir = sorted((d for d in os.listdir("/usr/lib/postgresql") if d.isdigit()), key=int)[-1]
     bindir = f"/usr/lib/postgresql/{bindir}/bin"
     if os.geteuid() == 0:
@@ -57,7 +57,7 @@ def start_postgres(directory, clients):
                    "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"], check=True, stdout=subprocess.DEVNULL)
     port = free_port()
     server = subprocess.Popen(as_postgres() + [f"{bindir}/postgres", "-D", f"{directory}/data", "-p", str(port), "-k", directory,
-                              "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", f"max_connections={clients + 20}",
+                              "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", f"max_connections={max_connections}",
                               "-c", "shared_buffers=32MB"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         if subprocess.run([f"{bindir}/pg_isready", "-q", "-h", directory, "-p", str(port)]).returncode == 0:
@@ -65,11 +65,11 @@ def start_postgres(directory, clients):
         time.sleep(0.1)
     raise SystemExit("postgres did not start")
 
-def start_redis(directory, clients):
+def start_redis(directory, max_clients):
     port = free_port()
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                "--unixsocket", f"{directory}/redis.sock", "--unixsocketperm", "777",
-                               "--maxclients", str(clients + 100)], stdout=subprocess.DEVNULL)
+                               "--maxclients", str(max_clients)], stdout=subprocess.DEVNULL)
     for _ in range(100):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
@@ -130,8 +130,8 @@ def main():
     directory = tempfile.mkdtemp(prefix="wab-"); os.chmod(directory, 0o755)
     servers = []
     try:
-        redis, redis_port = start_redis(directory, args.clients); servers.append(redis)
-        pg, pg_port, bindir = start_postgres(directory, args.clients)
+        redis, redis_port = start_redis(directory, args.clients + 100); servers.append(redis)
+        pg, pg_port, bindir = start_postgres(directory, args.clients + 20)
         stop_pg = lambda: subprocess.run(as_postgres() + [f"{bindir}/pg_ctl", "-D", f"{directory}/data", "-m", "fast", "stop"],
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         redis_bin, pg_bin = f"{args.bin}/warden-collector-redis", f"{args.bin}/warden-collector-postgres"

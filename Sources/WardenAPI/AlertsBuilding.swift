@@ -60,6 +60,7 @@ extension AlertStatus {
             worker: alert.worker, connection: alert.connection, startedAt: RFC3339Text.string(secondsSinceEpoch: alert.startedAt),
             resolvedAt: alert.resolvedAt.map { RFC3339Text.string(secondsSinceEpoch: $0) }, message: alert.message)
         occurrences = alert.occurrences
+        evidence = alert.forecast.map(WardenEvent.Evidence.init(forecast:))
     }
 
     /// The API view of one process alert.

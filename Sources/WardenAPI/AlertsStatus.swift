@@ -16,7 +16,7 @@ public struct AlertList: Codable, Sendable, Equatable {
 /// `{"kind":"restart-loop","severity":"critical","collector":null,"pool":null,"worker":null,"process":"api:0",
 ///   "reason":"exit","occurrences":5,"evidence":null,…,"message":"restart loop: 5 restarts for exit within 10m …"}`.
 public struct AlertStatus: Codable, Sendable, Equatable {
-    /// An `AlertKind`: `high-usage`, `exhaustion`, `connection-leak`, `long-running`, `plugin-failure` (pool
+    /// An `AlertKind`: `high-usage`, `exhaustion`, `connection-leak`, `exhaustion-forecast`, `long-running`, `plugin-failure` (pool
     /// alerts), `restart-loop` or `leak` (process alerts).
     public var kind: String
     /// `warning` or `critical`.
@@ -25,7 +25,8 @@ public struct AlertStatus: Codable, Sendable, Equatable {
     public var collector: String?
     /// Pool identity without credentials; `null` for `plugin-failure` and process alerts.
     public var pool: String?
-    /// Worker instance name for `connection-leak` and attributed `long-running`; else `null`.
+    /// Worker instance name for `connection-leak`, `exhaustion-forecast` and attributed `long-running`;
+    /// else `null`.
     public var worker: String?
     /// `long-running`: the connection's id (its backend pid); else `null`.
     public var connection: String?
@@ -38,7 +39,7 @@ public struct AlertStatus: Codable, Sendable, Equatable {
     /// connection leak found again after each restart); 1 for a condition seen once.
     public var occurrences: Int
     /// `leak`: the detector's figures (`rss_bytes`, `tree_rss_bytes`, `rss_growth_mb_per_min`, `window_seconds`,
-    /// …, as in `events.jsonl`); else `null`.
+    /// …, as in `events.jsonl`); `exhaustion-forecast`: `forecast` and `forecast_seconds`; else `null`.
     public var evidence: WardenEvent.Evidence?
     /// RFC 3339 UTC time the condition was first seen.
     public var startedAt: String

@@ -1,7 +1,7 @@
 public import WardenAPI
 import WardenCore
 
-/// One frame of `warden top`: a header, the processes sorted by RSS growth (fastest first), the pools and
+/// One frame of `warden top`: a header, the processes sorted by leak grade and RSS growth, the pools and
 /// the open alerts, cut to the terminal's size. Pure: the command fetches, this lays out.
 ///
 /// Severity is always written as text (`critical +612.3MiB/min`); with `color`, the LEAK cell and the
@@ -23,10 +23,11 @@ public struct TopScreen: Sendable {
         self.problem = problem
     }
 
-    /// Processes needing attention first: those in a restart loop, then the running ones by RSS growth
-    /// (fastest first; warming-up and unknown growth after every graded one), then those without a process
-    /// (STOPPED, EXITED, FATAL, BACKOFF; by name: their last growth is stale); ties by severity, then by name, so the
-    /// order is stable from one frame to the next.
+    /// Processes needing attention first: those in a restart loop, then the running ones by leak grade
+    /// (critical first; a final grade before a provisional one of the same level, warming-up last), then by
+    /// RSS growth (fastest first), then those without a process (STOPPED, EXITED, FATAL, BACKOFF; by name:
+    /// their last growth is stale); ties by name, so the order is stable from one frame to the next. A cache
+    /// filling fast while still graded `none` stays below a graded leaker.
     public static func sorted(_ processes: [ProcessStatus]) -> [ProcessStatus] {
         func group(_ process: ProcessStatus) -> Int {
             if process.restartLoop != nil { return 0 }
@@ -35,10 +36,11 @@ public struct TopScreen: Sendable {
         return processes.sorted { a, b in
             if group(a) != group(b) { return group(a) < group(b) }
             if group(a) == 2 { return a.name < b.name }
-            let (ga, gb) = (growth(a), growth(b))
-            if ga != gb { return (ga ?? -.infinity) > (gb ?? -.infinity) }
             let (sa, sb) = (rank(a.leak.severity), rank(b.leak.severity))
             if sa != sb { return sa > sb }
+            if a.leak.provisional != b.leak.provisional { return !a.leak.provisional }
+            let (ga, gb) = (growth(a), growth(b))
+            if ga != gb { return (ga ?? -.infinity) > (gb ?? -.infinity) }
             return a.name < b.name
         }
     }

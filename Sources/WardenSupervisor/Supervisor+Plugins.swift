@@ -257,6 +257,7 @@ extension Supervisor {
                                      event: .poolAlert, reason: alert.kind, collector: alert.collector, pool: alert.pool,
                                      severity: alert.severity, message: alert.message)
             opened.connection = alert.connection
+            if let forecast = alert.forecast { opened.evidence = WardenEvent.Evidence(forecast: forecast) }
             publish(opened)
             var metadata: Logger.Metadata = ["event": "\(WardenEvent.Kind.poolAlert.rawValue)"]
             if let worker = alert.worker { metadata["process"] = "\(worker)" }

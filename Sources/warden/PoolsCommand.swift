@@ -44,7 +44,7 @@ struct AlertsCommand: AsyncParsableCommand {
         commandName: "alerts",
         abstract: "Show open and recently resolved alerts: pools, restart loops, leaks.",
         discussion: """
-            Pool alerts: high-usage, exhaustion, connection-leak, long-running, plugin-failure. Process \
+            Pool alerts: high-usage, exhaustion, connection-leak, exhaustion-forecast, long-running, plugin-failure. Process \
             alerts: restart-loop (with the restart reason that loops) and leak (a memory-growth, rss-max, \
             fds-max or threads-max verdict, with its evidence in --json). COUNT is how many times the \
             condition occurred while the alert was open. --hours H adds the alerts resolved in the last H \

@@ -23,9 +23,15 @@ struct TopScreenTests {
         kind: "high-usage", severity: "warning", collector: "pg", pool: "postgres://127.0.0.1:5432/app", worker: nil,
         startedAt: "2026-12-06T10:00:00.000Z", resolvedAt: nil, message: "pool at 85 % for 3 checks")
 
-    @Test("order: restart loops first, then running processes fastest-growing first (warming-up after), then those without a process")
+    @Test("order: restart loops first, then running processes by grade (final before provisional) and growth, warming-up after, then those without a process")
     func order() {
         #expect(TopScreen.sorted(Self.processes).map(\.name) == ["leaky", "slow", "steady", "young", "batch"])
+        var filling = Self.process("filling", severity: "none", growth: 515)  // a cache filling, graded none so far
+        filling.leak.provisional = true
+        var faster = Self.process("faster", severity: "critical", growth: 60)
+        faster.leak.provisional = true
+        #expect(TopScreen.sorted(Self.processes + [filling, faster]).map(\.name)
+            == ["leaky", "faster", "slow", "steady", "filling", "young", "batch"])
         var looping = Self.process("crasher", severity: "warming-up", growth: nil)
         looping.restartLoop = RestartLoopStatus(reason: "exit", restarts: 16, since: "2026-12-06T10:00:00.000Z")
         var stopped = Self.process("stale", severity: "critical", growth: 90)

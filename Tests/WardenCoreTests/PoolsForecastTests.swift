@@ -25,6 +25,27 @@ struct PoolsForecastTests {
         let alert = try #require(run.open(.connectionLeak).first)
         #expect(alert.message.contains("pool exhausted in ~3 s at +5.0 conn/s"))
         #expect(alert.message.contains("before the 60 s sustain"))
+        #expect(alert.message.hasSuffix("; the pool held 45 of 60 connections"), "\(alert.message)")
+    }
+
+    @Test("a 1 conn/s leak whose checks see 0, 1 or 2 new connections is acted on before high usage: the largest rise counts, not only the mean")
+    func jitteredLeakActsBeforeHighUsage() throws {
+        // Pool of 57 (high usage at 46, exhaustion at 55); another worker holds 6. Checks every second see the
+        // leaker's +1 conn/s as +1, +2, 0, +1 in turn. At 44 the mean rate says the next check finds 45, but
+        // this streak has taken 2 in one check: act at 44, not at 46 (which would be past high usage).
+        var run = PoolRun(sustain: .seconds(60), interval: 1)
+        var leaker = 5
+        run.check(workerSample(["api:0": leaker, "api:1": 6], max: 57))
+        var step = 0
+        while run.verdicts.isEmpty, leaker < 57 {
+            leaker += [1, 2, 0, 1][step % 4]
+            step += 1
+            run.check(workerSample(["api:0": leaker, "api:1": 6], max: 57))
+        }
+        let verdict = try #require(run.verdicts.first)
+        let used = try #require(verdict.evidence.forecast?.used)
+        #expect(used == 44 && verdict.evidence.beforeSustain, "acted at \(used) of 57")
+        #expect(Double(57 - used) / 57 >= 0.2)
     }
 
     @Test("a slow leak far from exhaustion still waits out its sustain, and its evidence carries the forecast")
@@ -78,5 +99,51 @@ struct PoolsForecastTests {
         #expect(run.tracker.forecasts(of: "api:1").isEmpty)
         run.counts([12], max: 1000)  // a fall ends the streak (flat checks alone would not: leak_flat_checks)
         #expect(run.tracker.forecasts(of: "api:0").isEmpty)
+    }
+
+    @Test("a suspected leak opens an exhaustion-forecast warning carrying the forecast; the verdict resolves it and opens connection-leak")
+    func forecastAlert() throws {
+        var run = PoolRun(sustain: .seconds(60), interval: 2)
+        run.counts([5, 15, 25], max: 60)
+        #expect(run.open(.exhaustionForecast).isEmpty, "two growing checks are not a suspicion")
+        let suspected = run.check(workerSample(["api:0": 35], max: 60))
+        let alert = try #require(suspected.opened.first { $0.kind == .exhaustionForecast })
+        #expect(alert.severity == .warning && alert.worker == "api:0" && alert.pool == testPool)
+        #expect(alert.forecast?.used == 35 && alert.forecast?.exhaustedAt == 57)
+        #expect(abs((alert.forecast?.connectionsPerSecond ?? 0) - 5) < 1e-9)
+        #expect(alert.message.contains("pool exhausted in ~5 s at +5.0 conn/s") && alert.message.contains("35 of 60 connections taken"), "\(alert.message)")
+        let verdict = run.check(workerSample(["api:0": 45], max: 60))
+        #expect(verdict.resolved.map(\.kind) == [.exhaustionForecast])
+        #expect(verdict.opened.map(\.kind) == [.connectionLeak])
+        #expect(run.open(.exhaustionForecast).isEmpty && run.all(.exhaustionForecast).count == 1)
+    }
+
+    @Test("the forecast alert follows the suspicion: refreshed while it holds, resolved when the streak ends or the worker restarts")
+    func forecastAlertLifetime() throws {
+        var fall = PoolRun(sustain: .seconds(600), interval: 10)
+        fall.counts([10, 11, 12, 13, 14], max: 1000)
+        let first = try #require(fall.open(.exhaustionForecast).first)
+        fall.counts([15], max: 1000)
+        let refreshed = try #require(fall.open(.exhaustionForecast).first)
+        #expect(refreshed.startedAt == first.startedAt && refreshed.forecast?.used == 15 && refreshed.message.contains("15 of 1000 connections taken"))
+        fall.counts([9], max: 1000)
+        #expect(fall.open(.exhaustionForecast).isEmpty && fall.all(.exhaustionForecast).count == 1)
+
+        var restarted = PoolRun(sustain: .seconds(600), interval: 10)
+        restarted.counts([10, 11, 12, 13, 14], max: 1000)
+        let result = restarted.tracker.workerRestarted("api:0", at: restarted.now + 1, quietSeconds: 600)
+        #expect(result.resolved.map(\.kind) == [.exhaustionForecast] && restarted.open(.exhaustionForecast).isEmpty)
+    }
+
+    @Test("no forecast alert for a steady pool, a single step, two workers' steady sum, or a pool whose size is unknown")
+    func forecastAlertGuards() {
+        var steady = PoolRun(sustain: .seconds(60), interval: 2)
+        for _ in 0..<20 { steady.check(workerSample(["api:0": 30, "api:1": 25], max: 60)) }
+        var step = PoolRun(sustain: .seconds(60), interval: 2)
+        step.counts([5, 5, 50, 50, 50], max: 60)
+        var unknown = PoolRun(sustain: .seconds(600), interval: 10)
+        unknown.counts([10, 11, 12, 13, 14, 15], max: 0)
+        #expect(steady.all(.exhaustionForecast).isEmpty && step.all(.exhaustionForecast).isEmpty)
+        #expect(unknown.all(.exhaustionForecast).isEmpty && unknown.tracker.leakSeries(pool: testPool, worker: "api:0")?.suspectedSince != nil)
     }
 }

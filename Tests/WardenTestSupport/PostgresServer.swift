@@ -9,8 +9,8 @@ import Synchronization
 /// - `warden_monitor`: `LOGIN`, member of `pg_monitor` (sees every session's state and client address).
 /// - `warden_app`: `LOGIN`, owner of the database `app` (for psql/pgbench workloads over TCP).
 ///
-/// TCP logins use `scram-sha-256`, so a wrong password is refused. `max_connections` is 50 and
-/// `superuser_reserved_connections` 3, so the usable limit is 47 connections.
+/// TCP logins use `scram-sha-256`, so a wrong password is refused. `max_connections` is 50 unless `start`
+/// is given another, and `superuser_reserved_connections` 3, so the usable limit is 47 connections.
 ///
 /// `initdb` and `pg_ctl` refuse to run as root; as root every server tool runs as the `postgres` OS user
 /// (`runuser -u postgres --`). The server stops when `stop()` is called, at process exit, or — if the test
@@ -29,7 +29,7 @@ public final class PostgresServer: Sendable {
     /// Directory of `initdb`, `pg_ctl`, `postgres`: the newest `/usr/lib/postgresql/N/bin`.
     public let binDirectory: String
     /// Server setting `max_connections` (connections).
-    public let maxConnections = 50
+    public let maxConnections: Int
     /// Server setting `superuser_reserved_connections` (connections).
     public let superuserReservedConnections = 3
     /// Monitoring role (member of `pg_monitor`) and its password.
@@ -44,7 +44,8 @@ public final class PostgresServer: Sendable {
     private let superuserPassword: String
     private let stopped = Mutex(false)
 
-    private init(port: Int, directory: String, binDirectory: String, passwords: [String]) {
+    private init(port: Int, directory: String, binDirectory: String, passwords: [String], maxConnections: Int) {
+        self.maxConnections = maxConnections
         self.port = port; self.directory = directory; self.binDirectory = binDirectory
         self.superuserPassword = passwords[0]; self.monitorPassword = passwords[1]; self.appPassword = passwords[2]
     }
@@ -128,7 +129,8 @@ public final class PostgresServer: Sendable {
     // MARK: - Starting
 
     /// Creates and starts a new cluster. See the type's documentation for what it contains.
-    public static func start() async throws -> PostgresServer {
+    /// - Parameter maxConnections: the server's `max_connections` (3 of them reserved for superusers).
+    public static func start(maxConnections: Int = 50) async throws -> PostgresServer {
         guard let binDirectory = newestBinDirectory() else {
             throw PostgresServerError.notInstalled("no /usr/lib/postgresql/*/bin/initdb (run scripts/install-test-deps.sh)")
         }
@@ -148,12 +150,14 @@ public final class PostgresServer: Sendable {
         for _ in 0..<3 {  // the free port may be taken between probing and binding: retry on another one
             let port = FreePort.loopback()
             do {
-                try await startPostmaster(binDirectory: binDirectory, directory: directory, port: port)
+                try await startPostmaster(binDirectory: binDirectory, directory: directory, port: port,
+                                          maxConnections: maxConnections)
             } catch {
                 lastError = error
                 continue
             }
-            let server = PostgresServer(port: port, directory: directory, binDirectory: binDirectory, passwords: passwords)
+            let server = PostgresServer(port: port, directory: directory, binDirectory: binDirectory, passwords: passwords,
+                                        maxConnections: maxConnections)
             Cleanup.register(server)
             try startWatchdog(server)
             try await server.createRoles()
@@ -166,7 +170,7 @@ public final class PostgresServer: Sendable {
     /// descriptor Foundation uses to notice a child's exit and keep `Process` waiting forever), then polls
     /// `pg_isready` until it accepts connections. Throws when the server exits first (port taken) or is not
     /// ready within 20 s.
-    private static func startPostmaster(binDirectory: String, directory: String, port: Int) async throws {
+    private static func startPostmaster(binDirectory: String, directory: String, port: Int, maxConnections: Int) async throws {
         let log = "\(directory)/server.log"
         if !FileManager.default.fileExists(atPath: log) {
             _ = FileManager.default.createFile(atPath: log, contents: nil)
@@ -180,7 +184,7 @@ public final class PostgresServer: Sendable {
         postmaster.executableURL = URL(fileURLWithPath: asServerUser.executable)
         postmaster.arguments = asServerUser.prefix + [
             "\(binDirectory)/postgres", "-D", "\(directory)/data", "-p", String(port), "-k", directory,
-            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=50",
+            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=\(maxConnections)",
             "-c", "superuser_reserved_connections=3",
         ]
         postmaster.currentDirectoryURL = URL(fileURLWithPath: directory)

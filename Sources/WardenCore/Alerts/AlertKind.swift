@@ -7,6 +7,9 @@ public enum AlertKind: String, Sendable, Equatable, CaseIterable, Comparable, Re
     case exhaustion
     /// One worker's own connection count kept growing (see `ConnectionLeakSeries`).
     case connectionLeak = "connection-leak"
+    /// A suspected connection leak, before its verdict, forecasts the pool's exhaustion (the worker's
+    /// streak rate against the pool's room); resolves at the verdict or when the streak ends.
+    case exhaustionForecast = "exhaustion-forecast"
     /// One connection in a transaction or query for longer than `long_running`.
     case longRunning = "long-running"
     /// The collector plugin failed (crashed, hung, answered garbage); raised and resolved by the host.

@@ -20,8 +20,8 @@ public struct WardenEvent: Codable, Sendable, Equatable {
         case orphansKilled = "orphans-killed"
         /// Configuration reloaded (or rejected).
         case reload
-        /// A pool alert opened (`reason` = its kind: high-usage, exhaustion, connection-leak, long-running,
-        /// plugin-failure).
+        /// A pool alert opened (`reason` = its kind: high-usage, exhaustion, connection-leak,
+        /// exhaustion-forecast, long-running, plugin-failure).
         case poolAlert = "pool-alert"
         /// A pool alert's condition cleared.
         case poolAlertResolved = "pool-alert-resolved"
@@ -68,6 +68,13 @@ public struct WardenEvent: Codable, Sendable, Equatable {
             self.fds = fds; self.fdGrowthPerMin = fdGrowthPerMin; self.threads = threads
             self.threadGrowthPerMin = threadGrowthPerMin; self.windowSeconds = windowSeconds; self.samples = samples
             self.memoryPressure = memoryPressure
+        }
+
+        /// The evidence of an `exhaustion-forecast` pool alert: only the forecast, seconds to a tenth.
+        public init(forecast: ConnectionLeakForecast) {
+            self.init()
+            self.forecast = forecast.summary
+            forecastSeconds = (forecast.secondsToExhaustion * 10).rounded() / 10
         }
 
         enum CodingKeys: String, CodingKey {

@@ -20,7 +20,8 @@
 ///   reported once.
 /// - Forecast: given the pool's `PoolRoom`, a suspicion is a verdict *before* its sustain has passed when,
 ///   at the streak's mean rate, the pool reaches exhaustion before the sustain would end (or already has)
-///   **and** the next check would find the pool past `high_usage` at that rate. A fast leak fills a pool in
+///   **and** the next check could find the pool past `high_usage`: at that rate, or by the streak's largest
+///   rise in one check (collect times jitter, so a steady 1 conn/s shows 0, 1 or 2 new per check). A fast leak fills a pool in
 ///   seconds, and waiting out a minute of sustain would let it refuse every other client first; but acting
 ///   at the last check that keeps the pool under `high_usage` (not at the first sight of a rate) gives a
 ///   warm-up that is about to level off every check it can have to show it. A pool *already* exhausted with
@@ -49,6 +50,8 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
     public private(set) var growth: [Double] = []
     /// Growing checks of the current streak.
     public private(set) var growingChecks = 0
+    /// The largest rise of one growing check in the current streak, connections.
+    public private(set) var largestRise = 0
     /// Flat checks in a row since the streak's last growing check.
     public private(set) var flatChecks = 0
     /// Epoch seconds at which the streak reached `leakChecks`; `nil` without a suspicion.
@@ -110,6 +113,7 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
                 }
                 append(count, growth: Double(rise) / Double(base))
                 growingChecks += 1
+                largestRise = max(largestRise, rise)
                 flatChecks = 0
                 grewNow = true
                 if growingChecks >= thresholds.leakChecks, suspectedSince == nil { suspectedSince = now }
@@ -133,7 +137,9 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
             var early = false
             if !held, let forecast, let room {
                 let interval = previousCheckAt.map { now - $0 } ?? 0
-                let nextCheckFinds = Double(forecast.used) + forecast.connectionsPerSecond * interval
+                // What the next check may find: the mean rate over one interval, or the streak's largest rise
+                // in one check if larger (collect times jitter: at 1 conn/s a check may see 0 or 2 new).
+                let nextCheckFinds = Double(forecast.used) + max(forecast.connectionsPerSecond * interval, Double(largestRise))
                 let exhausted = room.used >= room.exhaustedAt
                 early = exhausted || (grewNow && forecast.secondsToExhaustion <= sustainSeconds - (now - since)
                     && nextCheckFinds >= Double(room.highUsageAt))
@@ -185,6 +191,7 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
         counts = []
         growth = []
         growingChecks = 0
+        largestRise = 0
         flatChecks = 0
         suspectedSince = nil
     }

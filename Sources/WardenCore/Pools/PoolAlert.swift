@@ -29,7 +29,8 @@ public struct PoolAlert: Sendable, Equatable {
     public var collector: String
     /// Pool identity without credentials (`postgres://host:port/db`); `nil` for `plugin-failure`.
     public var pool: String?
-    /// Worker instance name (`api:0`) for `connection-leak` and attributed `long-running`, else `nil`.
+    /// Worker instance name (`api:0`) for `connection-leak`, `exhaustion-forecast` and attributed
+    /// `long-running`, else `nil`.
     public var worker: String?
     /// Server-side connection id (PostgreSQL backend pid, Redis client id) for `long-running`, else `nil`.
     public var connection: String?
@@ -41,6 +42,8 @@ public struct PoolAlert: Sendable, Equatable {
     public var message: String
     /// For `connection-leak`: the growth that led to the verdict.
     public var leakEvidence: ConnectionLeakEvidence?
+    /// For `exhaustion-forecast`: where the suspected leak takes the pool, as of the last check.
+    public var forecast: ConnectionLeakForecast?
     /// Times the condition occurred while the alert was open: a `connection-leak` found again in the
     /// worker's next process counts on the same alert.
     public var occurrences = 1

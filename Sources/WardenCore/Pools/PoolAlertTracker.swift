@@ -14,6 +14,10 @@ public import WardenPluginProtocol
 /// - `connection-leak`: one worker's own count (its whole tree, `by_worker`) keeps growing, see
 ///   `ConnectionLeakSeries`; critical. Resolves when the count falls back to where the leak began, or on
 ///   `workerRestarted(_:at:quietSeconds:)` (after the quiet period, unless the leak recurs: `occurrences`).
+/// - `exhaustion-forecast`: a worker's suspected connection leak (`leakChecks` growing checks, no verdict
+///   yet) and the pool's size known: where the leak takes the pool and when (`forecast`); warning. The
+///   early sight of what a `connection-leak` verdict may confirm: resolves at that verdict (which opens
+///   `connection-leak`), when the streak ends, or when the worker is restarted.
 /// - `long-running`: one per connection id in `long_running` with `age_seconds >= longRunning`, with its
 ///   worker; critical when its state is `idle in transaction…` (holds a slot, locks and the vacuum
 ///   horizon), warning otherwise (a long active query is legitimate work). Resolves when the connection is
@@ -119,6 +123,8 @@ public struct PoolAlertTracker: Sendable {
             _ = series[key]?.restart()
             series[key] = nil
         }
+        let forecasts = open.keys.filter { $0.kind == .exhaustionForecast && $0.worker == worker }.sorted(by: Self.keyOrder)
+        for key in forecasts { resolve(key, at: now, into: &result) }
         let leaks = open.keys.filter { $0.kind == .connectionLeak && $0.worker == worker }.sorted(by: Self.keyOrder)
         for key in leaks {
             if let quietSeconds { open[key]?.resolvesAt = now + quietSeconds } else { resolve(key, at: now, into: &result) }
@@ -231,15 +237,25 @@ public struct PoolAlertTracker: Sendable {
             let sustain = Self.seconds(leakSustain(worker))
             let step = workerSeries.observe(count: count, at: now, thresholds: thresholds, sustainSeconds: sustain, room: room)
             series[key] = workerSeries.isIdle ? nil : workerSeries
+            let forecastKey = alertKey(.exhaustionForecast, pool: pool, worker: worker)
+            if step == .none, let forecast = workerSeries.forecast, let since = workerSeries.suspectedSince {
+                let message = "\(worker) may exhaust \(pool): \(forecast.summary) (\(forecast.used) of "
+                    + "\(sample.max) connections taken; connection leak suspected for \(Int((now - since).rounded())) s, "
+                    + "verdict after the \(Int(sustain)) s sustain or sooner if the pool would run out first)"
+                ensureOpen(forecastKey, severity: .warning, message: message, forecast: forecast, at: now, into: &result)
+            } else {
+                resolve(forecastKey, at: now, into: &result)
+            }
             switch step {
             case .none:
                 break
             case .verdict(let evidence):
                 let held = Int((now - evidence.suspectedSince).rounded())
+                let taken = sample.max > 0 ? "; the pool held \(sample.inUse + sample.idle) of \(sample.max) connections" : ""
                 let message = "\(worker) keeps opening connections to \(pool): \(evidence.summary); "
                     + (evidence.beforeSustain
                         ? "acted after \(held) s, before the \(Int(evidence.sustainSeconds)) s sustain, to keep the pool from running out"
-                        : "held for \(held) s")
+                        : "held for \(held) s") + taken
                 ensureOpen(
                     alertKey(.connectionLeak, pool: pool, worker: worker), severity: .critical, message: message,
                     evidence: evidence, at: now, into: &result)
@@ -259,12 +275,13 @@ public struct PoolAlertTracker: Sendable {
 
     private mutating func ensureOpen(
         _ key: PoolAlert.Key, severity: PoolAlert.Severity, message: String, evidence: ConnectionLeakEvidence? = nil,
-        at now: Double, into result: inout PoolCheckResult
+        forecast: ConnectionLeakForecast? = nil, at now: Double, into result: inout PoolCheckResult
     ) {
         if var alert = open[key] {
             alert.message = message
             alert.severity = severity
             if let evidence { alert.leakEvidence = evidence }
+            if let forecast { alert.forecast = forecast }
             if alert.resolvesAt != nil {   // the leak recurred in the worker's next process
                 alert.resolvesAt = nil
                 alert.occurrences += 1
@@ -273,9 +290,10 @@ public struct PoolAlertTracker: Sendable {
             open[key] = alert
             return
         }
-        let alert = PoolAlert(
+        var alert = PoolAlert(
             kind: key.kind, severity: severity, collector: collector, pool: key.pool, worker: key.worker,
             connection: key.connection, startedAt: now, message: message, leakEvidence: evidence)
+        alert.forecast = forecast
         open[key] = alert
         result.opened.append(alert)
     }

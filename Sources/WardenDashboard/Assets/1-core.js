@@ -79,7 +79,7 @@ W.severity = function (text) {
 };
 W.setSeverity = function (node, text) {
   text = text || 'none';
-  const cls = text === '—' ? 'sev' : 'sev sev-' + text;
+  const cls = text === '—' ? 'sev sev-empty' : 'sev sev-' + text;  // no grade: a dash, not an empty badge
   if (node.className !== cls) node.className = cls;
   W.setText(node, text);
 };

@@ -70,7 +70,12 @@ W.pages.process = function (main, path) {
       const reason = W.reasonText(e.restart_reason || e.reason);
       return [(e.old_state || '') + ' → ' + (e.new_state || '') + (reason ? ': ' + reason : ''), ...facts].join(' — ');
     }
-    if (e.event === 'severity-change') return (e.old_severity || '') + ' → ' + (e.new_severity || '');
+    if (e.event === 'severity-change') {
+      // grade-confirmed keeps the grade (old = new): say so rather than `critical → critical`.
+      const change = e.reason === 'grade-confirmed' ? (e.new_severity || '') + ' confirmed (final grade)'
+        : (e.old_severity || '') + ' → ' + (e.new_severity || '') + (e.provisional ? ' (provisional)' : '');
+      return [change, e.evidence && e.evidence.forecast].filter(Boolean).join(' — ');
+    }
     return [W.reasonText(e.reason), ...facts].filter(Boolean).join(' — ');
   }
 
