@@ -10,25 +10,9 @@ extension ConfigValidator {
         let normalized = key.lowercased().replacingDashes()
         if let match = allowed.first(where: { $0 == normalized }) { return match }
         let budget = key.count <= 4 ? 1 : 2
-        let ranked = allowed.map { ($0, editDistance(normalized, $0)) }
+        let ranked = allowed.map { ($0, EditDistance.between(normalized, $0)) }
             .filter { $0.1 <= budget && !ForeignKeys.differInMeaning(normalized, $0.0) }
         return ranked.min { $0.1 < $1.1 }?.0
-    }
-
-    /// Levenshtein distance over characters.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        guard !a.isEmpty else { return b.count }
-        guard !b.isEmpty else { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var row = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = row
-        }
-        return previous[b.count]
     }
 
     /// Why `name` cannot name a program, or `nil` when it can.

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Logging
 import SQLiteNIO
+import WardenCore
 import Synchronization
 import WardenAPI
 import WardenCore
@@ -68,6 +69,10 @@ final class HistoryStore: Sendable {
             _ = try await writer.query("PRAGMA user_version = \(schemaVersion)")
             // Alerts still open belong to a Warden that ended without resolving them (killed, or stopped
             // while they held): they end with its last record. This Warden raises them again if they hold.
+            // A process alert's row holds the occurrences it opened with (the count is written at the
+            // resolve); the occurrences since are the recorded events that counted them: restarts for the
+            // loop's reason, leak verdicts for the leak's.
+            _ = try await writer.query(Self.reconstructOccurrences)
             _ = try await writer.query(
                 "UPDATE alerts SET resolved_at = max(started_at, coalesce((SELECT max(time) FROM events), started_at)) WHERE resolved_at IS NULL")
             let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
@@ -105,6 +110,20 @@ final class HistoryStore: Sendable {
         """,
         "CREATE INDEX IF NOT EXISTS alerts_open ON alerts (kind, collector, pool, worker) WHERE resolved_at IS NULL",
     ]
+
+    /// The occurrences of process alerts left open, brought up to the events recorded after they opened:
+    /// a `restart-loop` counts each restart (`state-change` with its `restart_reason`), a `leak` each
+    /// verdict (`leak-restart` or `leak-alert` with its reason), as `ProcessAlertTracker` counted them.
+    static let reconstructOccurrences = """
+        UPDATE alerts SET occurrences = coalesce(occurrences, 1) + (
+            SELECT count(*) FROM events e WHERE e.process = alerts.worker AND e.time > alerts.started_at AND (
+                (alerts.kind = '\(AlertKind.restartLoop.rawValue)' AND e.kind = '\(WardenEvent.Kind.stateChange.rawValue)'
+                    AND json_extract(e.record, '$.restart_reason') = alerts.reason)
+                OR (alerts.kind = '\(AlertKind.leak.rawValue)'
+                    AND e.kind IN ('\(WardenEvent.Kind.leakRestart.rawValue)', '\(WardenEvent.Kind.leakAlert.rawValue)')
+                    AND json_extract(e.record, '$.reason') = alerts.reason)))
+        WHERE resolved_at IS NULL AND kind IN ('\(AlertKind.restartLoop.rawValue)', '\(AlertKind.leak.rawValue)')
+        """
 
     func close() async {
         try? await reader.close()

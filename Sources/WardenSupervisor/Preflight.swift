@@ -33,19 +33,37 @@ public enum Preflight {
         }
         for program in configuration.supervisedPrograms {
             let table = program.collector.map { ["collectors", $0.name] } ?? ["programs", program.name]
+            // Both are checked: a relative command resolves against the config file's directory, not
+            // `directory`, so a missing directory says nothing about the executable.
             if let problem = Supervisor.directoryProblem(program.directory) {
                 found.append(Warning(keyPath: table + ["directory"], message: problem.description))
-                continue  // the executable may well be inside it
             }
             let name = program.command[0]
             if ExecutableResolver.resolve(name, searchPath: search, preferDirectory: prefer,
                                           workingDirectory: configuration.directory) == nil {
                 let failure = ExecutableResolver.notFound(name, searchPath: search, preferDirectory: prefer,
                                                           workingDirectory: configuration.directory)
-                found.append(Warning(keyPath: table + [program.collector == nil ? "command" : "plugin"],
-                                     message: failure.description))
+                var message = failure.description
+                if program.collector != nil, case .executableNotFoundIn(_, let searched) = failure,
+                   let guess = closestPlugin(to: name, in: searched) {
+                    message += "; did you mean \"\(guess)\"?"
+                }
+                found.append(Warning(keyPath: table + [program.collector == nil ? "command" : "plugin"], message: message))
             }
         }
         return found
+    }
+
+    /// The installed collector plugin (`warden-collector-*`, executable, in `directories`) within three
+    /// edits of `name` (`warden-collector-postgre`, `warden-colector-redis`), or `nil`.
+    static func closestPlugin(to name: String, in directories: [String]) -> String? {
+        var installed = Set<String>()
+        for directory in directories {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            for entry in names where entry.hasPrefix("warden-collector-") && access(directory + "/" + entry, X_OK) == 0 {
+                installed.insert(entry)
+            }
+        }
+        return EditDistance.closest(to: name, among: installed.sorted(), budget: 3)
     }
 }

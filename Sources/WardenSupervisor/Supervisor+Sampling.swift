@@ -104,12 +104,12 @@ extension Supervisor {
         if sampling.pressure.policy != policy { sampling.pressure.policy = policy }
         let restarting = Set(registry.all.filter { $0.machine.leakRestart != nil }.map(\.program.name))
         let candidates = registry.all.compactMap { instance -> MemoryPressureGuard.Candidate? in
-            guard !restarting.contains(instance.program.name), let candidate = instance.machine.pressureCandidate
-            else { return nil }
-            return .init(name: instance.name, severity: candidate.severity, growing: candidate.growing,
-                         rateMBPerMinute: candidate.rateMBPerMinute)
+            instance.machine.pressureCandidate.map {
+                .init(name: instance.name, program: instance.program.name, severity: $0.severity, growing: $0.growing,
+                      rateMBPerMinute: $0.rateMBPerMinute)
+            }
         }
-        let decision = sampling.pressure.observe(reading, now: at, candidates: candidates)
+        let decision = sampling.pressure.observe(reading, now: at, candidates: candidates, restartingPrograms: restarting)
         if sampling.pressure.state == .unavailable, !sampling.pressureMissingLogged {
             sampling.pressureMissingLogged = true
             logger.notice("memory pressure: \(policy.file) cannot be read (no PSI on this kernel, or a container hides it); restarts under host memory pressure are off until it can")

@@ -27,15 +27,18 @@ extension Supervisor {
     func emergencyStop() {
         logger.warning("cancelled: killing every process tree now")
         beginShutdown()
-        shutdownTimedOut()
+        shutdownTimedOut(cancelled: true)
     }
 
-    private func shutdownTimedOut() {
+    /// SIGKILL to every tree still stopping: `shutdown_timeout` passed, or (`cancelled`) the group was
+    /// cancelled and nothing waits.
+    private func shutdownTimedOut(cancelled: Bool = false) {
         guard !shutdown.finished else { return }
         shutdown.timedOut = true
         killLeftovers()
         let stopping = registry.all.filter { $0.machine.state == .stopping }
-        logger.warning("shutdown_timeout elapsed: SIGKILL to \(stopping.count) process trees")
+        let why = cancelled ? "cancelled" : "shutdown_timeout \(DurationText.format(configuration.supervisor.shutdownTimeout)) elapsed"
+        logger.warning("\(why): SIGKILL to \(stopping.count) process trees")
         withSharedScan {
             for instance in stopping { feed(instance) { $0.killNow(now: $1) } }
         }

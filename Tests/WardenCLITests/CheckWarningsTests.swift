@@ -63,4 +63,25 @@ struct CheckWarningsTests {
         let clean = try await warden(["check", "--strict", "-c", "w.toml"], in: directory)
         #expect(clean.status == 0 && clean.err.isEmpty)
     }
+
+    @Test("a missing directory does not hide a missing command; a misspelt plugin gets the installed one's name")
+    func everyProblemAndPluginHint() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
+        try """
+            [programs.both]
+            command = ["./nothere.py"]
+            directory = "/nonexistent/both"
+
+            [collectors.pg]
+            plugin = "warden-collector-postgre"
+            """.write(toFile: directory + "/w.toml", atomically: true, encoding: .utf8)
+        let check = try await warden(["check", "-c", "w.toml"], in: directory)
+        let lines = check.err.split(separator: "\n").map(String.init)
+        #expect(check.status == 0 && lines.count == 3, "\(check.err)")
+        #expect(lines.contains("w.toml:3: warning: programs.both.directory: directory /nonexistent/both does not exist"))
+        #expect(lines.contains("w.toml:2: warning: programs.both.command: cannot find executable \"./nothere.py\" (no executable file at \(directory)/nothere.py)"))
+        let plugin = try #require(lines.first { $0.hasPrefix("w.toml:6: warning: collectors.pg.plugin: cannot find executable \"warden-collector-postgre\"") })
+        #expect(plugin.hasSuffix("; did you mean \"warden-collector-postgres\"?"), "\(plugin)")
+    }
 }

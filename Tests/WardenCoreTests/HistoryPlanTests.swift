@@ -63,7 +63,7 @@ struct HistoryPlanTests {
                                                                       Self.measurement("b", rss: 2, cpu: nil, severity: .warmingUp)]))
         let closed = book.add(SampleRound(secondsSinceEpoch: 111, processes: [Self.measurement("a", rss: 1, cpu: nil, severity: .warmingUp)]))
         #expect(Set(closed.filter { $0.tier == .tenSeconds }.map(\.process)) == ["a", "b"])
-        let rest = book.flush()
+        _ = book.flush()
 
         #expect(book.flush().isEmpty)
     }

@@ -46,6 +46,18 @@ struct MemoryPressureTests {
         #expect(MemoryPressure(text: "some avg10=x avg60=1 avg300=1 total=5\nfull avg10=1 avg60=1 avg300=1 total=5") == nil)
     }
 
+    @Test("a worker whose program is already being restarted for a leak waits: the next fastest of another program is chosen")
+    func oneRestartPerProgram() throws {
+        var guardian = MemoryPressureGuard(policy: MemoryPressurePolicy(fullAvg10Percent: 20, sustain: .zero, cooldown: .seconds(120)))
+        let api = MemoryPressureGuard.Candidate(name: "api:1", program: "api", severity: .graded(.critical), growing: true, rateMBPerMinute: 90)
+        let worker = MemoryPressureGuard.Candidate(name: "worker:0", program: "worker", severity: .graded(.critical), growing: true, rateMBPerMinute: 40)
+        let decision = guardian.observe(Self.reading(full: 50), now: .seconds(1), candidates: [api, worker], restartingPrograms: ["api"])
+        #expect(decision?.victim == "worker:0")
+        var alone = MemoryPressureGuard(policy: MemoryPressurePolicy(fullAvg10Percent: 20, sustain: .zero, cooldown: .seconds(120)))
+        #expect(alone.observe(Self.reading(full: 50), now: .seconds(1), candidates: [api], restartingPrograms: ["api"]) == nil)
+        #expect(alone.state == .stalling(since: .seconds(1)), "no victim: the next round looks again")
+    }
+
     @Test("sustained full stalls restart the fastest critical grower once, after the sustain, then cool down")
     func oneVictimPerEpisode() throws {
         var guardian = MemoryPressureGuard(policy: MemoryPressurePolicy(fullAvg10Percent: 20, sustain: .seconds(10), cooldown: .seconds(120)))

@@ -101,21 +101,39 @@ struct PoolsForecastTests {
         #expect(run.tracker.forecasts(of: "api:0").isEmpty)
     }
 
-    @Test("a suspected leak opens an exhaustion-forecast warning carrying the forecast; the verdict resolves it and opens connection-leak")
+    @Test("a suspected leak that grows again opens an exhaustion-forecast warning carrying the forecast; the verdict resolves it and opens connection-leak")
     func forecastAlert() throws {
+        // Checks every 2 s, max 100 (high usage 80, exhaustion 95), the default 60 s sustain, +2 conn/s.
         var run = PoolRun(sustain: .seconds(60), interval: 2)
-        run.counts([5, 15, 25], max: 60)
-        #expect(run.open(.exhaustionForecast).isEmpty, "two growing checks are not a suspicion")
-        let suspected = run.check(workerSample(["api:0": 35], max: 60))
-        let alert = try #require(suspected.opened.first { $0.kind == .exhaustionForecast })
+        run.counts([10, 14, 18, 22], max: 100)
+        #expect(run.open(.exhaustionForecast).isEmpty, "suspected at 22, not yet grown since")
+        #expect(!run.tracker.forecasts(of: "api:0").isEmpty, "status shows the forecast from the suspicion on")
+        let grew = run.check(workerSample(["api:0": 26], max: 100))
+        let alert = try #require(grew.opened.first { $0.kind == .exhaustionForecast })
         #expect(alert.severity == .warning && alert.worker == "api:0" && alert.pool == testPool)
-        #expect(alert.forecast?.used == 35 && alert.forecast?.exhaustedAt == 57)
-        #expect(abs((alert.forecast?.connectionsPerSecond ?? 0) - 5) < 1e-9)
-        #expect(alert.message.contains("pool exhausted in ~5 s at +5.0 conn/s") && alert.message.contains("35 of 60 connections taken"), "\(alert.message)")
-        let verdict = run.check(workerSample(["api:0": 45], max: 60))
-        #expect(verdict.resolved.map(\.kind) == [.exhaustionForecast])
-        #expect(verdict.opened.map(\.kind) == [.connectionLeak])
+        #expect(alert.forecast?.used == 26 && alert.forecast?.exhaustedAt == 95)
+        #expect(abs((alert.forecast?.connectionsPerSecond ?? 0) - 2) < 1e-9)
+        #expect(alert.message.contains("pool exhausted in ~35 s at +2.0 conn/s") && alert.message.contains("26 of 100 connections taken"), "\(alert.message)")
+        var result = PoolCheckResult()
+        var count = 26
+        while run.verdicts.isEmpty, count < 95 {
+            count += 4
+            result = run.check(workerSample(["api:0": count], max: 100))
+        }
+        #expect(result.resolved.map(\.kind) == [.exhaustionForecast])
+        #expect(result.opened.map(\.kind) == [.connectionLeak])
+        #expect(count < 80, "acted before high usage")
         #expect(run.open(.exhaustionForecast).isEmpty && run.all(.exhaustionForecast).count == 1)
+    }
+
+    @Test("a burst that stops as it is suspected raises no forecast warning; one that keeps ramping does, and resolves when it falls back")
+    func burstForecastAlert() {
+        var stops = PoolRun(sustain: .seconds(60), interval: 1)
+        stops.counts([5, 10, 15, 20, 20, 20, 20, 20, 5, 5], max: 60)
+        #expect(stops.all(.exhaustionForecast).isEmpty && stops.verdicts.isEmpty)
+        var ramps = PoolRun(sustain: .seconds(600), interval: 10)
+        ramps.counts([10, 11, 12, 13, 14, 14, 10], max: 1000)
+        #expect(ramps.all(.exhaustionForecast).count == 1 && ramps.open(.exhaustionForecast).isEmpty && ramps.verdicts.isEmpty)
     }
 
     @Test("the forecast alert follows the suspicion: refreshed while it holds, resolved when the streak ends or the worker restarts")

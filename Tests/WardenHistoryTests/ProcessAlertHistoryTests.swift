@@ -43,6 +43,40 @@ struct ProcessAlertHistoryTests {
         }
     }
 
+    @Test("a restart loop and a leak left open by a killed Warden close at reopen with the occurrences recorded since they opened")
+    func occurrencesAfterKill() async throws {
+        try await HistorySubscriberTests.inDirectory { directory in
+            let now = Date().timeIntervalSince1970.rounded(.down)
+            func restart(_ reason: TransitionReason, at time: Double, process: String = "crash") -> SupervisionEvent {
+                .recorded(WardenEvent(time: RFC3339Text.string(secondsSinceEpoch: time), process: process, program: process,
+                                      event: .stateChange, oldState: .backoff, newState: .starting, reason: reason,
+                                      restartReason: reason))
+            }
+            func verdict(_ kind: WardenEvent.Kind, at time: Double) -> SupervisionEvent {
+                .recorded(WardenEvent(time: RFC3339Text.string(secondsSinceEpoch: time), process: "crash", program: "crash",
+                                      event: kind, reason: TransitionReason.memoryGrowth, message: "memory-growth 240 MiB/min"))
+            }
+            let path = directory + "/h.sqlite"
+            _ = try await HistorySubscriberTests.run(path: path, [
+                restart(.exit, at: now - 601),
+                .recorded(Self.alert(.restartLoop, reason: .exit, at: now - 600, resolved: nil, occurrences: 5).record),
+                restart(.exit, at: now - 590), restart(.exit, at: now - 580), restart(.manual, at: now - 575),
+                restart(.exit, at: now - 570, process: "other"), restart(.exit, at: now - 560),
+                verdict(.leakRestart, at: now - 500),
+                .recorded(Self.alert(.leak, reason: .memoryGrowth, at: now - 500, resolved: nil, occurrences: 1).record),
+                verdict(.leakRestart, at: now - 400), verdict(.leakAlert, at: now - 300),
+                HistorySubscriberTests.round(now - 1, [("crash", 4_096)]),
+            ]) { _ in }
+            // Reopened as after `kill -9`: both rows close with the occurrences counted since they opened.
+            _ = try await HistorySubscriberTests.run(path: path, []) { history in
+                let alerts = try await history.resolvedAlerts(range: HistoryRange(from: now - 3_600, to: now))
+                #expect(alerts.map(\.kind) == ["restart-loop", "leak"])
+                #expect(alerts.first?.occurrences == 8, "5 at the open + 3 restarts for exit of this process")
+                #expect(alerts.last?.occurrences == 3, "1 at the open + 2 verdicts")
+            }
+        }
+    }
+
     /// The `pool-alert` (open, `resolved == nil`) or `pool-alert-resolved` record of a long-running connection.
     static func longRunning(_ connection: String, at time: Double, resolved: Bool) -> SupervisionEvent {
         var record = WardenEvent(

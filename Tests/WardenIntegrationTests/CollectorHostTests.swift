@@ -181,7 +181,11 @@ struct CollectorHostTests {
         let table = try warden.cli(["status"]).stdout
         #expect(table.contains("FORECAST") && table.contains("pool exhausted in ~"), "\(table)")
         #expect(!warden.events().contains { $0["event"] as? String == "leak-restart" }, "a forecast, not a verdict")
-        let alerts = try warden.cliJSON(["alerts", "--json"])["alerts"] as? [[String: Any]] ?? []
+        var alerts: [[String: Any]] = []
+        try waitFor("the exhaustion-forecast warning (one growing check after the suspicion)", timeout: 10) {
+            alerts = try warden.cliJSON(["alerts", "--json"])["alerts"] as? [[String: Any]] ?? []
+            return alerts.contains { $0["kind"] as? String == "exhaustion-forecast" }
+        }
         let warning = try #require(alerts.first { $0["kind"] as? String == "exhaustion-forecast" }, "\(alerts)")
         #expect(warning["severity"] as? String == "warning" && warning["worker"] as? String == "leaker")
         #expect(((warning["evidence"] as? [String: Any])?["forecast"] as? String ?? "").hasPrefix("pool exhausted in ~"))

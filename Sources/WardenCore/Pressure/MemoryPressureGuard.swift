@@ -31,14 +31,16 @@ public struct MemoryPressureGuard: Sendable {
     public struct Candidate: Sendable, Equatable {
         /// Instance name (`api:0`).
         public var name: String
+        /// Its program (`[programs.NAME]`).
+        public var program: String
         public var severity: SeverityGrade
         /// The detector's growth is current and not bending towards a plateau (`LeakVerdict.growing`).
         public var growing: Bool
         /// Robust RSS growth over the window, MiB per minute.
         public var rateMBPerMinute: Double
 
-        public init(name: String, severity: SeverityGrade, growing: Bool, rateMBPerMinute: Double) {
-            self.name = name; self.severity = severity; self.growing = growing; self.rateMBPerMinute = rateMBPerMinute
+        public init(name: String, program: String? = nil, severity: SeverityGrade, growing: Bool, rateMBPerMinute: Double) {
+            self.name = name; self.program = program ?? name; self.severity = severity; self.growing = growing; self.rateMBPerMinute = rateMBPerMinute
         }
     }
 
@@ -61,12 +63,15 @@ public struct MemoryPressureGuard: Sendable {
     }
 
     /// One sampling round: `reading` is the PSI file's content (`nil` when absent or unreadable), `now` the
-    /// monotonic time, `candidates` every running worker that could be restarted. Returns the worker to
+    /// monotonic time, `candidates` every running worker that could be restarted, `restartingPrograms` the
+    /// programs one of whose workers is being restarted for a leak now: their workers wait, so a program
+    /// never loses two workers at once to restarts (its capacity drops by one at most). Returns the worker to
     /// restart, at most once per episode: the stall must hold on every round for `sustain` (a round under
     /// the threshold starts over), then the fastest-growing critical grower is chosen and `cooldown` begins.
     /// With no such worker nothing happens and the next round looks again. A new episode starts only once
     /// the cool-down has passed.
-    public mutating func observe(_ reading: MemoryPressure?, now: Duration, candidates: [Candidate]) -> Decision? {
+    public mutating func observe(_ reading: MemoryPressure?, now: Duration, candidates: [Candidate],
+                                 restartingPrograms: Set<String> = []) -> Decision? {
         guard policy.enabled else {
             state = .disabled
             return nil
@@ -83,10 +88,13 @@ public struct MemoryPressureGuard: Sendable {
         }
         guard case .stalling(let since) = state else {
             state = .stalling(since: now)
-            return policy.sustain <= .zero ? observe(reading, now: now, candidates: candidates) : nil
+            return policy.sustain <= .zero
+                ? observe(reading, now: now, candidates: candidates, restartingPrograms: restartingPrograms) : nil
         }
         guard now - since >= policy.sustain else { return nil }
-        let eligible = candidates.filter { $0.severity == .graded(.critical) && $0.growing && $0.rateMBPerMinute > 0 }
+        let eligible = candidates.filter {
+            $0.severity == .graded(.critical) && $0.growing && $0.rateMBPerMinute > 0 && !restartingPrograms.contains($0.program)
+        }
         guard let victim = eligible.max(by: { ($0.rateMBPerMinute, $1.name) < ($1.rateMBPerMinute, $0.name) }) else { return nil }
         state = .coolingDown(victim: victim.name, at: now, until: now + policy.cooldown)
         return Decision(victim: victim.name, evidence: MemoryPressureEvidence(
