@@ -13,14 +13,27 @@ import WardenPluginProtocol
 final class MetricsBook {
     let registry: PrometheusCollectorRegistry
 
-    /// The measurement series of one instance with a process.
-    private struct Measured {
-        var gauges: [MetricFamily: Gauge]
-        var severity: [String: Gauge]
-        var cpu: Counter
+    /// The measurement series of one instance with a process. A class, and gauges in arrays in a fixed
+    /// order: each sampling round updates every instance's series, so a round must not copy them, hash
+    /// family names, or write a severity gauge whose value did not change.
+    private final class Measured {
+        /// In `Measured.families` order.
+        let gauges: [Gauge]
+        /// In `MetricsBook.severities` order.
+        let severity: [Gauge]
+        let cpu: Counter
         var cpuSeconds = 0.0
         var info: Gauge
         var pid: Int32
+        /// Index in `severity` of the gauge set to 1; -1 before the first sample.
+        var grade = -1
+
+        static let families: [MetricFamily] = [.residentMemory, .treeResidentMemory, .openFDs, .treeOpenFDs, .maxFDs,
+                                               .threads, .treeThreads, .startTime, .memoryGrowth]
+
+        init(gauges: [Gauge], severity: [Gauge], cpu: Counter, info: Gauge, pid: Int32) {
+            self.gauges = gauges; self.severity = severity; self.cpu = cpu; self.info = info; self.pid = pid
+        }
     }
 
     /// The state series of one configured instance.
@@ -63,7 +76,7 @@ final class MetricsBook {
     }
 
     /// Every severity name, in order (`warming-up`, `none` … `critical`).
-    static let severities = [SeverityGrade.warmingUp.description] + LeakSeverity.allCases.map(\.rawValue)
+    static let severities = SeverityGrade.allGrades.map(\.description)
     static let connectionStates = ["in_use", "idle", "waiting"]
 
     init(registry: PrometheusCollectorRegistry) {
@@ -189,37 +202,38 @@ final class MetricsBook {
     }
 
     private func apply(_ m: ProcessMeasurement) {
-        let labels = [m.program, m.process]
-        var entry: Measured
+        let entry: Measured
         if let existing = measured[m.process] {
             entry = existing
             if entry.pid != m.pid {
                 registry.unregisterGauge(entry.info)
-                entry.info = gauge(.info, labels + [String(m.pid)])
+                entry.info = gauge(.info, [m.program, m.process, String(m.pid)])
+                entry.info.set(to: 1)
                 entry.pid = m.pid
             }
         } else {
-            let families: [MetricFamily] = [.residentMemory, .treeResidentMemory, .openFDs, .treeOpenFDs, .maxFDs,
-                                             .threads, .treeThreads, .startTime, .memoryGrowth]
+            let labels = [m.program, m.process]
             entry = Measured(
-                gauges: Dictionary(uniqueKeysWithValues: families.map { ($0, gauge($0, labels)) }),
-                severity: Dictionary(uniqueKeysWithValues: Self.severities.map { ($0, gauge(.leakSeverity, labels + [$0])) }),
+                gauges: Measured.families.map { gauge($0, labels) },
+                severity: Self.severities.map { gauge(.leakSeverity, labels + [$0]) },
                 cpu: counter(.cpuSeconds, labels), info: gauge(.info, labels + [String(m.pid)]), pid: m.pid)
             entry.info.set(to: 1)
+            measured[m.process] = entry
         }
-        entry.info.set(to: 1)
         let o = m.observation
-        entry.gauges[.residentMemory]?.set(to: Double(o.mainRSSBytes))
-        entry.gauges[.treeResidentMemory]?.set(to: Double(o.treeRSSBytes))
-        entry.gauges[.openFDs]?.set(to: Double(o.mainFDs ?? 0))
-        entry.gauges[.treeOpenFDs]?.set(to: Double(o.fds))
-        entry.gauges[.threads]?.set(to: Double(o.mainThreads))
-        entry.gauges[.treeThreads]?.set(to: Double(o.threads))
-        entry.gauges[.maxFDs]?.set(to: m.maxFDs.map { Double($0) } ?? 0)
-        entry.gauges[.startTime]?.set(to: m.startTimeSeconds ?? 0)
-        entry.gauges[.memoryGrowth]?.set(to: (m.rssGrowthMBPerMinute ?? 0) * 1_048_576 / 60)
-        let grade = m.severity.description
-        for (name, gauge) in entry.severity { gauge.set(to: name == grade ? 1 : 0) }
+        // Measured.families order.
+        let values: [Double] = [
+            Double(o.mainRSSBytes), Double(o.treeRSSBytes), Double(o.mainFDs ?? 0), Double(o.fds),
+            m.maxFDs.map { Double($0) } ?? 0, Double(o.mainThreads), Double(o.threads), m.startTimeSeconds ?? 0,
+            (m.rssGrowthMBPerMinute ?? 0) * 1_048_576 / 60,
+        ]
+        for (gauge, value) in zip(entry.gauges, values) { gauge.set(to: value) }
+        let grade = m.severity.rank  // `severities` is in `SeverityGrade.allGrades` order
+        if grade != entry.grade {
+            if entry.grade >= 0 { entry.severity[entry.grade].set(to: 0) }
+            if grade >= 0 { entry.severity[grade].set(to: 1) }
+            entry.grade = grade
+        }
         if let seconds = m.cpuSeconds {
             // A counter only grows: a smaller reading is a new process tree (or a child's time that left
             // with it), so the counter starts over, as Prometheus's rate() expects of a reset.
@@ -227,13 +241,12 @@ final class MetricsBook {
             if seconds > entry.cpuSeconds { entry.cpu.increment(by: seconds - entry.cpuSeconds) }
             entry.cpuSeconds = seconds
         }
-        measured[m.process] = entry
     }
 
     private func dropMeasured(_ name: String) {
         guard let entry = measured.removeValue(forKey: name) else { return }
-        for gauge in entry.gauges.values { registry.unregisterGauge(gauge) }
-        for gauge in entry.severity.values { registry.unregisterGauge(gauge) }
+        for gauge in entry.gauges { registry.unregisterGauge(gauge) }
+        for gauge in entry.severity { registry.unregisterGauge(gauge) }
         registry.unregisterCounter(entry.cpu)
         registry.unregisterGauge(entry.info)
     }

@@ -21,12 +21,15 @@ struct InstanceRegistry {
                 order.append(name)
             }
         }
+        refresh()
     }
 
     subscript(name: String) -> Instance? { byName[name] }
 
-    /// Every instance, in listing order.
-    var all: [Instance] { order.compactMap { byName[$0] } }
+    /// Every instance, in listing order; kept up to date by every change (each sampling round reads it).
+    private(set) var all: [Instance] = []
+
+    private mutating func refresh() { all = order.compactMap { byName[$0] } }
 
     /// The instance whose main process is `pid`.
     func owner(ofMain pid: Int32) -> Instance? {
@@ -34,14 +37,21 @@ struct InstanceRegistry {
         return instance
     }
 
-    mutating func add(_ instance: Instance) { byName[instance.name] = instance }
+    mutating func add(_ instance: Instance) {
+        byName[instance.name] = instance
+        refresh()
+    }
 
-    mutating func remove(_ name: String) { byName[name] = nil }
+    mutating func remove(_ name: String) {
+        byName[name] = nil
+        refresh()
+    }
 
     /// Puts the order back in line with `programs` (instances not in it, e.g. retiring ones, last).
     mutating func rebuildOrder(programs: [ProgramConfiguration]) {
         let configured = programs.flatMap(\.instanceNames).filter { byName[$0] != nil }
         let known = Set(configured)
         order = configured + byName.keys.filter { !known.contains($0) }.sorted()
+        refresh()
     }
 }

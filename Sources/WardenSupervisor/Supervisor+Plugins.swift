@@ -257,6 +257,7 @@ extension Supervisor {
                                      event: .poolAlert, reason: alert.kind, collector: alert.collector, pool: alert.pool,
                                      severity: alert.severity, message: alert.message)
             opened.connection = alert.connection
+            opened.program = alert.worker.flatMap { registry[$0]?.program.name }
             if let forecast = alert.forecast { opened.evidence = WardenEvent.Evidence(forecast: forecast) }
             publish(opened)
             var metadata: Logger.Metadata = ["event": "\(WardenEvent.Kind.poolAlert.rawValue)"]
@@ -271,13 +272,13 @@ extension Supervisor {
                                      message: alert.message)
             record.occurrences = alert.occurrences
             record.connection = alert.connection
+            record.program = alert.worker.flatMap { registry[$0]?.program.name }
             publish(record)
         }
         let context = WorkerStateMachine.Context(shuttingDown: shutdown.begun)
         for verdict in result.leakVerdicts {
             guard let instance = registry[verdict.worker], instance.program.collector == nil else { continue }
-            let message = "\(verdict.pool): \(verdict.evidence.summary)"
-            feed(instance) { $0.connectionLeak(message: message, now: $1, context: context) }
+            feed(instance) { $0.connectionLeak(message: verdict.message, now: $1, context: context) }
         }
     }
 

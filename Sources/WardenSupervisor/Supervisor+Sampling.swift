@@ -102,14 +102,15 @@ extension Supervisor {
     private func applyPressure(_ reading: MemoryPressure?, at: Duration) {
         let policy = configuration.supervisor.memoryPressure
         if sampling.pressure.policy != policy { sampling.pressure.policy = policy }
-        let restarting = Set(registry.all.filter { $0.machine.leakRestart != nil }.map(\.program.name))
-        let candidates = registry.all.compactMap { instance -> MemoryPressureGuard.Candidate? in
-            instance.machine.pressureCandidate.map {
-                .init(name: instance.name, program: instance.program.name, severity: $0.severity, growing: $0.growing,
-                      rateMBPerMinute: $0.rateMBPerMinute)
-            }
-        }
-        let decision = sampling.pressure.observe(reading, now: at, candidates: candidates, restartingPrograms: restarting)
+        let decision = sampling.pressure.observe(
+            reading, now: at,
+            candidates: registry.all.compactMap { instance -> MemoryPressureGuard.Candidate? in
+                instance.machine.pressureCandidate.map {
+                    .init(name: instance.name, program: instance.program.name, severity: $0.severity, growing: $0.growing,
+                          rateMBPerMinute: $0.rateMBPerMinute)
+                }
+            },
+            restartingPrograms: Set(registry.all.filter { $0.machine.leakRestart != nil }.map(\.program.name)))
         if sampling.pressure.state == .unavailable, !sampling.pressureMissingLogged {
             sampling.pressureMissingLogged = true
             logger.notice("memory pressure: \(policy.file) cannot be read (no PSI on this kernel, or a container hides it); restarts under host memory pressure are off until it can")

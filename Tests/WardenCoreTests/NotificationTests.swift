@@ -97,6 +97,20 @@ struct NotificationTests {
         #expect(book.activeAlerts.isEmpty && book.resendDue(now: 1_000) == nil, "a happening is not re-sent")
     }
 
+    @Test("alertmanager: a pool alert's program is its worker's; an alert about the whole pool has no program label")
+    func alertmanagerPoolProgram() {
+        var leak = WardenEvent(time: "2026-12-06T10:00:00.000Z", process: "rleak", program: "rleak", event: .poolAlert,
+                               reason: AlertKind.connectionLeak, collector: "redis", pool: "redis://127.0.0.1:6379",
+                               severity: .critical, message: "rleak keeps opening connections")
+        #expect(AlertmanagerBook.alert(for: leak, host: "h").labels["program"] == "rleak")
+        #expect(AlertmanagerBook.alert(for: leak, host: "h").labels["collector"] == "redis")
+        leak.process = nil
+        leak.program = nil
+        leak.reason = AlertKind.exhaustion.rawValue
+        let whole = AlertmanagerBook.alert(for: leak, host: "h").labels
+        #expect(whole["program"] == nil && whole["instance"] == "redis://127.0.0.1:6379" && whole["collector"] == "redis")
+    }
+
     @Test("alertmanager: a pool alert is active until resolved, re-sent every 30 s, then sent with endsAt")
     func alertmanagerPoolCondition() throws {
         var book = AlertmanagerBook(host: "h")

@@ -69,7 +69,7 @@ struct PoolsForecastTests {
         let verdict = try #require(run.verdicts.first)
         #expect(verdict.worker == "api:0" && verdict.evidence.beforeSustain)
         #expect(verdict.evidence.forecast?.secondsToExhaustion == 0)
-        #expect(verdict.evidence.summary.contains("pool already exhausted (96 of 95)"))
+        #expect(verdict.evidence.summary.contains("pool already exhausted (96 of 100 taken)"))
     }
 
     @Test("no forecast acts on a single step, a plateau, a steady pool at its maximum or a burst that stays clear of exhaustion")

@@ -103,4 +103,12 @@ struct PoolsUsageAlertTests {
         #expect(run.tracker.openAlerts.isEmpty)
         #expect(run.tracker.pools.count == 1 && run.tracker.pools[0].sample.inUse == 1)
     }
+
+    @Test("an exhausted pool's alert names its biggest holders, so the worker to look at is known even when no leak rule acts")
+    func exhaustionNamesHolders() throws {
+        var run = PoolRun()
+        run.check(workerSample(["rleak": 49, "api:0": 5, "idle:0": 0, "jobs:0": 2, "web:0": 1], max: 60, unattributed: 1))
+        let alert = try #require(run.open(.exhaustion).first)
+        #expect(alert.message.hasSuffix("; biggest holders: rleak 49, api:0 5, jobs:0 2, unattributed 1"), "\(alert.message)")
+    }
 }

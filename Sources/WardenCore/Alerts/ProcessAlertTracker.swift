@@ -81,8 +81,10 @@ public struct ProcessAlertTracker: Sendable {
             guard var alert = open[key] else { return [] }
             alert.occurrences = count
             alert.lastSeenAt = now
-            alert.message = "restart loop: \(count) restarts for \(reason.rawValue) since \(RFC3339Text.string(secondsSinceEpoch: alert.startedAt)) "
-                + "(\(policy.restarts) within \(window) started it)\(last); still restarting"
+            // The count includes the restarts that opened the alert, which came before `startedAt`: say when
+            // the alert opened, not "since" it.
+            alert.message = "restart loop: \(count) restarts for \(reason.rawValue) (\(policy.restarts) within \(window) opened "
+                + "this alert at \(RFC3339Text.string(secondsSinceEpoch: alert.startedAt)))\(last); still restarting"
             open[key] = alert
             return [.warn(process: process, message: alert.message)]
         }

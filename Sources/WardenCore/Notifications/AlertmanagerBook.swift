@@ -1,6 +1,7 @@
 /// One alert of Alertmanager's API v2 (`POST /api/v2/alerts` takes an array of them).
 public struct AlertmanagerAlert: Codable, Sendable, Equatable {
-    /// `alertname`, `program`, `instance`, `severity`, `host`, and `reason`, `collector`, `pool` when known.
+    /// `alertname`, `instance`, `severity`, `host`, and `program`, `reason`, `collector`, `pool` when known
+    /// (a pool alert has `program` only when it names a worker: that worker's program).
     public var labels: [String: String]
     /// `summary` (what happened) and `evidence` (the figures, or the alert's message).
     public var annotations: [String: String]
@@ -161,7 +162,9 @@ public struct AlertmanagerBook: Sendable {
             "severity": (Notifiable.severity(of: event) ?? .warning).rawValue,
             "host": host,
         ]
-        labels["program"] = event.program ?? event.collector ?? event.process
+        // A pool alert's program is its worker's; one about the whole pool has none (the collector's name
+        // is `collector`, not a program, and routing by program must not catch it).
+        labels["program"] = event.program ?? (event.collector == nil ? event.process : nil)
         labels["instance"] = event.process ?? event.pool ?? event.collector
         labels["reason"] = event.alertReason ?? event.reason
         labels["collector"] = event.collector

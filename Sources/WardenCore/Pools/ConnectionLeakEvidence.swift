@@ -55,16 +55,22 @@ public struct ConnectionLeakForecast: Sendable, Equatable {
     public var exhaustedAt: Int
     /// Connections in the pool (all clients) at the check.
     public var used: Int
+    /// The pool's size (`max`), connections; `nil` when not given.
+    public var max: Int?
 
-    public init(connectionsPerSecond: Double, secondsToExhaustion: Double, exhaustedAt: Int, used: Int) {
+    public init(connectionsPerSecond: Double, secondsToExhaustion: Double, exhaustedAt: Int, used: Int, max: Int? = nil) {
         self.connectionsPerSecond = connectionsPerSecond; self.secondsToExhaustion = secondsToExhaustion
-        self.exhaustedAt = exhaustedAt; self.used = used
+        self.exhaustedAt = exhaustedAt; self.used = used; self.max = max
     }
 
-    /// "pool exhausted in ~14 s at +3.1 conn/s", or "pool already exhausted (57 of 57) at +3.1 conn/s".
+    /// "pool exhausted in ~14 s at +3.1 conn/s", "pool exhausted in ~16 min at +3.0 conn/min" (below one a
+    /// second the rate is per minute, so 0.05 and 0.14 conn/s do not both read +0.1), or "pool already
+    /// exhausted (57 of 60 taken) at +3.1 conn/s".
     public var summary: String {
-        let rate = "+\((connectionsPerSecond * 10).rounded() / 10) conn/s"
-        if secondsToExhaustion <= 0 { return "pool already exhausted (\(used) of \(exhaustedAt)) at \(rate)" }
+        let rate = connectionsPerSecond >= 1
+            ? "+\((connectionsPerSecond * 10).rounded() / 10) conn/s"
+            : "+\((connectionsPerSecond * 600).rounded() / 10) conn/min"
+        if secondsToExhaustion <= 0 { return "pool already exhausted (\(used) of \(max ?? exhaustedAt) taken) at \(rate)" }
         return "pool exhausted in \(DurationText.approximate(seconds: secondsToExhaustion)) at \(rate)"
     }
 }
@@ -77,9 +83,11 @@ public struct PoolRoom: Sendable, Equatable {
     public var highUsageAt: Int
     /// Connections at which the pool counts as exhausted (`ceil(exhaustion × max)`).
     public var exhaustedAt: Int
+    /// The pool's size, connections; `nil` when not given.
+    public var max: Int?
 
-    public init(used: Int, highUsageAt: Int, exhaustedAt: Int) {
-        self.used = used; self.highUsageAt = highUsageAt; self.exhaustedAt = exhaustedAt
+    public init(used: Int, highUsageAt: Int, exhaustedAt: Int, max: Int? = nil) {
+        self.used = used; self.highUsageAt = highUsageAt; self.exhaustedAt = exhaustedAt; self.max = max
     }
 
     /// The room of a pool of `max` connections (`nil` when `max` is unknown) under `thresholds`.
@@ -87,7 +95,7 @@ public struct PoolRoom: Sendable, Equatable {
         guard max > 0 else { return nil }
         // 0.95 × 60 is 57.00000000000001: a hair below the product before rounding up.
         func at(_ fraction: Double) -> Int { Int((fraction * Double(max) - 1e-9).rounded(.up)) }
-        self.init(used: used, highUsageAt: at(thresholds.highUsage), exhaustedAt: at(thresholds.exhaustion))
+        self.init(used: used, highUsageAt: at(thresholds.highUsage), exhaustedAt: at(thresholds.exhaustion), max: max)
     }
 }
 
@@ -101,8 +109,12 @@ public struct ConnectionLeakVerdict: Sendable, Equatable {
     /// Worker instance name (`api:0`).
     public var worker: String
     public var evidence: ConnectionLeakEvidence
+    /// The verdict in words, as the `connection-leak` alert says it (the growth, the forecast, when and
+    /// why Warden acted, how full the pool was).
+    public var message: String
 
-    public init(collector: String, pool: String, worker: String, evidence: ConnectionLeakEvidence) {
+    public init(collector: String, pool: String, worker: String, evidence: ConnectionLeakEvidence, message: String = "") {
         self.collector = collector; self.pool = pool; self.worker = worker; self.evidence = evidence
+        self.message = message
     }
 }

@@ -27,6 +27,10 @@
 ///   warm-up that is about to level off every check it can have to show it. A pool *already* exhausted with
 ///   a suspected worker is a verdict at once, at a flat check too. Only a suspicion (`leakChecks` growing
 ///   checks) is forecast: a single step, a steady pool, and a plateau once it is flat never are.
+/// - Not suspected, the pool exhausted: nothing, whatever the worker's growth. A leak fast enough to fill
+///   the pool within `leakChecks` checks is flat at the cap afterwards and looks exactly like a single
+///   step, which must never be restarted; the `exhaustion` alert names the biggest holders instead, and a
+///   shorter collect `interval` is the cure (README, "connection leaks").
 /// - The episode ends when the count falls back to the episode's baseline or below (a leak never gives
 ///   connections back; a restart frees them), or on `restart()`. Only then can a new verdict follow.
 ///
@@ -173,7 +177,7 @@ public struct ConnectionLeakSeries: Sendable, Equatable {
         let rate = Double(count - baseline) / (now - baselineAt)
         return ConnectionLeakForecast(
             connectionsPerSecond: rate, secondsToExhaustion: max(0, Double(room.exhaustedAt - room.used)) / rate,
-            exhaustedAt: room.exhaustedAt, used: room.used)
+            exhaustedAt: room.exhaustedAt, used: room.used, max: room.max)
     }
 
     /// Forgets everything: the worker's process was replaced, so its counts start afresh and an open

@@ -177,10 +177,15 @@ public struct PoolAlertTracker: Sendable {
     private mutating func evaluateUsage(_ sample: PoolSample, at now: Double, into result: inout PoolCheckResult) {
         let pool = sample.pool
         let usage = PoolSnapshot.usage(of: sample)
+        // Who holds the pool: the three biggest holders (and the unattributed), so an exhausted pool names
+        // the worker to look at even when no leak rule could act.
+        let holders = sample.byWorker.filter { $0.value > 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3)
+            .map { "\($0.key) \($0.value)" } + (sample.unattributed > 0 ? ["unattributed \(sample.unattributed)"] : [])
         let describe = { (what: String, usage: Double) -> String in
             let waiting = sample.waiting.map { ", \($0) waiting" } ?? ""
             return "\(pool) \(what): \(sample.inUse + sample.idle) of \(sample.max) connections taken "
                 + "(\(Self.percent(usage)), \(sample.inUse) in use, \(sample.idle) idle\(waiting))"
+                + (holders.isEmpty ? "" : "; biggest holders: " + holders.joined(separator: ", "))
         }
 
         let exhaustionKey = alertKey(.exhaustion, pool: pool)
@@ -257,15 +262,20 @@ public struct PoolAlertTracker: Sendable {
             case .verdict(let evidence):
                 let held = Int((now - evidence.suspectedSince).rounded())
                 let taken = sample.max > 0 ? "; the pool held \(sample.inUse + sample.idle) of \(sample.max) connections" : ""
-                let message = "\(worker) keeps opening connections to \(pool): \(evidence.summary); "
-                    + (evidence.beforeSustain
-                        ? "acted after \(held) s, before the \(Int(evidence.sustainSeconds)) s sustain, to keep the pool from running out"
-                        : "held for \(held) s") + taken
+                let when: String
+                if !evidence.beforeSustain {
+                    when = "held for \(held) s"
+                } else if (evidence.forecast?.secondsToExhaustion ?? 1) <= 0 {
+                    when = "acted at once: the pool is exhausted"
+                } else {
+                    when = "acted after \(held) s, before the \(Int(evidence.sustainSeconds)) s sustain, to keep the pool from running out"
+                }
+                let message = "\(worker) keeps opening connections to \(pool): \(evidence.summary); \(when)\(taken)"
                 ensureOpen(
                     alertKey(.connectionLeak, pool: pool, worker: worker), severity: .critical, message: message,
                     evidence: evidence, at: now, into: &result)
                 result.leakVerdicts.append(
-                    ConnectionLeakVerdict(collector: collector, pool: pool, worker: worker, evidence: evidence))
+                    ConnectionLeakVerdict(collector: collector, pool: pool, worker: worker, evidence: evidence, message: message))
             case .episodeEnded:
                 resolve(alertKey(.connectionLeak, pool: pool, worker: worker), at: now, into: &result)
             }

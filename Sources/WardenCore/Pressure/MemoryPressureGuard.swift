@@ -70,8 +70,10 @@ public struct MemoryPressureGuard: Sendable {
     /// the threshold starts over), then the fastest-growing critical grower is chosen and `cooldown` begins.
     /// With no such worker nothing happens and the next round looks again. A new episode starts only once
     /// the cool-down has passed.
-    public mutating func observe(_ reading: MemoryPressure?, now: Duration, candidates: [Candidate],
-                                 restartingPrograms: Set<String> = []) -> Decision? {
+    /// `candidates` and `restartingPrograms` are only evaluated when a victim is chosen (a calm round, the
+    /// common case, never builds them).
+    public mutating func observe(_ reading: MemoryPressure?, now: Duration, candidates: @autoclosure () -> [Candidate],
+                                 restartingPrograms: @autoclosure () -> Set<String> = []) -> Decision? {
         guard policy.enabled else {
             state = .disabled
             return nil
@@ -89,11 +91,12 @@ public struct MemoryPressureGuard: Sendable {
         guard case .stalling(let since) = state else {
             state = .stalling(since: now)
             return policy.sustain <= .zero
-                ? observe(reading, now: now, candidates: candidates, restartingPrograms: restartingPrograms) : nil
+                ? observe(reading, now: now, candidates: candidates(), restartingPrograms: restartingPrograms()) : nil
         }
         guard now - since >= policy.sustain else { return nil }
-        let eligible = candidates.filter {
-            $0.severity == .graded(.critical) && $0.growing && $0.rateMBPerMinute > 0 && !restartingPrograms.contains($0.program)
+        let restarting = restartingPrograms()
+        let eligible = candidates().filter {
+            $0.severity == .graded(.critical) && $0.growing && $0.rateMBPerMinute > 0 && !restarting.contains($0.program)
         }
         guard let victim = eligible.max(by: { ($0.rateMBPerMinute, $1.name) < ($1.rateMBPerMinute, $0.name) }) else { return nil }
         state = .coolingDown(victim: victim.name, at: now, until: now + policy.cooldown)
