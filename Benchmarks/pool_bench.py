@@ -105,11 +105,16 @@ def restarts(recorded, names):
                and e.get("restart_reason") and e.get("program") in names)
 
 
+def forecasts(recorded):
+    return sum(1 for e in recorded if e.get("event") == "pool-alert" and e.get("reason") == "exhaustion-forecast")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True, help="absolute directory of warden and the collectors")
     parser.add_argument("--rates", default="1,2,5,10", help="leak rates, connections per second")
     parser.add_argument("--seconds", type=float, default=100, help="length of the steady and burst runs")
+    parser.add_argument("--cases", default="leaks,steady,bursts", help="which cases to run (comma-separated)")
     args = parser.parse_args()
     directory = tempfile.mkdtemp(prefix="wpb-")
     os.chmod(directory, 0o755)
@@ -130,7 +135,8 @@ def main():
         print(f"warden and collectors from {args.bin}; collect interval 1 s, default thresholds and sustain (60 s)")
         for name, kind, port, url in targets:
             collector = f'[collectors.{name}]\nplugin = "{args.bin}/warden-collector-{name}"\ninterval = "1s"\nconfig = {{ url = "{url}" }}\n'
-            for rate in [float(r) for r in args.rates.split(",")]:
+            cases = set(args.cases.split(","))
+            for rate in [float(r) for r in args.rates.split(",")] if "leaks" in cases else []:
                 programs = program("leaker", worker, kind, port, "leak", rate) + program("steady", worker, kind, port, "hold-and-ping", 5)
                 began, recorded = run(args.bin, directory, f"{name} leak {rate:g}", collector, programs, True, 180)
                 restart = next((e for e in recorded if e.get("event") == "leak-restart"), None)
@@ -148,14 +154,15 @@ def main():
                 print(f"{name:<8} leak {rate:>4g} conn/s: restarted after {at:5.1f} s with {free}; "
                       f"forecast first: {'yes' if forecast_first else 'no'}; steady worker refused: {refused}")
             steady = "".join(program(f"steady{i}", worker, kind, port, "hold", 17) for i in range(3))
-            _, recorded = run(args.bin, directory, f"{name} steady", collector, steady, False, args.seconds)
-            print(f"{name:<8} steady 51 connections for {args.seconds:g} s: {restarts(recorded, {'steady0', 'steady1', 'steady2'})} restarts, "
-                  f"exhaustion-forecast alerts {sum(1 for e in recorded if e.get('reason') == 'exhaustion-forecast' and e.get('event') == 'pool-alert')}")
+            if "steady" in cases:
+                _, recorded = run(args.bin, directory, f"{name} steady", collector, steady, False, args.seconds)
+                print(f"{name:<8} steady 51 connections for {args.seconds:g} s: {restarts(recorded, {'steady0', 'steady1', 'steady2'})} restarts, "
+                      f"exhaustion-forecast alerts {forecasts(recorded)}")
             bursts = program("steady", worker, kind, port, "hold", 15) + program("bursty", worker, kind, port, "burst", 5, 20, 5, 5, 15)
-            _, recorded = run(args.bin, directory, f"{name} bursts", collector, bursts, False, args.seconds)
-            print(f"{name:<8} bursts 5 -> 20 at 5/s every 15 s beside 15 held, {args.seconds:g} s: "
-                  f"{restarts(recorded, {'steady', 'bursty'})} restarts, exhaustion-forecast alerts "
-                  f"{sum(1 for e in recorded if e.get('reason') == 'exhaustion-forecast' and e.get('event') == 'pool-alert')}")
+            if "bursts" in cases:
+                _, recorded = run(args.bin, directory, f"{name} bursts", collector, bursts, False, args.seconds)
+                print(f"{name:<8} bursts 5 -> 20 at 5/s every 15 s beside 15 held, {args.seconds:g} s: "
+                      f"{restarts(recorded, {'steady', 'bursty'})} restarts, exhaustion-forecast alerts {forecasts(recorded)}")
     finally:
         if stop_pg:
             stop_pg()

@@ -105,17 +105,17 @@ struct PoolsForecastTests {
     func forecastAlert() throws {
         // Checks every 2 s, max 100 (high usage 80, exhaustion 95), the default 60 s sustain, +2 conn/s.
         var run = PoolRun(sustain: .seconds(60), interval: 2)
-        run.counts([10, 14, 18, 22], max: 100)
-        #expect(run.open(.exhaustionForecast).isEmpty, "suspected at 22, not yet grown since")
+        run.counts([10, 14, 18, 22, 26], max: 100)
+        #expect(run.open(.exhaustionForecast).isEmpty, "suspected at 22, grown once since: not yet (high_usage_checks = 2)")
         #expect(!run.tracker.forecasts(of: "api:0").isEmpty, "status shows the forecast from the suspicion on")
-        let grew = run.check(workerSample(["api:0": 26], max: 100))
+        let grew = run.check(workerSample(["api:0": 30], max: 100))
         let alert = try #require(grew.opened.first { $0.kind == .exhaustionForecast })
         #expect(alert.severity == .warning && alert.worker == "api:0" && alert.pool == testPool)
-        #expect(alert.forecast?.used == 26 && alert.forecast?.exhaustedAt == 95)
+        #expect(alert.forecast?.used == 30 && alert.forecast?.exhaustedAt == 95)
         #expect(abs((alert.forecast?.connectionsPerSecond ?? 0) - 2) < 1e-9)
-        #expect(alert.message.contains("pool exhausted in ~35 s at +2.0 conn/s") && alert.message.contains("26 of 100 connections taken"), "\(alert.message)")
+        #expect(alert.message.contains("pool exhausted in ~33 s at +2.0 conn/s") && alert.message.contains("30 of 100 connections taken"), "\(alert.message)")
         var result = PoolCheckResult()
-        var count = 26
+        var count = 30
         while run.verdicts.isEmpty, count < 95 {
             count += 4
             result = run.check(workerSample(["api:0": count], max: 100))
@@ -126,29 +126,32 @@ struct PoolsForecastTests {
         #expect(run.open(.exhaustionForecast).isEmpty && run.all(.exhaustionForecast).count == 1)
     }
 
-    @Test("a burst that stops as it is suspected raises no forecast warning; one that keeps ramping does, and resolves when it falls back")
+    @Test("a burst whose ramp ends about its suspicion raises no forecast warning; one that keeps ramping does, and resolves when it falls back")
     func burstForecastAlert() {
         var stops = PoolRun(sustain: .seconds(60), interval: 1)
         stops.counts([5, 10, 15, 20, 20, 20, 20, 20, 5, 5], max: 60)
+        var jittered = PoolRun(sustain: .seconds(60), interval: 1)  // the same burst, checks a little off its beat
+        jittered.counts([5, 8, 13, 18, 20, 20, 20, 20, 20, 5, 5], max: 60)
         #expect(stops.all(.exhaustionForecast).isEmpty && stops.verdicts.isEmpty)
+        #expect(jittered.all(.exhaustionForecast).isEmpty && jittered.verdicts.isEmpty)
         var ramps = PoolRun(sustain: .seconds(600), interval: 10)
-        ramps.counts([10, 11, 12, 13, 14, 14, 10], max: 1000)
+        ramps.counts([10, 11, 12, 13, 14, 15, 15, 10], max: 1000)
         #expect(ramps.all(.exhaustionForecast).count == 1 && ramps.open(.exhaustionForecast).isEmpty && ramps.verdicts.isEmpty)
     }
 
     @Test("the forecast alert follows the suspicion: refreshed while it holds, resolved when the streak ends or the worker restarts")
     func forecastAlertLifetime() throws {
         var fall = PoolRun(sustain: .seconds(600), interval: 10)
-        fall.counts([10, 11, 12, 13, 14], max: 1000)
+        fall.counts([10, 11, 12, 13, 14, 15], max: 1000)
         let first = try #require(fall.open(.exhaustionForecast).first)
-        fall.counts([15], max: 1000)
+        fall.counts([16], max: 1000)
         let refreshed = try #require(fall.open(.exhaustionForecast).first)
-        #expect(refreshed.startedAt == first.startedAt && refreshed.forecast?.used == 15 && refreshed.message.contains("15 of 1000 connections taken"))
+        #expect(refreshed.startedAt == first.startedAt && refreshed.forecast?.used == 16 && refreshed.message.contains("16 of 1000 connections taken"))
         fall.counts([9], max: 1000)
         #expect(fall.open(.exhaustionForecast).isEmpty && fall.all(.exhaustionForecast).count == 1)
 
         var restarted = PoolRun(sustain: .seconds(600), interval: 10)
-        restarted.counts([10, 11, 12, 13, 14], max: 1000)
+        restarted.counts([10, 11, 12, 13, 14, 15], max: 1000)
         let result = restarted.tracker.workerRestarted("api:0", at: restarted.now + 1, quietSeconds: 600)
         #expect(result.resolved.map(\.kind) == [.exhaustionForecast] && restarted.open(.exhaustionForecast).isEmpty)
     }
@@ -163,5 +166,15 @@ struct PoolsForecastTests {
         unknown.counts([10, 11, 12, 13, 14, 15], max: 0)
         #expect(steady.all(.exhaustionForecast).isEmpty && step.all(.exhaustionForecast).isEmpty)
         #expect(unknown.all(.exhaustionForecast).isEmpty && unknown.tracker.leakSeries(pool: testPool, worker: "api:0")?.suspectedSince != nil)
+    }
+
+    @Test("the forecast's words: per second from 1.0 conn/s, per minute below, and an exhausted pool against its size")
+    func forecastWords() {
+        let slow = ConnectionLeakForecast(connectionsPerSecond: 0.05, secondsToExhaustion: 760, exhaustedAt: 57, used: 19, max: 60)
+        #expect(slow.summary == "pool exhausted in ~13 min at +3.0 conn/min")
+        let almostOne = ConnectionLeakForecast(connectionsPerSecond: 0.997, secondsToExhaustion: 30, exhaustedAt: 57, used: 27, max: 60)
+        #expect(almostOne.summary == "pool exhausted in ~30 s at +1.0 conn/s")
+        let full = ConnectionLeakForecast(connectionsPerSecond: 4.8, secondsToExhaustion: 0, exhaustedAt: 57, used: 59, max: 60)
+        #expect(full.summary == "pool already exhausted (59 of 60 taken) at +4.8 conn/s")
     }
 }

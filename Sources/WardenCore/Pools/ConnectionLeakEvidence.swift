@@ -63,13 +63,12 @@ public struct ConnectionLeakForecast: Sendable, Equatable {
         self.exhaustedAt = exhaustedAt; self.used = used; self.max = max
     }
 
-    /// "pool exhausted in ~14 s at +3.1 conn/s", "pool exhausted in ~16 min at +3.0 conn/min" (below one a
-    /// second the rate is per minute, so 0.05 and 0.14 conn/s do not both read +0.1), or "pool already
+    /// "pool exhausted in ~14 s at +3.1 conn/s", "pool exhausted in ~16 min at +3.0 conn/min" (a rate that
+    /// rounds below 1.0 a second is given per minute, so 0.05 and 0.14 conn/s do not both read +0.1), or "pool already
     /// exhausted (57 of 60 taken) at +3.1 conn/s".
     public var summary: String {
-        let rate = connectionsPerSecond >= 1
-            ? "+\((connectionsPerSecond * 10).rounded() / 10) conn/s"
-            : "+\((connectionsPerSecond * 600).rounded() / 10) conn/min"
+        let perSecond = (connectionsPerSecond * 10).rounded() / 10
+        let rate = perSecond >= 1 ? "+\(perSecond) conn/s" : "+\((connectionsPerSecond * 600).rounded() / 10) conn/min"
         if secondsToExhaustion <= 0 { return "pool already exhausted (\(used) of \(max ?? exhaustedAt) taken) at \(rate)" }
         return "pool exhausted in \(DurationText.approximate(seconds: secondsToExhaustion)) at \(rate)"
     }

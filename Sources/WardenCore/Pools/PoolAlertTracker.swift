@@ -14,9 +14,9 @@ public import WardenPluginProtocol
 /// - `connection-leak`: one worker's own count (its whole tree, `by_worker`) keeps growing, see
 ///   `ConnectionLeakSeries`; critical. Resolves when the count falls back to where the leak began, or on
 ///   `workerRestarted(_:at:quietSeconds:)` (after the quiet period, unless the leak recurs: `occurrences`).
-/// - `exhaustion-forecast`: a worker's suspected connection leak that grew again after the suspicion
-///   (more than `leakChecks` growing checks, no verdict yet) and the pool's size known: where the leak
-///   takes the pool and when (`forecast`); warning. A burst that stops as it is suspected raises none. The
+/// - `exhaustion-forecast`: a worker's suspected connection leak that kept growing for `highUsageChecks`
+///   growing checks after the suspicion (no verdict yet) and the pool's size known: where the leak takes
+///   the pool and when (`forecast`); warning. A burst whose ramp ends about its suspicion raises none. The
 ///   early sight of what a `connection-leak` verdict may confirm: resolves at that verdict (which opens
 ///   `connection-leak`), when the streak ends, or when the worker is restarted.
 /// - `long-running`: one per connection id in `long_running` with `age_seconds >= longRunning`, with its
@@ -244,11 +244,12 @@ public struct PoolAlertTracker: Sendable {
             let step = workerSeries.observe(count: count, at: now, thresholds: thresholds, sustainSeconds: sustain, room: room)
             series[key] = workerSeries.isIdle ? nil : workerSeries
             let forecastKey = alertKey(.exhaustionForecast, pool: pool, worker: worker)
-            // The warning needs growth past the suspicion (one more growing check): a burst that stops as it
-            // is suspected (5 → 10 → 15 → 20, then flat) warns nobody, and a leak still warns checks before
-            // any verdict. Status and the API show the forecast from the suspicion on.
+            // The warning needs the growth to go on past the suspicion for `highUsageChecks` growing checks,
+            // the burst guard the usage alert has: a burst whose ramp ends about when it is suspected warns
+            // nobody, while a leak still warns before its verdict. Status and the API show the forecast
+            // from the suspicion on.
             if step == .none, let forecast = workerSeries.forecast, let since = workerSeries.suspectedSince,
-               workerSeries.growingChecks > thresholds.leakChecks {
+               workerSeries.growingChecks >= thresholds.leakChecks + thresholds.highUsageChecks {
                 let message = "\(worker) may exhaust \(pool): \(forecast.summary) (\(forecast.used) of "
                     + "\(sample.max) connections taken; connection leak suspected for \(Int((now - since).rounded())) s, "
                     + "verdict after the \(Int(sustain)) s sustain or sooner if the pool would run out first)"
