@@ -75,8 +75,11 @@ struct HistoryPlanTests {
         }
         #expect(RFC3339Text.seconds("2026-12-06T05:00:00+02:00") == RFC3339Text.seconds("2026-12-06T03:00:00Z"))
         #expect(RFC3339Text.seconds("2026-12-06t05:00:00z") == RFC3339Text.seconds("2026-12-06T05:00:00Z"))
+        #expect(RFC3339Text.seconds("2028-02-29T00:00:00Z") != nil && RFC3339Text.seconds("2000-02-29T00:00:00Z") != nil, "leap days")
+        #expect(RFC3339Text.seconds("2026-12-31T23:59:59Z") != nil && RFC3339Text.seconds("2026-06-30T00:00:00Z") != nil)
         for junk in ["", "2026-12-06", "2026-13-06T05:00:00Z", "2026-12-06T25:00:00Z", "2026-12-06T05:00:00",
-                     "2026-12-06T05:00:00.Z", "2026-12-06T05:00:00+0200", "yesterday", "2026-12-06T05:00:00Zjunk"] {
+                     "2026-12-06T05:00:00.Z", "2026-12-06T05:00:00+0200", "yesterday", "2026-12-06T05:00:00Zjunk",
+                     "2026-02-30T00:00:00Z", "2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "1900-02-29T00:00:00Z"] {
             #expect(RFC3339Text.seconds(junk) == nil, "\(junk)")
         }
     }
