@@ -34,6 +34,21 @@ public enum ExecutableResolver {
         return .executableNotFoundIn(command: name, searched: tried.directories)
     }
 
+    /// The names of the executable files in `directories` that start with `prefix`, each once, sorted
+    /// (for a "did you mean" among what is installed). Unreadable directories contribute nothing.
+    public static func executables(prefixed prefix: String, in directories: [String]) -> [String] {
+        var found = Set<String>()
+        for directory in directories {
+            guard let stream = opendir(directory) else { continue }
+            defer { closedir(stream) }
+            while let entry = readdir(stream) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name.hasPrefix(prefix), isExecutableFile(directory + "/" + name) { found.insert(name) }
+            }
+        }
+        return found.sorted()
+    }
+
     /// The absolute paths `resolve` tries, in order, and for a bare name the directories they are in.
     static func candidates(
         _ name: String, searchPath: String?, preferDirectory: String?, workingDirectory: String?

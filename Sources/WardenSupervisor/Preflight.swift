@@ -54,16 +54,9 @@ public enum Preflight {
         return found
     }
 
-    /// The installed collector plugin (`warden-collector-*`, executable, in `directories`) within three
-    /// edits of `name` (`warden-collector-postgre`, `warden-colector-redis`), or `nil`.
+    /// The installed collector plugin (`warden-collector-*` in `directories`) within three edits of `name`
+    /// (`warden-collector-postgre`, `warden-colector-redis`), or `nil`.
     static func closestPlugin(to name: String, in directories: [String]) -> String? {
-        var installed = Set<String>()
-        for directory in directories {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            for entry in names where entry.hasPrefix("warden-collector-") && access(directory + "/" + entry, X_OK) == 0 {
-                installed.insert(entry)
-            }
-        }
-        return EditDistance.closest(to: name, among: installed.sorted(), budget: 3)
+        EditDistance.closest(to: name, among: ExecutableResolver.executables(prefixed: "warden-collector-", in: directories), budget: 3)
     }
 }
